@@ -1,0 +1,42 @@
+/** Every error a user can cause is one of these, so callers can tell them from bugs. */
+export class SegwgpuError extends Error {
+  override name = 'SegwgpuError';
+}
+
+/** Where in a model an op sits, for error messages: "node 'conv1' (Conv)". */
+export interface NodeRef {
+  readonly name: string;
+  readonly opType: string;
+}
+
+export function describeNode(node: NodeRef): string {
+  return node.name ? `node '${node.name}' (${node.opType})` : `${node.opType}`;
+}
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'string') return `'${value}'`;
+  return String(value);
+}
+
+/** A bad attribute: names the node, the op, the attribute and the value. */
+export class AttributeError extends SegwgpuError {
+  override name = 'AttributeError';
+  constructor(node: NodeRef, attribute: string, value: unknown, why: string) {
+    super(`${describeNode(node)}: attribute ${attribute}=${show(value)} ${why}`);
+  }
+}
+
+/** A bad input (shape, dtype, missing): names the node, the op and the input. */
+export class InputError extends SegwgpuError {
+  override name = 'InputError';
+  constructor(node: NodeRef, input: string, why: string) {
+    super(`${describeNode(node)}: input ${input} ${why}`);
+  }
+}
+
+export class UnsupportedError extends SegwgpuError {
+  override name = 'UnsupportedError';
+}
+
+export { show as showValue };

@@ -1,0 +1,66 @@
+/** A device plus what kernels need to know about it: limits, adapter name, compiled-kernel cache. */
+import { KernelCache } from './kernel.js';
+import { allShaderNames, preloadShaders } from './shaders.js';
+import type { AdapterTraits } from '../ops/types.js';
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  /** Human-readable adapter name, printed by every command and benchmark. */
+  readonly adapterName: string;
+  readonly traits: AdapterTraits;
+  readonly kernels: KernelCache;
+  readonly maxWorkgroupsPerDimension: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly hasTimestampQuery: boolean;
+}
+
+export function describeAdapter(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p) => p && p.length > 0);
+  return parts.length > 0 ? [...new Set(parts)].join(' / ') : 'unknown adapter';
+}
+
+/** SwiftShader (and other CPU rasterisers) report themselves in the adapter info. */
+export function isCpuLikeAdapter(info: GPUAdapterInfo | undefined): boolean {
+  const text = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`.toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|software|cpu/.test(text);
+}
+
+export async function createGpuContext(adapter: GPUAdapter, device: GPUDevice): Promise<GpuContext> {
+  await preloadShaders(await allShaderNames());
+  const info = adapter.info;
+  return {
+    device,
+    adapterName: describeAdapter(info),
+    traits: { cpuLike: isCpuLikeAdapter(info) },
+    kernels: new KernelCache(device),
+    maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    hasTimestampQuery: device.features.has('timestamp-query'),
+  };
+}
+
+/** Asks the adapter for its largest limits: segmentation tensors outgrow the defaults quickly. */
+export async function requestCapableDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  return adapter.requestDevice({
+    requiredFeatures,
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: adapter.limits.maxComputeWorkgroupSizeX,
+    },
+  });
+}
+
+/** In a browser: navigator.gpu. */
+export async function browserGpuContext(): Promise<GpuContext> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing); use a WebGPU-enabled browser such as Chrome 113+');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but no GPU adapter is available');
+  return createGpuContext(adapter, await requestCapableDevice(adapter));
+}

@@ -1,0 +1,46 @@
+/** Recording one GpuStep into a compute pass: bind group from reflection, uniforms, folded dispatch. */
+import { SegwgpuError } from '../errors.js';
+import type { BufferRef, GpuStep } from '../ops/types.js';
+import type { GpuContext } from './context.js';
+import { foldWorkgroups } from './dispatch.js';
+import { packUniforms, type CompiledKernel } from './kernel.js';
+
+/** A step with its pipeline, bind group and uniform buffer made: ready to record, again and again. */
+export interface PreparedStep {
+  readonly label: string;
+  readonly compiled: CompiledKernel;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  readonly uniformBuffer?: GPUBuffer;
+}
+
+export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: BufferRef) => GPUBuffer): PreparedStep {
+  const compiled = ctx.kernels.get(step.kernel);
+  const { layout } = compiled;
+  const entries: GPUBindGroupEntry[] = [];
+  let uniformBuffer: GPUBuffer | undefined;
+  if (layout.uniformBinding !== undefined) {
+    const bytes = packUniforms(step.kernel, layout, step.params);
+    uniformBuffer = ctx.device.createBuffer({ label: `${step.kernel.name} params`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    ctx.device.queue.writeBuffer(uniformBuffer, 0, bytes);
+    entries.push({ binding: layout.uniformBinding, resource: { buffer: uniformBuffer } });
+  }
+  const wanted = new Set(layout.storage.map((s) => s.name));
+  for (const name of Object.keys(step.bindings)) {
+    if (!wanted.has(name)) throw new SegwgpuError(`kernel ${step.kernel.name}: binding '${name}' is not a storage variable of the WGSL (has: ${[...wanted].join(', ')})`);
+  }
+  for (const s of layout.storage) {
+    const ref = step.bindings[s.name];
+    if (!ref) throw new SegwgpuError(`kernel ${step.kernel.name}: storage variable '${s.name}' has no buffer bound`);
+    entries.push({ binding: s.binding, resource: { buffer: resolve(ref) } });
+  }
+  const bindGroup = ctx.device.createBindGroup({ label: step.kernel.name, layout: compiled.bindGroupLayout, entries });
+  const workgroups = foldWorkgroups(step.invocations, layout.workgroupSize[0] * layout.workgroupSize[1] * layout.workgroupSize[2], ctx.maxWorkgroupsPerDimension);
+  return { label: step.label ?? step.kernel.name, compiled, bindGroup, workgroups, uniformBuffer };
+}
+
+export function recordStep(pass: GPUComputePassEncoder, step: PreparedStep): void {
+  pass.setPipeline(step.compiled.pipeline);
+  pass.setBindGroup(0, step.bindGroup);
+  pass.dispatchWorkgroups(step.workgroups[0], step.workgroups[1], step.workgroups[2]);
+}

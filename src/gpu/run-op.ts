@@ -1,0 +1,100 @@
+/** Runs one op on the GPU: validate, upload, one command encoder, read back the outputs. */
+import { SegwgpuError, describeNode } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import { checkOpCall, type CheckedOpCall, type OpCall } from '../ops/call.js';
+import type { BufferRef, GpuLowering } from '../ops/types.js';
+import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from './buffers.js';
+import type { GpuContext } from './context.js';
+import { prepareStep, recordStep, type PreparedStep } from './encode.js';
+
+/** An op call with its buffers, pipelines and bind groups made: run it as often as you like. */
+export interface PreparedOpCall {
+  readonly checked: CheckedOpCall;
+  readonly lowering: GpuLowering;
+  readonly steps: readonly PreparedStep[];
+  readonly outputs: readonly GPUBuffer[];
+  run(encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites): void;
+  read(): Promise<Tensor[]>;
+  destroy(): void;
+}
+
+export function prepareOpCallGpu(ctx: GpuContext, call: OpCall): PreparedOpCall {
+  const checked = checkOpCall(call);
+  const { node, def, attrs, inputInfos, outputInfos } = checked;
+  const lowering = def.gpu(attrs, inputInfos, outputInfos, ctx.traits);
+  // Size checks first: nothing is allocated for a call that cannot run.
+  call.inputs.forEach((t, i) => t && checkBindingSize(ctx, `${describeNode(node)} input ${i}`, t.shape));
+  outputInfos.forEach((o, i) => checkBindingSize(ctx, `${describeNode(node)} output ${i}`, o.shape));
+  for (const [i, bytes] of (lowering.temps ?? []).entries()) {
+    if (bytes > ctx.maxStorageBufferBindingSize) throw new SegwgpuError(`${describeNode(node)}: scratch buffer ${i} needs ${bytes} bytes, more than maxStorageBufferBindingSize (${ctx.maxStorageBufferBindingSize})`);
+  }
+
+  const created: GPUBuffer[] = [];
+  const inputBuffers = new Map<number, GPUBuffer>();
+  const outputs = outputInfos.map((o, i) => {
+    const b = createStorageBuffer(ctx.device, sizeOf(o.shape), `${node.name} output ${i}`);
+    created.push(b);
+    return b;
+  });
+  const temps = (lowering.temps ?? []).map((bytes, i) => {
+    const b = createStorageBuffer(ctx.device, Math.ceil(bytes / 4), `${node.name} temp ${i}`);
+    created.push(b);
+    return b;
+  });
+  const resolve = (ref: BufferRef): GPUBuffer => {
+    if ('output' in ref) return outputs[ref.output];
+    if ('temp' in ref) return temps[ref.temp];
+    let b = inputBuffers.get(ref.input);
+    if (!b) {
+      const t = call.inputs[ref.input];
+      if (!t) throw new SegwgpuError(`${describeNode(node)}: kernel binds input ${ref.input}, which was not given`);
+      b = uploadTensor(ctx.device, t, `${node.name} input ${ref.input}`);
+      created.push(b);
+      inputBuffers.set(ref.input, b);
+    }
+    return b;
+  };
+  const steps = lowering.steps.map((s) => prepareStep(ctx, s, resolve));
+  for (const s of steps) if (s.uniformBuffer) created.push(s.uniformBuffer);
+
+  return {
+    checked,
+    lowering,
+    steps,
+    outputs,
+    run(encoder, timestampWrites) {
+      const pass = encoder.beginComputePass({ label: node.name, timestampWrites });
+      for (const s of steps) recordStep(pass, s);
+      pass.end();
+    },
+    async read() {
+      const bytes = await readBuffers(ctx.device, outputs.map((buffer, i) => ({ buffer, bytes: sizeOf(outputInfos[i].shape) * 4 })));
+      return outputInfos.map((o, i) => fromGpuWords(o.dtype, o.shape, bytes[i]));
+    },
+    destroy() {
+      for (const b of created) b.destroy();
+    },
+  };
+}
+
+export async function runOpGpu(ctx: GpuContext, call: OpCall): Promise<Tensor[]> {
+  ctx.device.pushErrorScope('validation');
+  let prepared: PreparedOpCall;
+  try {
+    prepared = prepareOpCallGpu(ctx, call);
+  } catch (e) {
+    await ctx.device.popErrorScope();
+    throw e;
+  }
+  try {
+    const encoder = ctx.device.createCommandEncoder({ label: prepared.checked.node.name });
+    prepared.run(encoder);
+    ctx.device.queue.submit([encoder.finish()]);
+    const outputs = await prepared.read();
+    const error = await ctx.device.popErrorScope();
+    if (error) throw new SegwgpuError(`${describeNode(prepared.checked.node)}: WebGPU validation error: ${error.message}`);
+    return outputs;
+  } finally {
+    prepared.destroy();
+  }
+}

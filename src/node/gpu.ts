@@ -1,0 +1,47 @@
+/**
+ * WebGPU in Node through the `webgpu` package (dawn.node). On a machine with no GPU, Dawn's
+ * Vulkan backend can run on SwiftShader, which Debian's chromium package ships; we point the
+ * Vulkan loader at it ourselves so users need not set VK_ICD_FILENAMES.
+ */
+import { existsSync } from 'node:fs';
+import { SegwgpuError } from '../errors.js';
+import { createGpuContext, requestCapableDevice, type GpuContext } from '../gpu/context.js';
+
+const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'];
+
+let gpuSingleton: GPU | undefined;
+
+async function nodeGpu(): Promise<GPU> {
+  if (gpuSingleton) return gpuSingleton;
+  // The Vulkan loader reads these variables when Dawn creates its instance, so set them first.
+  // SwiftShader is *added* to the drivers the loader finds (a real GPU still wins adapter
+  // selection); Mesa's lavapipe is hidden because this Dawn rejects it with a warning.
+  // Users who choose drivers themselves (VK_ICD_FILENAMES / VK_DRIVER_FILES) are left alone.
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) {
+    const swiftshader = SWIFTSHADER_ICDS.find((p) => existsSync(p));
+    if (swiftshader && !process.env.VK_ADD_DRIVER_FILES) process.env.VK_ADD_DRIVER_FILES = swiftshader;
+    process.env.VK_LOADER_DRIVERS_DISABLE ??= '*lvp*';
+  }
+  let mod: { create: (flags: string[]) => GPU; globals: object };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (e) {
+    throw new SegwgpuError(`cannot load the 'webgpu' package (dawn.node): ${(e as Error).message}. Run 'npm ci' in the segwgpu folder.`);
+  }
+  Object.assign(globalThis, mod.globals);
+  gpuSingleton = mod.create(['backend=vulkan']);
+  return gpuSingleton;
+}
+
+export const MISSING_ADAPTER_HELP =
+  'no WebGPU adapter found. On a machine without a GPU, install Debian\'s chromium package, which ships ' +
+  'the SwiftShader Vulkan driver segwgpu uses (apt-get install -y chromium, giving ' +
+  '/usr/lib/chromium/vk_swiftshader_icd.json); with a GPU, install its Vulkan driver.';
+
+export async function nodeGpuContext(): Promise<GpuContext> {
+  const gpu = await nodeGpu();
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new SegwgpuError(MISSING_ADAPTER_HELP);
+  const device = await requestCapableDevice(adapter);
+  return createGpuContext(adapter, device);
+}

@@ -1,0 +1,22 @@
+/** Every op definition, one module per op (family). Add new op files here. */
+import type { AnyOpDefinition } from './types.js';
+import { ops as activations } from './activations.js';
+import { ops as argmax } from './argmax.js';
+import { ops as averagePool } from './average-pool.js';
+import { ops as batchNormalization } from './batch-normalization.js';
+import { ops as binary } from './binary.js';
+import { ops as concat } from './concat.js';
+import { ops as conv } from './conv.js';
+import { ops as convTranspose } from './conv-transpose.js';
+import { ops as maxPool } from './max-pool.js';
+import { ops as maxUnpool } from './max-unpool.js';
+import { ops as pad } from './pad.js';
+import { ops as resize } from './resize.js';
+import { ops as roiAlign } from './roi-align.js';
+import { ops as slice } from './slice.js';
+import { ops as softmax } from './softmax.js';
+
+export const allOps: readonly AnyOpDefinition[] = [
+  ...activations, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
+  ...convTranspose, ...maxPool, ...maxUnpool, ...pad, ...resize, ...roiAlign, ...slice, ...softmax,
+];
