@@ -16,8 +16,13 @@ export interface OpCase {
   readonly call: OpCall;
   /** GPU against the CPU reference; integer outputs are always compared exactly. */
   readonly tolerance: Tolerance;
-  /** Hand-worked outputs, checked against the CPU reference (and so, transitively, the GPU). */
+  /**
+   * Outputs from an independent source (hand-worked, or PyTorch golden fixtures), checked against
+   * both the CPU reference and the GPU result.
+   */
   readonly expected?: readonly Tensor[];
+  /** Tolerance against `expected`; defaults to 1e-5 absolute and relative. */
+  readonly expectedTolerance?: Tolerance;
 }
 
 export interface InvalidCase {
@@ -36,13 +41,14 @@ export interface CaseResult {
 export async function checkCase(ctx: GpuContext, c: OpCase): Promise<CaseResult> {
   const problems: string[] = [];
   const reference = runOpCpu(c.call);
-  if (c.expected) {
-    c.expected.forEach((e, i) => {
-      const r = compareTensors(reference[i], e, { atol: 1e-5, rtol: 1e-5 });
-      if (!r.ok) problems.push(`CPU reference output ${i} vs hand-worked: ${r.message}`);
-    });
-  }
+  const expectedTolerance = c.expectedTolerance ?? { atol: 1e-5, rtol: 1e-5 };
   const gpu = await runOpGpu(ctx, c.call);
+  c.expected?.forEach((e, i) => {
+    const r = compareTensors(reference[i], e, expectedTolerance);
+    if (!r.ok) problems.push(`CPU reference output ${i} vs expected: ${r.message}`);
+    const g = compareTensors(gpu[i], e, expectedTolerance);
+    if (!g.ok) problems.push(`GPU output ${i} vs expected: ${g.message}`);
+  });
   if (gpu.length !== reference.length) problems.push(`GPU gave ${gpu.length} outputs, CPU ${reference.length}`);
   const notes: string[] = [];
   reference.forEach((r, i) => {
