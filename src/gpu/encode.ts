@@ -14,7 +14,7 @@ export interface PreparedStep {
   readonly uniformBuffer?: GPUBuffer;
 }
 
-export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: BufferRef) => GPUBuffer): PreparedStep {
+export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: BufferRef) => GPUBufferBinding): PreparedStep {
   const compiled = ctx.kernels.get(step.kernel);
   const { layout } = compiled;
   const entries: GPUBindGroupEntry[] = [];
@@ -32,7 +32,7 @@ export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: Buffe
   for (const s of layout.storage) {
     const ref = step.bindings[s.name];
     if (!ref) throw new SegwgpuError(`kernel ${step.kernel.name}: storage variable '${s.name}' has no buffer bound`);
-    entries.push({ binding: s.binding, resource: { buffer: resolve(ref) } });
+    entries.push({ binding: s.binding, resource: resolve(ref) });
   }
   const bindGroup = ctx.device.createBindGroup({ label: step.kernel.name, layout: compiled.bindGroupLayout, entries });
   const workgroups = foldWorkgroups(step.invocations, layout.workgroupSize[0] * layout.workgroupSize[1] * layout.workgroupSize[2], ctx.maxWorkgroupsPerDimension);

@@ -41,7 +41,8 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall): PreparedOpCall 
     created.push(b);
     return b;
   });
-  const resolve = (ref: BufferRef): GPUBuffer => {
+  const resolve = (ref: BufferRef): GPUBufferBinding => ({ buffer: resolveBuffer(ref) });
+  const resolveBuffer = (ref: BufferRef): GPUBuffer => {
     if ('output' in ref) return outputs[ref.output];
     if ('temp' in ref) return temps[ref.temp];
     let b = inputBuffers.get(ref.input);

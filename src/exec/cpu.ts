@@ -1,0 +1,44 @@
+/**
+ * The CPU executor: the same optimised graph and schedule as the GPU plan, each node run by its
+ * op's CPU reference. Slow and obviously correct; the yardstick for validation.
+ */
+import { SegwgpuError } from '../errors.js';
+import type { Shape, Tensor } from '../tensor.js';
+import type { Graph } from '../ir/graph.js';
+import { getOp } from '../ops/registry.js';
+import { optimizeGraph, type PassOptions } from '../passes/index.js';
+import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
+import { checkRunInputs } from '../plan/plan.js';
+
+export interface CpuRunOptions extends PassOptions {
+  /** Values to return besides the graph outputs ('all' for per-node validation). */
+  readonly keepValues?: readonly string[] | 'all';
+}
+
+export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tensor>>, options: CpuRunOptions = {}): Record<string, Tensor> {
+  const given: Record<string, Shape> = {};
+  for (const [name, t] of Object.entries(inputs)) given[name] = t.shape;
+  const inputShapes = resolveInputShapes(source, given);
+  const graph = optimizeGraph(source, inputShapes, options);
+  const { order, values: infos, attributes } = inferGraph(graph, inputShapes);
+  checkRunInputs({ graph, values: infos }, inputs);
+  const values = new Map<string, Tensor>([...graph.initializers]);
+  for (const input of graph.inputs) values.set(input.name, inputs[input.name]);
+  for (const node of order) {
+    const def = getOp(node);
+    const args = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
+    const outs = def.cpu(attributes.get(node), args, node);
+    node.outputs.forEach((n, i) => {
+      if (n === '') return;
+      if (!outs[i]) throw new SegwgpuError(`node '${node.name}' (${node.opType}): CPU reference produced no output ${i}`);
+      values.set(n, outs[i]);
+    });
+  }
+  const keep = options.keepValues === 'all' ? [...values.keys()] : [...(options.keepValues ?? [])];
+  const result: Record<string, Tensor> = {};
+  for (const name of [...graph.outputs, ...keep]) {
+    const v = values.get(name);
+    if (v) result[name] = v;
+  }
+  return result;
+}

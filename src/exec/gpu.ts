@@ -1,0 +1,116 @@
+/**
+ * Running a GraphPlan: upload the inputs into the arena, record every node's dispatches into one
+ * command encoder (one compute pass; one pass per node when profiling, for per-node timestamps),
+ * and read back only the requested values.
+ */
+import { SegwgpuError } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import { fromGpuWords, toGpuWords } from '../gpu/buffers.js';
+import { recordStep } from '../gpu/encode.js';
+import { checkRunInputs, type GraphPlan } from '../plan/plan.js';
+
+export interface RunOptions {
+  /** Values to read back; the graph outputs by default. */
+  readonly outputs?: readonly string[];
+  /** Time every node with timestamp queries (where the adapter has them). */
+  readonly profile?: boolean;
+}
+
+export interface NodeTiming {
+  readonly node: string;
+  readonly opType: string;
+  readonly ms: number;
+}
+
+export interface RunResult {
+  readonly outputs: Record<string, Tensor>;
+  /** Per-node GPU times, when profiled on an adapter with timestamp queries. */
+  readonly timings?: NodeTiming[];
+}
+
+// Runs of one plan share its arena, so they go one after another.
+const queues = new WeakMap<GraphPlan, Promise<unknown>>();
+
+export function runPlan(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<RunResult> {
+  const wanted = options.outputs ?? plan.graph.outputs;
+  checkRunInputs(plan, inputs);
+  for (const name of wanted) {
+    if (!plan.readable.has(name) && !plan.graph.initializers.has(name)) {
+      throw new SegwgpuError(`value '${name}' cannot be read back: it is not a graph output nor kept by the plan (plan with keepValues)`);
+    }
+  }
+  const previous = queues.get(plan) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => runNow(plan, inputs, wanted, options.profile === true));
+  queues.set(plan, run);
+  return run;
+}
+
+async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wanted: readonly string[], profile: boolean): Promise<RunResult> {
+  const { device } = plan.ctx;
+  for (const input of plan.graph.inputs) {
+    const v = plan.arenaValues.get(input.name)!;
+    const words = toGpuWords(inputs[input.name]);
+    device.queue.writeBuffer(plan.arena, v.offset, words.buffer, words.byteOffset, words.byteLength);
+  }
+  const timed = profile && plan.ctx.hasTimestampQuery && plan.nodes.length > 0;
+  const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * plan.nodes.length }) : undefined;
+  const encoder = device.createCommandEncoder({ label: plan.graph.name });
+  if (querySet) {
+    plan.nodes.forEach((n, i) => {
+      const pass = encoder.beginComputePass({ label: n.node.name, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      for (const s of n.steps) recordStep(pass, s);
+      pass.end();
+    });
+  } else {
+    const pass = encoder.beginComputePass({ label: plan.graph.name });
+    for (const n of plan.nodes) for (const s of n.steps) recordStep(pass, s);
+    pass.end();
+  }
+  // One staging buffer for every requested value, one map.
+  const fromArena = wanted.filter((name) => !plan.graph.initializers.has(name));
+  let stagingSize = 0;
+  const placements = fromArena.map((name) => {
+    const v = plan.arenaValues.get(name)!;
+    const bytes = Math.max(4, 4 * sizeOf(v.info.shape));
+    const at = stagingSize;
+    stagingSize += Math.ceil(bytes / 4) * 4;
+    return { name, v, at, bytes };
+  });
+  const staging = stagingSize > 0 ? device.createBuffer({ size: stagingSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
+  for (const p of placements) encoder.copyBufferToBuffer(plan.arena, p.v.offset, staging!, p.at, Math.ceil(p.bytes / 4) * 4);
+  let timestamps: GPUBuffer | undefined;
+  let resolve: GPUBuffer | undefined;
+  if (querySet) {
+    resolve = device.createBuffer({ size: 16 * plan.nodes.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    timestamps = device.createBuffer({ size: 16 * plan.nodes.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.resolveQuerySet(querySet, 0, 2 * plan.nodes.length, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, timestamps, 0, 16 * plan.nodes.length);
+  }
+  device.pushErrorScope('validation');
+  device.queue.submit([encoder.finish()]);
+  const outputs: Record<string, Tensor> = {};
+  if (staging) {
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = staging.getMappedRange();
+    for (const p of placements) outputs[p.name] = fromGpuWords(p.v.info.dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+    staging.unmap();
+    staging.destroy();
+  }
+  for (const name of wanted) if (plan.graph.initializers.has(name)) outputs[name] = plan.graph.initializers.get(name)!;
+  let timings: NodeTiming[] | undefined;
+  if (timestamps) {
+    await timestamps.mapAsync(GPUMapMode.READ);
+    const t = new BigUint64Array(timestamps.getMappedRange().slice(0));
+    timestamps.unmap();
+    timings = plan.nodes.map((n, i) => ({ node: n.node.name, opType: n.node.opType, ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0 }));
+    timestamps.destroy();
+    resolve?.destroy();
+    querySet?.destroy();
+  }
+  const error = await device.popErrorScope();
+  if (error) throw new SegwgpuError(`WebGPU validation error while running ${plan.graph.name}: ${error.message}`);
+  // Re-order to the caller's request.
+  const ordered: Record<string, Tensor> = {};
+  for (const name of wanted) ordered[name] = outputs[name];
+  return { outputs: ordered, timings };
+}

@@ -1,0 +1,23 @@
+/**
+ * Constant folding for concrete input shapes: every node whose outputs inference could compute on
+ * the CPU (all inputs constant, or a shape query like Shape) is replaced by initializers. This
+ * removes the shape subgraphs torch.onnx.export emits (Shape, Gather, Unsqueeze, Concat, Slice,
+ * Cast, Constant, ...) so the GPU plan sees static shapes only.
+ */
+import type { Shape } from '../tensor.js';
+import type { Graph } from '../ir/graph.js';
+import { inferGraph } from '../plan/shapes.js';
+import { pruneInitializers } from './graph-util.js';
+
+export function foldConstants(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
+  const { order, values } = inferGraph(graph, inputShapes);
+  const initializers = new Map(graph.initializers);
+  const nodes = order.filter((node) => {
+    const outputs = node.outputs.filter((o) => o !== '');
+    const constant = outputs.length > 0 && outputs.every((o) => values.get(o)?.value !== undefined);
+    if (!constant) return true;
+    for (const o of outputs) initializers.set(o, values.get(o)!.value!);
+    return false;
+  });
+  return pruneInitializers({ ...graph, nodes, initializers });
+}

@@ -1,0 +1,24 @@
+/** The standard pass pipeline, in order; each pass is IR -> IR and tested on its own. */
+import type { Shape } from '../tensor.js';
+import type { Graph } from '../ir/graph.js';
+import { foldBatchNorm } from './fold-batch-norm.js';
+import { foldConstants } from './fold-constants.js';
+import { fuseActivation } from './fuse-activation.js';
+import { removeIdentity } from './remove-identity.js';
+
+export { foldBatchNorm, foldConstants, fuseActivation, removeIdentity };
+
+export interface PassOptions {
+  /** Fold BatchNormalization into Conv and fuse activations (on by default). */
+  readonly fuse?: boolean;
+}
+
+export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Shape>, options: PassOptions = {}): Graph {
+  let g = removeIdentity(graph);
+  g = foldConstants(g, inputShapes);
+  if (options.fuse !== false) {
+    g = foldBatchNorm(g);
+    g = fuseActivation(g);
+  }
+  return g;
+}

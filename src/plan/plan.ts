@@ -1,0 +1,193 @@
+/**
+ * The GPU plan: made once per model and input shape. It fixes the schedule, every tensor's arena
+ * offset (buffers reused by lifetime), the constant buffers, and every pipeline, bind group and
+ * uniform buffer. Running it (src/exec/gpu.ts) only uploads inputs, records one command encoder
+ * and reads back the requested outputs.
+ */
+import { SegwgpuError, describeNode } from '../errors.js';
+import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import type { Graph, GraphNode } from '../ir/graph.js';
+import type { BufferRef, ValueInfo } from '../ops/types.js';
+import { getOp } from '../ops/registry.js';
+import { optimizeGraph, type PassOptions } from '../passes/index.js';
+import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
+import type { GpuContext } from '../gpu/context.js';
+import { prepareStep, type PreparedStep } from '../gpu/encode.js';
+import type { Kernel } from '../gpu/kernel.js';
+import { inferGraph, resolveInputShapes } from './shapes.js';
+import { planMemory, type Lifetime } from './memory.js';
+
+export interface PlanOptions extends PassOptions {
+  /** Concrete shapes for inputs with symbolic dimensions (or to check fixed ones). */
+  readonly inputShapes?: Readonly<Record<string, Shape>>;
+  /** Values to keep readable after a run besides the graph outputs (all of them for --per-node). */
+  readonly keepValues?: readonly string[] | 'all';
+}
+
+export interface PlannedNode {
+  readonly node: GraphNode;
+  readonly steps: readonly PreparedStep[];
+}
+
+export interface ArenaValue {
+  readonly info: ValueInfo;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+export interface GraphPlan {
+  readonly ctx: GpuContext;
+  /** The graph after passes, as planned. */
+  readonly graph: Graph;
+  readonly values: ReadonlyMap<string, ValueInfo>;
+  readonly nodes: readonly PlannedNode[];
+  readonly arena: GPUBuffer;
+  readonly arenaValues: ReadonlyMap<string, ArenaValue>;
+  readonly constants: ReadonlyMap<string, GPUBuffer>;
+  readonly peakBytes: number;
+  readonly lowerBoundBytes: number;
+  readonly constantBytes: number;
+  /** Values readable after a run. */
+  readonly readable: ReadonlySet<string>;
+  destroy(): void;
+}
+
+/**
+ * Arena tensors share one buffer, and WebGPU forbids binding one buffer as read-only and writable
+ * storage in the same dispatch, even at disjoint ranges. So planned kernels declare every storage
+ * binding read_write; the planner rewrites the access mode. (Costs nothing on SwiftShader; on some
+ * GPUs it forgoes a read-only cache path, a price paid for a peak near the lower bound.)
+ */
+function arenaKernel(kernel: Kernel): Kernel {
+  return { name: kernel.name, source: kernel.source.replace(/var<storage,\s*read>/g, 'var<storage, read_write>') };
+}
+
+export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions = {}): GraphPlan {
+  // Everything that can fail on user input happens before the first GPU object is made.
+  const inputShapes = resolveInputShapes(source, options.inputShapes);
+  const graph = optimizeGraph(source, inputShapes, options);
+  const { order, values, attributes } = inferGraph(graph, inputShapes);
+  const keep = options.keepValues === 'all' ? [...values.keys()] : (options.keepValues ?? []);
+  const readable = new Set<string>([...graph.outputs, ...keep].filter((v) => values.has(v)));
+
+  const outputName = (node: GraphNode, i: number) => node.outputs[i] || `${node.name}#unused${i}`;
+  const lowerings = order.map((node) => {
+    const def = getOp(node);
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
+    // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
+    const outputs = def.infer(attributes.get(node), inputs, node);
+    return { node, lowering: def.gpu(attributes.get(node), inputs, outputs, ctx.traits), outputs };
+  });
+
+  // Lifetimes: inputs from the upload (-1), node outputs from their step, to their last reader.
+  const lifetimes: Lifetime[] = [];
+  const last = new Map<string, number>();
+  order.forEach((node, step) => node.inputs.forEach((n) => n !== '' && last.set(n, step)));
+  const isConstant = (name: string) => graph.initializers.has(name);
+  const end = order.length;
+  const scratchInfo = new Map<string, ValueInfo>();
+  const addValue = (name: string, first: number, info: ValueInfo) => {
+    const bytes = bufferBytes(sizeOf(info.shape));
+    if (4 * sizeOf(info.shape) > ctx.maxStorageBufferBindingSize) {
+      throw new SegwgpuError(`tensor '${name}' of shape [${info.shape.join('x')}] needs ${4 * sizeOf(info.shape)} bytes, more than this adapter's maxStorageBufferBindingSize (${ctx.maxStorageBufferBindingSize}); use a smaller input`);
+    }
+    lifetimes.push({ id: name, bytes, first, last: readable.has(name) ? end : Math.max(first, last.get(name) ?? first) });
+  };
+  for (const input of graph.inputs) addValue(input.name, -1, values.get(input.name)!);
+  lowerings.forEach(({ node, lowering, outputs }, step) => {
+    outputs.forEach((info, i) => {
+      const name = outputName(node, i);
+      if (!values.has(name)) scratchInfo.set(name, info);
+      addValue(name, step, values.get(name) ?? info);
+    });
+    (lowering.temps ?? []).forEach((bytes, i) => lifetimes.push({ id: `${node.name}#temp${i}`, bytes: bufferBytes(Math.ceil(bytes / 4)), first: step, last: step }));
+  });
+  const memory = planMemory(lifetimes, ctx.device.limits.minStorageBufferOffsetAlignment);
+  if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
+    throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
+  }
+
+  // GPU objects from here on.
+  const created: GPUBuffer[] = [];
+  const arena = ctx.device.createBuffer({
+    label: `${graph.name} arena`,
+    size: Math.max(16, memory.peakBytes),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  created.push(arena);
+  const arenaValues = new Map<string, ArenaValue>();
+  for (const l of lifetimes) {
+    const info = values.get(l.id) ?? scratchInfo.get(l.id) ?? { dtype: 'float32' as const, shape: [l.bytes / 4] };
+    arenaValues.set(l.id, { info, offset: memory.offsets.get(l.id)!, bytes: l.bytes });
+  }
+  const constants = new Map<string, GPUBuffer>();
+  let constantBytes = 0;
+  const constantBuffer = (name: string): GPUBuffer => {
+    let b = constants.get(name);
+    if (!b) {
+      const t = graph.initializers.get(name)!;
+      b = createStorageBuffer(ctx.device, sizeOf(t.shape), name);
+      const words = toGpuWords(t);
+      ctx.device.queue.writeBuffer(b, 0, words.buffer, words.byteOffset, words.byteLength);
+      constants.set(name, b);
+      created.push(b);
+      constantBytes += b.size;
+    }
+    return b;
+  };
+  const bindValue = (name: string): GPUBufferBinding => {
+    if (isConstant(name)) return { buffer: constantBuffer(name) };
+    const v = arenaValues.get(name);
+    if (!v) throw new SegwgpuError(`internal: value '${name}' has no buffer`);
+    return { buffer: arena, offset: v.offset, size: v.bytes };
+  };
+
+  const nodes: PlannedNode[] = lowerings.map(({ node, lowering }) => {
+    const resolve = (ref: BufferRef): GPUBufferBinding => {
+      if ('input' in ref) {
+        const name = node.inputs[ref.input];
+        if (!name) throw new SegwgpuError(`${describeNode(node)}: kernel binds input ${ref.input}, which the node does not have`);
+        return bindValue(name);
+      }
+      if ('output' in ref) return bindValue(outputName(node, ref.output));
+      return bindValue(`${node.name}#temp${ref.temp}`);
+    };
+    const steps = lowering.steps.map((s) => prepareStep(ctx, { ...s, kernel: arenaKernel(s.kernel), label: s.label ?? node.name }, resolve));
+    for (const s of steps) if (s.uniformBuffer) created.push(s.uniformBuffer);
+    return { node, steps };
+  });
+
+  return {
+    ctx,
+    graph,
+    values,
+    nodes,
+    arena,
+    arenaValues,
+    constants,
+    peakBytes: memory.peakBytes,
+    lowerBoundBytes: memory.lowerBoundBytes,
+    constantBytes,
+    readable,
+    destroy() {
+      for (const b of created) b.destroy();
+    },
+  };
+}
+
+/** Checks a run's inputs against the plan: names, dtypes, shapes. Before any GPU work. */
+export function checkRunInputs(plan: { graph: Graph; values: ReadonlyMap<string, ValueInfo> }, inputs: Readonly<Record<string, Tensor>>): void {
+  for (const name of Object.keys(inputs)) {
+    if (!plan.graph.inputs.some((i) => i.name === name)) {
+      throw new SegwgpuError(`'${name}' is not an input of the model (inputs: ${plan.graph.inputs.map((i) => i.name).join(', ')})`);
+    }
+  }
+  for (const input of plan.graph.inputs) {
+    const t = inputs[input.name];
+    if (!t) throw new SegwgpuError(`input '${input.name}' is missing`);
+    const want = plan.values.get(input.name)!;
+    if (t.shape.join('x') !== want.shape.join('x')) throw new SegwgpuError(`input '${input.name}' has shape [${t.shape.join('x')}], the plan was made for [${want.shape.join('x')}]`);
+    const compatible = t.dtype === want.dtype || (t.dtype !== 'float32' && want.dtype !== 'float32');
+    if (!compatible) throw new SegwgpuError(`input '${input.name}' has dtype ${t.dtype}, the model expects ${want.dtype}`);
+  }
+}
