@@ -1,4 +1,97 @@
-import type { AnyOpDefinition } from './types.js';
+/**
+ * Softmax, ONNX opset 13+ semantics (Softmax-13, unchanged through opset 17), f32 only:
+ *   y = exp(x - max) / sum(exp(x - max)) along ONE axis (`axis`, default -1, negative allowed).
+ * Subtracting the line's maximum keeps exp() from overflowing, so logits of ±1e4 work and a line
+ * whose entries are all equal gives 1/n exactly as it should.
+ *
+ * Opset < 13 Softmax is a different function: it flattens the input to 2D at `axis` (default 1)
+ * and normalises over the whole trailing block. That is the importer's concern (it knows the
+ * model's opset); this op is the opset-13 one and does not coerce.
+ *
+ * GPU: shaders/softmax.wgsl, one invocation per line along the axis, i.e. per (outer, inner)
+ * position. Consecutive invocations take consecutive inner positions, so for a non-last axis
+ * (the channel axis of NCHW class scores) neighbouring invocations read neighbouring addresses.
+ */
+import { InputError } from '../errors.js';
+import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { kernelFromFile } from '../gpu/kernel.js';
+import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
-// Placeholder until this op family lands.
-export const ops: AnyOpDefinition[] = [];
+interface SoftmaxAttrs {
+  /** As given (possibly negative); normalised against the input's rank in infer(). */
+  readonly axis: number;
+}
+
+/** A tensor seen as [outer, axisLen, inner] around one axis. */
+interface AxisLines {
+  readonly outer: number;
+  readonly axisLen: number;
+  readonly inner: number;
+}
+
+function axisLines(shape: Shape, axis: number): AxisLines {
+  return { outer: sizeOf(shape.slice(0, axis)), axisLen: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+function checkInput(node: OpNode, inputs: readonly (ValueInfo | Tensor | undefined)[]): ValueInfo | Tensor {
+  const x = inputs[0];
+  if (!x) throw new InputError(node, 'input', 'is missing');
+  if (x.dtype !== 'float32') throw new InputError(node, 'input', `has dtype ${x.dtype}; only float32 is supported`);
+  if (x.shape.length === 0) throw new InputError(node, 'input', 'is a scalar; Softmax needs at least one axis');
+  if (inputs.length > 1) throw new InputError(node, `#${inputs.length - 1}`, 'is not an input of Softmax (it takes one input)');
+  return x;
+}
+
+const softmax: OpDefinition<SoftmaxAttrs> = {
+  type: 'Softmax',
+  parse(node) {
+    checkKnownAttributes(node, ['axis']);
+    return { axis: intAttr(node, 'axis', -1) };
+  },
+  infer(attrs, inputs, node) {
+    const x = checkInput(node, inputs);
+    normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
+    return [{ dtype: 'float32', shape: [...x.shape] }];
+  },
+  cpu(attrs, inputs, node) {
+    const x = checkInput(node, inputs) as Tensor<'float32'>;
+    const axis = normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
+    const { outer, axisLen, inner } = axisLines(x.shape, axis);
+    const out = new Float32Array(x.data.length);
+    const exps = new Float64Array(axisLen);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (k: number) => (o * axisLen + k) * inner + j;
+        let max = -Infinity;
+        for (let k = 0; k < axisLen; k++) max = Math.max(max, x.data[at(k)]);
+        let sum = 0;
+        for (let k = 0; k < axisLen; k++) {
+          exps[k] = Math.exp(x.data[at(k)] - max);
+          sum += exps[k];
+        }
+        for (let k = 0; k < axisLen; k++) out[at(k)] = exps[k] / sum;
+      }
+    }
+    return [{ dtype: 'float32', shape: [...x.shape], data: out }];
+  },
+  gpu(attrs, inputs) {
+    const x = inputs[0] as ValueInfo;
+    const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+    const { outer, axisLen, inner } = axisLines(x.shape, axis);
+    const lines = outer * inner;
+    return {
+      steps: [
+        {
+          kernel: kernelFromFile('softmax'),
+          params: { total: lines, axisLen, inner },
+          bindings: { x: { input: 0 }, y: { output: 0 } },
+          invocations: lines,
+          label: 'Softmax',
+        },
+      ],
+    };
+  },
+};
+
+export const ops: AnyOpDefinition[] = [softmax];
