@@ -1,4 +1,157 @@
-import type { AnyOpDefinition } from './types.js';
+/**
+ * AveragePool and GlobalAveragePool, 2D NCHW float32 (ONNX AveragePool-11 and GlobalAveragePool-1,
+ * the versions current at opset 17; AveragePool also accepts the `dilations` that AveragePool-19
+ * added). Attributes: kernel_shape (required), strides, pads (asymmetric), auto_pad, dilations,
+ * ceil_mode (PyTorch's rule: a last window starting in the end padding is dropped),
+ * count_include_pad.
+ *
+ * The divisor follows PyTorch (the numerical oracle) and onnxruntime:
+ *   count_include_pad=0: the number of window taps inside the input;
+ *   count_include_pad=1: the number of taps inside the padded extent [-pad_begin, size + pad_end)
+ *     on both axes, i.e. pads count but the area past the end padding that ceil_mode can add does not.
+ * The ONNX reference implementation (onnx/reference/ops/op_pool_common.py) disagrees in two places
+ * when ceil_mode adds extra area: with count_include_pad=1 it divides by the full kernel size
+ * (the extra area counts as zeros), and it spreads the extra area half before and half after the
+ * input, which shifts the windows when that area is 2 or more. We follow PyTorch / onnxruntime.
+ *
+ * GPU: one invocation per output element (shaders/average-pool.wgsl). GlobalAveragePool runs the
+ * same kernel with one window covering the whole plane.
+ */
+import { AttributeError, InputError } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import { kernelFromFile } from '../gpu/kernel.js';
+import { checkKnownAttributes, intAttr } from './attributes.js';
+import { checkSpatialInput, type Window } from './spatial.js';
+import { parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes } from './max-pool.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
-// Placeholder until this op family lands.
-export const ops: AnyOpDefinition[] = [];
+interface AveragePoolAttributes extends PoolAttributes {
+  readonly countIncludePad: boolean;
+}
+
+const AVERAGE_POOL_ATTRIBUTES = ['kernel_shape', 'strides', 'pads', 'auto_pad', 'dilations', 'ceil_mode', 'count_include_pad'];
+
+function checkX(node: OpNode, x: ValueInfo | Tensor | undefined): ValueInfo | Tensor {
+  if (!x) throw new InputError(node, 'X', 'is missing');
+  checkSpatialInput(node, 'X', x.shape, x.dtype);
+  return x;
+}
+
+function averagePoolWindow(attrs: AveragePoolAttributes, x: ValueInfo | Tensor, node: OpNode): Window {
+  // With count_include_pad=1 a window lying wholly in the padding is well defined (it averages
+  // to 0); without it, it would divide by zero and is refused.
+  return resolvePoolWindow(node, attrs, x.shape, attrs.countIncludePad);
+}
+
+const averagePool: OpDefinition<AveragePoolAttributes> = {
+  type: 'AveragePool',
+  parse(node) {
+    checkKnownAttributes(node, AVERAGE_POOL_ATTRIBUTES);
+    const countIncludePad = intAttr(node, 'count_include_pad', 0);
+    if (countIncludePad !== 0 && countIncludePad !== 1) throw new AttributeError(node, 'count_include_pad', countIncludePad, 'must be 0 or 1');
+    return { ...parsePoolAttributes(node), countIncludePad: countIncludePad === 1 };
+  },
+  infer(attrs, inputs, node) {
+    const x = checkX(node, inputs[0]);
+    const window = averagePoolWindow(attrs, x, node);
+    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], ...window.outputSize] }];
+  },
+  cpu(attrs, inputs, node) {
+    const x = checkX(node, inputs[0]) as Tensor<'float32'>;
+    const window = averagePoolWindow(attrs, x, node);
+    const [N, C, H, W] = x.shape;
+    const [outH, outW] = window.outputSize;
+    const paddedEnd = [H + window.padsEnd[0], W + window.padsEnd[1]];
+    const shape = [N, C, outH, outW];
+    const y = new Float32Array(sizeOf(shape));
+    let o = 0;
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        for (let oh = 0; oh < outH; oh++) {
+          for (let ow = 0; ow < outW; ow++) {
+            let sum = 0;
+            let inputCount = 0;
+            let paddedCount = 0;
+            for (let kh = 0; kh < window.kernel[0]; kh++) {
+              const h = oh * window.strides[0] - window.padsBegin[0] + kh * window.dilations[0];
+              for (let kw = 0; kw < window.kernel[1]; kw++) {
+                const w = ow * window.strides[1] - window.padsBegin[1] + kw * window.dilations[1];
+                if (h < paddedEnd[0] && w < paddedEnd[1]) paddedCount++;
+                if (h >= 0 && h < H && w >= 0 && w < W) {
+                  sum += x.data[((n * C + c) * H + h) * W + w];
+                  inputCount++;
+                }
+              }
+            }
+            y[o++] = sum / (attrs.countIncludePad ? paddedCount : inputCount);
+          }
+        }
+      }
+    }
+    return [{ dtype: 'float32', shape, data: y }];
+  },
+  gpu(attrs, inputs, outputs) {
+    const x = inputs[0] as ValueInfo;
+    // infer() already validated this geometry; resolving it again cannot fail.
+    const window = averagePoolWindow(attrs, x, { name: 'AveragePool', opType: 'AveragePool', attributes: {} });
+    const total = sizeOf(outputs[0].shape);
+    return {
+      steps: [
+        {
+          kernel: kernelFromFile('average-pool'),
+          params: {
+            total,
+            ...poolWindowParams(x.shape, window),
+            padBottom: window.padsEnd[0],
+            padRight: window.padsEnd[1],
+            countIncludePad: attrs.countIncludePad,
+          },
+          bindings: { x: { input: 0 }, y: { output: 0 } },
+          invocations: total,
+        },
+      ],
+    };
+  },
+};
+
+const globalAveragePool: OpDefinition<null> = {
+  type: 'GlobalAveragePool',
+  parse(node) {
+    checkKnownAttributes(node, []);
+    return null;
+  },
+  infer(_, inputs, node) {
+    const x = checkX(node, inputs[0]);
+    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], 1, 1] }];
+  },
+  cpu(_, inputs, node) {
+    const x = checkX(node, inputs[0]) as Tensor<'float32'>;
+    const [N, C, H, W] = x.shape;
+    const y = new Float32Array(N * C);
+    for (let plane = 0; plane < N * C; plane++) {
+      let sum = 0;
+      for (let i = 0; i < H * W; i++) sum += x.data[plane * H * W + i];
+      y[plane] = sum / (H * W);
+    }
+    return [{ dtype: 'float32', shape: [N, C, 1, 1], data: y }];
+  },
+  gpu(_, inputs, outputs) {
+    const x = inputs[0] as ValueInfo;
+    const [, , H, W] = x.shape;
+    const total = sizeOf(outputs[0].shape);
+    // One window covering the whole plane: kernel H x W, stride 1, no padding, output 1 x 1.
+    const wholePlane: Window = { kernel: [H, W], strides: [1, 1], dilations: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], outputSize: [1, 1] };
+    return {
+      steps: [
+        {
+          kernel: kernelFromFile('average-pool'),
+          params: { total, ...poolWindowParams(x.shape, wholePlane), padBottom: 0, padRight: 0, countIncludePad: false },
+          bindings: { x: { input: 0 }, y: { output: 0 } },
+          invocations: total,
+        },
+      ],
+    };
+  },
+};
+
+export const ops: AnyOpDefinition[] = [averagePool, globalAveragePool];
