@@ -1,4 +1,124 @@
-import type { AnyOpDefinition } from './types.js';
+/**
+ * Concat (ONNX Concat-13, the version current at opset 17): joins one or more tensors along
+ * `axis` (required, negative counts from the end). Every input has the same dtype and rank, and
+ * the same extent in every dimension but `axis`; inputs with a zero extent along `axis` are legal
+ * and contribute nothing.
+ *
+ * dtypes: float32, int32 and int64 (int64 so an importer's constant folder can join shape vectors
+ * on the CPU). On the GPU every element is a 32-bit word (int64 goes through i32, see tensor.ts).
+ *
+ * GPU: one dispatch per non-empty input, each copying that input into its slab of the output
+ * (shaders/concat.wgsl: rows of `inputRow` words placed `offset` words into rows of `outputRow`).
+ * The same strided-copy parameters let a later pass have producers write into the slab directly.
+ * An output with no elements lowers to no steps at all.
+ */
+import { AttributeError, InputError } from '../errors.js';
+import { formatShape, sizeOf, type DType, type Shape, type Tensor } from '../tensor.js';
+import { kernelFromFile } from '../gpu/kernel.js';
+import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
+import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
-// Placeholder until this op family lands.
-export const ops: AnyOpDefinition[] = [];
+const SUPPORTED_DTYPES: readonly DType[] = ['float32', 'int32', 'int64'];
+
+interface ConcatAttributes {
+  /** As written in the model; normalised against the rank in infer(). */
+  readonly axis: number;
+}
+
+/** Checks the inputs against each other and returns the normalised axis and output shape. */
+function concatGeometry(node: OpNode, axisAttr: number, inputs: readonly (ValueInfo | Tensor | undefined)[]): { axis: number; shape: number[]; dtype: DType } {
+  if (inputs.length === 0) throw new InputError(node, '0', 'is missing: Concat needs at least one input');
+  const present = inputs.map((v, i) => {
+    if (!v) throw new InputError(node, String(i), 'is missing (Concat inputs are not optional)');
+    return v;
+  });
+  const first = present[0];
+  if (!SUPPORTED_DTYPES.includes(first.dtype)) {
+    throw new InputError(node, '0', `has dtype ${first.dtype}; supported: ${SUPPORTED_DTYPES.join(', ')}`);
+  }
+  const rank = first.shape.length;
+  if (rank === 0) throw new AttributeError(node, 'axis', axisAttr, 'cannot apply to rank-0 (scalar) inputs: Concat needs inputs of rank 1 or more');
+  const axis = normalizeAxis(node, 'axis', axisAttr, rank);
+  const shape = [...first.shape];
+  shape[axis] = 0;
+  present.forEach((v, i) => {
+    if (v.dtype !== first.dtype) throw new InputError(node, String(i), `has dtype ${v.dtype}, but input 0 has dtype ${first.dtype}`);
+    if (v.shape.length !== rank) {
+      throw new InputError(node, String(i), `has shape ${formatShape(v.shape)} (rank ${v.shape.length}), but input 0 has shape ${formatShape(first.shape)} (rank ${rank})`);
+    }
+    for (let d = 0; d < rank; d++) {
+      if (d !== axis && v.shape[d] !== first.shape[d]) {
+        throw new InputError(node, String(i), `has shape ${formatShape(v.shape)}, which differs from input 0's ${formatShape(first.shape)} in dimension ${d}; only axis ${axis} may differ`);
+      }
+    }
+    shape[axis] += v.shape[axis];
+  });
+  return { axis, shape, dtype: first.dtype };
+}
+
+/** Elements per row to the right of `axis` (the product of the later dimensions). */
+function innerSize(shape: Shape, axis: number): number {
+  return sizeOf(shape.slice(axis + 1));
+}
+
+function allocate(dtype: DType, n: number): Float32Array | Int32Array | BigInt64Array {
+  if (dtype === 'float32') return new Float32Array(n);
+  if (dtype === 'int32') return new Int32Array(n);
+  return new BigInt64Array(n);
+}
+
+type Elements = { [i: number]: number | bigint };
+
+const concat: OpDefinition<ConcatAttributes> = {
+  type: 'Concat',
+  parse(node) {
+    checkKnownAttributes(node, ['axis']);
+    return { axis: intAttr(node, 'axis') };
+  },
+  infer(attrs, inputs, node) {
+    const { shape, dtype } = concatGeometry(node, attrs.axis, inputs);
+    return [{ dtype, shape }];
+  },
+  cpu(attrs, inputs, node) {
+    const { axis, shape, dtype } = concatGeometry(node, attrs.axis, inputs);
+    const tensors = inputs as readonly Tensor[];
+    const outer = sizeOf(shape.slice(0, axis));
+    const inner = innerSize(shape, axis);
+    const out = allocate(dtype, sizeOf(shape));
+    const dst = out as Elements;
+    let written = 0;
+    // Output row by output row: input 0's block of that row, then input 1's, and so on.
+    for (let o = 0; o < outer; o++) {
+      for (const t of tensors) {
+        const src = t.data as Elements;
+        const rowLength = t.shape[axis] * inner;
+        for (let k = 0; k < rowLength; k++) dst[written++] = src[o * rowLength + k];
+      }
+    }
+    return [{ dtype, shape, data: out } as Tensor];
+  },
+  gpu(attrs, inputs, outputs) {
+    const infos = inputs as readonly ValueInfo[];
+    const outShape = outputs[0].shape;
+    const axis = attrs.axis < 0 ? attrs.axis + outShape.length : attrs.axis;
+    const inner = innerSize(outShape, axis);
+    const steps: GpuStep[] = [];
+    let axisOffset = 0;
+    infos.forEach((info, i) => {
+      const total = sizeOf(info.shape);
+      if (total > 0) {
+        steps.push({
+          kernel: kernelFromFile('concat'),
+          params: { total, inputRow: info.shape[axis] * inner, outputRow: outShape[axis] * inner, offset: axisOffset * inner },
+          bindings: { x: { input: i }, y: { output: 0 } },
+          invocations: total,
+          label: `concat input ${i}`,
+        });
+      }
+      axisOffset += info.shape[axis];
+    });
+    return { steps };
+  },
+};
+
+export const ops: AnyOpDefinition[] = [concat];
