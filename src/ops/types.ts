@@ -65,8 +65,8 @@ export interface OpDefinition<A = unknown> {
   infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode): ValueInfo[];
   /** The CPU reference: plain, obviously-correct TS, independent of the GPU path. */
   cpu(attrs: A, inputs: readonly (Tensor | undefined)[], node: OpNode): Tensor[];
-  /** The GPU lowering for known input/output infos. */
-  gpu(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[], traits: AdapterTraits): GpuLowering;
+  /** The GPU lowering for known input/output infos (already validated by infer). */
+  gpu(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[], traits: AdapterTraits, node: OpNode): GpuLowering;
 }
 
 /** Erases the attribute type so definitions of different ops can sit in one registry. */

@@ -7,7 +7,7 @@
 import { SegwgpuError, describeNode } from '../errors.js';
 import { sizeOf, type Shape, type Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import type { BufferRef, ValueInfo } from '../ops/types.js';
+import type { AdapterTraits, BufferRef, GpuLowering, ValueInfo } from '../ops/types.js';
 import { getOp } from '../ops/registry.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
@@ -15,7 +15,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, type PreparedStep } from '../gpu/encode.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { inferGraph, resolveInputShapes } from './shapes.js';
-import { planMemory, type Lifetime } from './memory.js';
+import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
 
 export interface PlanOptions extends PassOptions {
   /** Concrete shapes for inputs with symbolic dimensions (or to check fixed ones). */
@@ -62,7 +62,33 @@ function arenaKernel(kernel: Kernel): Kernel {
   return { name: kernel.name, source: kernel.source.replace(/var<storage,\s*read>/g, 'var<storage, read_write>') };
 }
 
-export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions = {}): GraphPlan {
+/** Adapter facts the layout depends on; defaults are WebGPU's guaranteed minimums. */
+export interface LayoutLimits {
+  readonly traits: AdapterTraits;
+  readonly maxStorageBufferBindingSize: number;
+  readonly minStorageBufferOffsetAlignment: number;
+}
+
+export const DEFAULT_LAYOUT_LIMITS: LayoutLimits = {
+  traits: { cpuLike: false },
+  maxStorageBufferBindingSize: 128 * 1024 * 1024,
+  minStorageBufferOffsetAlignment: 256,
+};
+
+/** Everything a plan decides that needs no GPU: passes, shapes, lowerings, lifetimes, offsets. */
+export interface GraphLayout {
+  readonly graph: Graph;
+  readonly order: readonly GraphNode[];
+  readonly values: ReadonlyMap<string, ValueInfo>;
+  readonly attributes: ReadonlyMap<GraphNode, unknown>;
+  readonly lowerings: readonly { node: GraphNode; lowering: GpuLowering; outputs: ValueInfo[] }[];
+  readonly lifetimes: readonly Lifetime[];
+  readonly memory: MemoryPlan;
+  readonly scratchInfo: ReadonlyMap<string, ValueInfo>;
+  readonly readable: ReadonlySet<string>;
+}
+
+export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
   // Everything that can fail on user input happens before the first GPU object is made.
   const inputShapes = resolveInputShapes(source, options.inputShapes);
   const graph = optimizeGraph(source, inputShapes, options);
@@ -76,7 +102,7 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
     const inputs = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
     const outputs = def.infer(attributes.get(node), inputs, node);
-    return { node, lowering: def.gpu(attributes.get(node), inputs, outputs, ctx.traits), outputs };
+    return { node, lowering: def.gpu(attributes.get(node), inputs, outputs, limits.traits, node), outputs };
   });
 
   // Lifetimes: inputs from the upload (-1), node outputs from their step, to their last reader.
@@ -88,8 +114,8 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
   const scratchInfo = new Map<string, ValueInfo>();
   const addValue = (name: string, first: number, info: ValueInfo) => {
     const bytes = bufferBytes(sizeOf(info.shape));
-    if (4 * sizeOf(info.shape) > ctx.maxStorageBufferBindingSize) {
-      throw new SegwgpuError(`tensor '${name}' of shape [${info.shape.join('x')}] needs ${4 * sizeOf(info.shape)} bytes, more than this adapter's maxStorageBufferBindingSize (${ctx.maxStorageBufferBindingSize}); use a smaller input`);
+    if (4 * sizeOf(info.shape) > limits.maxStorageBufferBindingSize) {
+      throw new SegwgpuError(`tensor '${name}' of shape [${info.shape.join('x')}] needs ${4 * sizeOf(info.shape)} bytes, more than this adapter's maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}); use a smaller input`);
     }
     lifetimes.push({ id: name, bytes, first, last: readable.has(name) ? end : Math.max(first, last.get(name) ?? first) });
   };
@@ -102,10 +128,22 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
     });
     (lowering.temps ?? []).forEach((bytes, i) => lifetimes.push({ id: `${node.name}#temp${i}`, bytes: bufferBytes(Math.ceil(bytes / 4)), first: step, last: step }));
   });
-  const memory = planMemory(lifetimes, ctx.device.limits.minStorageBufferOffsetAlignment);
+  const memory = planMemory(lifetimes, limits.minStorageBufferOffsetAlignment);
+  return { graph, order, values, attributes, lowerings, lifetimes, memory, scratchInfo, readable };
+}
+
+export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions = {}): GraphPlan {
+  // Everything that can fail on user input happens in layoutGraph, before the first GPU object.
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable } = layoutGraph(source, options, {
+    traits: ctx.traits,
+    maxStorageBufferBindingSize: ctx.maxStorageBufferBindingSize,
+    minStorageBufferOffsetAlignment: ctx.device.limits.minStorageBufferOffsetAlignment,
+  });
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
+  const isConstant = (name: string) => graph.initializers.has(name);
+  const outputName = (node: GraphNode, i: number) => node.outputs[i] || `${node.name}#unused${i}`;
 
   // GPU objects from here on.
   const created: GPUBuffer[] = [];
