@@ -3,6 +3,7 @@
  * page: hand-written case grids (test/cases/) and PyTorch golden fixtures (test/fixtures/golden/).
  */
 import { families } from './cases/index.js';
+import { goldenCaseFamilies } from './util/golden.js';
 import type { InvalidCase, OpCase } from './util/cases.js';
 
 export type SuiteEntry =
@@ -14,6 +15,9 @@ export function allSuiteCases(): SuiteEntry[] {
   for (const [family, { cases, invalidCases }] of Object.entries(families)) {
     for (const c of cases) entries.push({ id: `${family} > ${c.name}`, kind: 'valid', c });
     for (const c of invalidCases) entries.push({ id: `${family} > rejects: ${c.name}`, kind: 'invalid', c });
+  }
+  for (const [family, cases] of Object.entries(goldenCaseFamilies())) {
+    for (const c of cases) entries.push({ id: `golden ${family} > ${c.name}`, kind: 'valid', c });
   }
   return entries;
 }
