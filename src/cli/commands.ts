@@ -5,12 +5,17 @@ import type { Shape, Tensor } from '../tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext } from '../node/gpu.js';
-import { loadModelFile, readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
+import { readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
+import { loadModelFile } from '../node/model-file.js';
 import { planGraph, layoutGraph } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
 import { describeModel } from '../analysis/model-info.js';
+import { BUILTIN_MODELS, builtinModel } from '../builders/builtin.js';
+import { readImageFile, encodeRgbaPng } from '../node/image.js';
+import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
+import { colorizeCategories, overlayCategories, rgbaToTensor } from '../segment/images.js';
 import { namedValues, numberFlag, parseArgs, parseShape, single, type ParsedArgs } from './args.js';
 
 function modelPath(args: ParsedArgs, command: string): string {
@@ -172,5 +177,58 @@ export async function runAdapter(): Promise<number> {
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
   console.log(`cpu-like: ${ctx.traits.cpuLike}, maxStorageBufferBindingSize ${ctx.maxStorageBufferBindingSize}, maxComputeWorkgroupsPerDimension ${ctx.maxWorkgroupsPerDimension}, timestamp queries ${ctx.hasTimestampQuery}`);
+  return 0;
+}
+
+export async function runSegment(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['--model', '--out', '--backend', '--mean', '--std'], switches: [] }, 'segment');
+  if (args.positional.length !== 1) throw new SegwgpuError(`segwgpu segment: expected one image file, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
+  const out = single(args, '--out');
+  if (!out) throw new SegwgpuError('segwgpu segment: --out <file.png> is required');
+  if (!/\.png$/i.test(out)) throw new SegwgpuError(`segwgpu segment: --out must name a .png file, got '${out}'`);
+  const backend = single(args, '--backend') ?? 'webgpu';
+  if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`segwgpu segment: --backend must be webgpu or cpu, got '${backend}'`);
+  const triple = (flag: string, fallback: [number, number, number]): [number, number, number] => {
+    const raw = single(args, flag);
+    if (raw === undefined) return fallback;
+    const v = raw.split(',').map(Number);
+    if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`segwgpu segment: ${flag} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
+    return v as [number, number, number];
+  };
+  const modelName = single(args, '--model') ?? 'unet';
+  const model = BUILTIN_MODELS[modelName] ? builtinModel(modelName) : loadModelFile(modelName);
+  const image = readImageFile(args.positional[0]);
+  const wrapped = wrapForSegmentation(model, {
+    imageHeight: image.height,
+    imageWidth: image.width,
+    mean: triple('--mean', [0.485, 0.456, 0.406]),
+    std: triple('--std', [0.229, 0.224, 0.225]),
+  });
+  const input = { [WRAPPED_IMAGE_INPUT]: rgbaToTensor(image.data, image.width, image.height) };
+  let outputs: Record<string, Tensor>;
+  const t0 = performance.now();
+  if (backend === 'cpu') {
+    outputs = runGraphCpu(wrapped, input);
+    console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(0)} ms`);
+  } else {
+    const ctx = await nodeGpuContext();
+    console.log(`adapter: ${ctx.adapterName}`);
+    const plan = planGraph(ctx, wrapped, {});
+    const t1 = performance.now();
+    outputs = (await runPlan(plan, input)).outputs;
+    const t2 = performance.now();
+    outputs = (await runPlan(plan, input)).outputs;
+    const t3 = performance.now();
+    console.log(`model: ${model.name}; plan ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms, warm run ${(t3 - t2).toFixed(0)} ms`);
+    plan.destroy();
+  }
+  const category = outputs[WRAPPED_CATEGORY].data as BigInt64Array;
+  const overlay = overlayCategories(image.data, category, image.width, image.height);
+  const maskPath = out.replace(/\.png$/i, '.mask.png');
+  writeFilesAtomically([
+    { path: out, bytes: encodeRgbaPng({ width: image.width, height: image.height, data: overlay }) },
+    { path: maskPath, bytes: encodeRgbaPng({ width: image.width, height: image.height, data: colorizeCategories(category, image.width, image.height) }) },
+  ]);
+  console.log(`wrote ${out} (overlay) and ${maskPath} (category mask), ${image.width}x${image.height}`);
   return 0;
 }

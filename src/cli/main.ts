@@ -3,16 +3,18 @@
  *   segwgpu run <model.onnx> --input <name>=<file.npy> ... --output-dir <dir> [--backend webgpu|cpu]
  *   segwgpu validate <model.onnx> --input <name>=<file.npy> ... [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
  *   segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
+ *   segwgpu segment <image> [--model unet|fcn8s|segnet|<file.onnx>] --out <overlay.png>
  *   segwgpu adapter
  * Exit codes: 0 success, 1 validation outside tolerance, 2 bad input or failure.
  */
 import { SegwgpuError } from '../errors.js';
-import { runAdapter, runInfo, runModel, runValidate } from './commands.js';
+import { runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
 
 const USAGE = `usage:
   segwgpu run <model.onnx> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu] [--input-shape <name>=1x3xHxW]
   segwgpu validate <model.onnx> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
   segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
+  segwgpu segment <image.png|jpg> [--model unet|fcn8s|segnet|<file.onnx>] [--mean r,g,b] [--std r,g,b] [--backend webgpu|cpu] --out <overlay.png>
   segwgpu adapter`;
 
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(rest);
     case 'info':
       return runInfo(rest);
+    case 'segment':
+      return runSegment(rest);
     case 'adapter':
       return runAdapter();
     case undefined:

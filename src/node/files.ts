@@ -1,9 +1,7 @@
-/** File helpers for the CLI: model loading by extension, atomic multi-file writes. */
+/** File helpers for the CLI: reading with clear errors, atomic multi-file writes. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SegwgpuError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { importOnnx } from '../import/onnx.js';
 
 export function readInputFile(path: string, what: string): Uint8Array {
   try {
@@ -11,12 +9,6 @@ export function readInputFile(path: string, what: string): Uint8Array {
   } catch (e) {
     throw new SegwgpuError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-}
-
-export function loadModelFile(path: string): Graph {
-  const bytes = readInputFile(path, 'model file');
-  if (/\.onnx$/i.test(path)) return importOnnx(bytes, { name: basename(path) });
-  throw new SegwgpuError(`model file '${path}': unknown format (expected a .onnx file)`);
 }
 
 /** Characters outside [A-Za-z0-9._-] become '_', so any value name makes a safe file name. */

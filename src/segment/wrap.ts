@@ -1,0 +1,79 @@
+/**
+ * Wraps a segmentation model into an image-in, masks-out graph so pre- and post-processing run on
+ * the GPU with the model: scale to [0, 1], normalise by mean/std, bilinear resize to the model's
+ * input size; after the model, bilinear resize of the class scores back to the image size, softmax
+ * over classes (confidence masks) and argmax (category mask). One plan, one readback.
+ */
+import { SegwgpuError } from '../errors.js';
+import { int64Tensor, tensor } from '../tensor.js';
+import type { Graph, GraphNode } from '../ir/graph.js';
+import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
+
+export interface SegmentationWrapOptions {
+  /** Image size the plan is made for. */
+  readonly imageHeight: number;
+  readonly imageWidth: number;
+  /** Per-channel mean and std applied to pixel values scaled to [0, 1]. */
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
+}
+
+export const WRAPPED_IMAGE_INPUT = 'image';
+export const WRAPPED_CONFIDENCE = 'confidence';
+export const WRAPPED_CATEGORY = 'category';
+
+export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
+  if (model.inputs.length !== 1) throw new SegwgpuError(`segment: model ${model.name} has ${model.inputs.length} inputs; a segmentation model takes one image`);
+  const input = model.inputs[0];
+  const [n, c, h, w] = input.shape;
+  if (input.shape.length !== 4 || c !== 3) throw new SegwgpuError(`segment: model input '${input.name}' has shape [${input.shape.join('x')}]; expected [1x3xHxW]`);
+  if (n !== 1 && typeof n === 'number') throw new SegwgpuError(`segment: model input '${input.name}' has batch ${n}; expected 1`);
+  const modelH = typeof h === 'number' ? h : options.imageHeight;
+  const modelW = typeof w === 'number' ? w : options.imageWidth;
+  const mean = options.mean ?? [0, 0, 0];
+  const std = options.std ?? [1, 1, 1];
+  const scale = tensor([1, 3, 1, 1], std.map((s) => 1 / (255 * s)));
+  const shift = tensor([1, 3, 1, 1], mean.map((m, i) => -m / std[i]));
+  const pre: GraphNode[] = [
+    { name: 'pre/scale', opType: 'Mul', domain: '', inputs: [WRAPPED_IMAGE_INPUT, 'pre/scale_k'], outputs: ['pre/scaled'], attributes: {} },
+    { name: 'pre/shift', opType: 'Add', domain: '', inputs: ['pre/scaled', 'pre/shift_k'], outputs: ['pre/normalized'], attributes: {} },
+    {
+      name: 'pre/resize',
+      opType: 'Resize',
+      domain: '',
+      inputs: ['pre/normalized', '', '', 'pre/size'],
+      outputs: [input.name],
+      attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
+    },
+  ];
+  const logits = model.outputs[0];
+  const modelShapes = inferGraph(model, resolveInputShapes(model, { [input.name]: [1, 3, modelH, modelW] })).values;
+  const scoreShape = modelShapes.get(logits)!.shape;
+  if (scoreShape.length !== 4) throw new SegwgpuError(`segment: model output '${logits}' has shape [${scoreShape.join('x')}]; expected class scores [1xKxhxw]`);
+  const classes = scoreShape[1];
+  const post: GraphNode[] = [
+    {
+      name: 'post/resize',
+      opType: 'Resize',
+      domain: '',
+      inputs: [logits, '', '', 'post/size'],
+      outputs: ['post/scores'],
+      attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
+    },
+    { name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } },
+    { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
+  ];
+  const initializers = new Map(model.initializers);
+  initializers.set('pre/scale_k', scale);
+  initializers.set('pre/shift_k', shift);
+  initializers.set('pre/size', int64Tensor([4], [1, 3, modelH, modelW]));
+  initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
+  return {
+    ...model,
+    name: `${model.name}+segment`,
+    inputs: [{ name: WRAPPED_IMAGE_INPUT, dtype: 'float32', shape: [1, 3, options.imageHeight, options.imageWidth] }],
+    outputs: [WRAPPED_CONFIDENCE, WRAPPED_CATEGORY],
+    initializers,
+    nodes: [...pre, ...model.nodes, ...post],
+  };
+}
