@@ -1,0 +1,113 @@
+/** Each graph pass on its own: the structure it produces, and unchanged results (CPU executor). */
+import { describe, expect, it } from 'vitest';
+import type { Graph } from '../src/ir/graph.js';
+import { foldBatchNorm, foldConstants, fuseActivation, removeIdentity } from '../src/passes/index.js';
+import { runGraphCpu } from '../src/exec/cpu.js';
+import { int64Tensor, tensor } from '../src/tensor.js';
+import { compareTensors } from './util/compare.js';
+import { randomTensor } from './util/random.js';
+
+const noPasses = { fuse: false } as const;
+
+function convBnRelu(): Graph {
+  return {
+    name: 'conv-bn-relu',
+    opset: 17,
+    inputs: [{ name: 'x', dtype: 'float32', shape: [2, 3, 7, 9] }],
+    outputs: ['y'],
+    initializers: new Map([
+      ['w', randomTensor([5, 3, 3, 3], 1)],
+      ['b', randomTensor([5], 2)],
+      ['scale', randomTensor([5], 3, 0.5, 1.5)],
+      ['beta', randomTensor([5], 4)],
+      ['mean', randomTensor([5], 5)],
+      ['var', randomTensor([5], 6, 0.1, 2)],
+    ]),
+    nodes: [
+      { name: 'conv', opType: 'Conv', domain: '', inputs: ['x', 'w', 'b'], outputs: ['c'], attributes: { pads: [1, 1, 1, 1] } },
+      { name: 'bn', opType: 'BatchNormalization', domain: '', inputs: ['c', 'scale', 'beta', 'mean', 'var'], outputs: ['n'], attributes: { epsilon: 1e-3 } },
+      { name: 'drop', opType: 'Dropout', domain: '', inputs: ['n'], outputs: ['d'], attributes: {} },
+      { name: 'relu', opType: 'Relu', domain: '', inputs: ['d'], outputs: ['y'], attributes: {} },
+    ],
+  };
+}
+
+describe('passes', () => {
+  const x = randomTensor([2, 3, 7, 9], 11);
+
+  it('removeIdentity drops Dropout and rewires its reader', () => {
+    const g = removeIdentity(convBnRelu());
+    expect(g.nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+    expect(g.nodes[2].inputs).toEqual(['n']);
+  });
+
+  it('foldBatchNorm folds BN into the Conv without changing results', () => {
+    const g = removeIdentity(convBnRelu());
+    const folded = foldBatchNorm(g);
+    expect(folded.nodes.map((n) => n.opType)).toEqual(['Conv', 'Relu']);
+    const before = runGraphCpu(g, { x }, noPasses).y;
+    const after = runGraphCpu(folded, { x }, noPasses).y;
+    const cmp = compareTensors(after, before, { atol: 1e-5, rtol: 1e-5 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+
+  it('fuseActivation moves Relu into the Conv epilogue without changing results', () => {
+    const g = foldBatchNorm(removeIdentity(convBnRelu()));
+    const fused = fuseActivation(g);
+    expect(fused.nodes.map((n) => n.opType)).toEqual(['Conv']);
+    expect(fused.nodes[0].attributes.activation).toBe('Relu');
+    expect(fused.nodes[0].outputs).toEqual(['y']);
+    const cmp = compareTensors(runGraphCpu(fused, { x }, noPasses).y, runGraphCpu(g, { x }, noPasses).y, { atol: 1e-6, rtol: 1e-6 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+
+  it('fuseActivation leaves a Conv whose output has a second reader alone', () => {
+    const g = convBnRelu();
+    const branched: Graph = { ...g, outputs: ['y', 'c'] };
+    const fused = fuseActivation(foldBatchNorm(removeIdentity(branched)));
+    expect(fused.nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+  });
+
+  it('foldConstants evaluates a torch-style shape subgraph feeding Resize', () => {
+    // sizes = Concat(Slice(Shape(x), 0, 2), [14, 18]) -> Resize(x, sizes): the pattern torch.onnx.export emits.
+    const g: Graph = {
+      name: 'shape-subgraph',
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2, 7, 9] }],
+      outputs: ['y'],
+      initializers: new Map([
+        ['zero', int64Tensor([1], [0])],
+        ['two', int64Tensor([1], [2])],
+        ['hw', int64Tensor([2], [14, 18])],
+      ]),
+      nodes: [
+        { name: 'shape', opType: 'Shape', domain: '', inputs: ['x'], outputs: ['s'], attributes: {} },
+        { name: 'nc', opType: 'Slice', domain: '', inputs: ['s', 'zero', 'two'], outputs: ['nc'], attributes: {} },
+        { name: 'sizes', opType: 'Concat', domain: '', inputs: ['nc', 'hw'], outputs: ['sizes'], attributes: { axis: 0 } },
+        { name: 'resize', opType: 'Resize', domain: '', inputs: ['x', '', '', 'sizes'], outputs: ['y'], attributes: { mode: 'nearest' } },
+      ],
+    };
+    const folded = foldConstants(g, new Map([['x', [1, 2, 7, 9]]]));
+    expect(folded.nodes.map((n) => n.opType)).toEqual(['Resize']);
+    expect(Array.from(folded.initializers.get('sizes')!.data as BigInt64Array, Number)).toEqual([1, 2, 14, 18]);
+    const xs = randomTensor([1, 2, 7, 9], 3);
+    expect(compareTensors(runGraphCpu(folded, { x: xs }, noPasses).y, runGraphCpu(g, { x: xs }, noPasses).y, { atol: 0, rtol: 0 }).ok).toBe(true);
+  });
+
+  it('foldConstants keeps a node that depends on a runtime input', () => {
+    const g: Graph = {
+      name: 'runtime',
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [3] }],
+      outputs: ['y'],
+      initializers: new Map([['a', tensor([3], [1, 2, 3])], ['b', tensor([3], [1, 1, 1])]]),
+      nodes: [
+        { name: 'ab', opType: 'Add', domain: '', inputs: ['a', 'b'], outputs: ['ab'], attributes: {} },
+        { name: 'y', opType: 'Mul', domain: '', inputs: ['x', 'ab'], outputs: ['y'], attributes: {} },
+      ],
+    };
+    const folded = foldConstants(g, new Map([['x', [3]]]));
+    expect(folded.nodes.map((n) => n.name)).toEqual(['y']);
+    expect(Array.from(folded.initializers.get('ab')!.data as Float32Array)).toEqual([2, 3, 4]);
+  });
+});
