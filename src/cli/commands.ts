@@ -15,7 +15,8 @@ import { describeModel } from '../analysis/model-info.js';
 import { BUILTIN_MODELS, builtinModel } from '../builders/builtin.js';
 import { readImageFile, encodeRgbaPng } from '../node/image.js';
 import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
-import { colorizeCategories, overlayCategories, rgbaToTensor } from '../segment/images.js';
+import { colorizeCategories, overlayCategories } from '../segment/images.js';
+import { alignedRowWords, packRgba } from '../segment/pack.js';
 import { namedValues, numberFlag, parseArgs, parseShape, single, type ParsedArgs } from './args.js';
 
 function modelPath(args: ParsedArgs, command: string): string {
@@ -201,10 +202,11 @@ export async function runSegment(argv: string[]): Promise<number> {
   const wrapped = wrapForSegmentation(model, {
     imageHeight: image.height,
     imageWidth: image.width,
+    rowWords: alignedRowWords(image.width),
     mean: triple('--mean', [0.485, 0.456, 0.406]),
     std: triple('--std', [0.229, 0.224, 0.225]),
   });
-  const input = { [WRAPPED_IMAGE_INPUT]: rgbaToTensor(image.data, image.width, image.height) };
+  const input = { [WRAPPED_IMAGE_INPUT]: packRgba(image.data, image.width, image.height) };
   let outputs: Record<string, Tensor>;
   const t0 = performance.now();
   if (backend === 'cpu') {

@@ -14,6 +14,15 @@ export interface RunOptions {
   readonly outputs?: readonly string[];
   /** Time every node with timestamp queries (where the adapter has them). */
   readonly profile?: boolean;
+  /**
+   * Inputs that are already on the GPU: the function records a copy into the input's arena slot
+   * (e.g. copyTextureToBuffer from an uploaded image). Such inputs are absent from `inputs`.
+   */
+  readonly gpuInputs?: Readonly<Record<string, (encoder: GPUCommandEncoder, target: { buffer: GPUBuffer; offset: number; size: number }) => void>>;
+  /** Also copy these values into caller-owned buffers (kept on the GPU, e.g. for video pipelines). */
+  readonly copyTo?: Readonly<Record<string, GPUBuffer>>;
+  /** Integer outputs as int32 (as they are on the GPU) rather than widened to int64. */
+  readonly int32Outputs?: boolean;
 }
 
 export interface NodeTiming {
@@ -33,21 +42,28 @@ const queues = new WeakMap<GraphPlan, Promise<unknown>>();
 
 export function runPlan(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<RunResult> {
   const wanted = options.outputs ?? plan.graph.outputs;
-  checkRunInputs(plan, inputs);
+  checkRunInputs(plan, inputs, Object.keys(options.gpuInputs ?? {}));
+  for (const [name, target] of Object.entries(options.copyTo ?? {})) {
+    const v = plan.arenaValues.get(name);
+    if (!v || !plan.readable.has(name)) throw new SegwgpuError(`copyTo: value '${name}' is not readable from this plan`);
+    if (target.size < 4 * sizeOf(v.info.shape)) throw new SegwgpuError(`copyTo: buffer for '${name}' holds ${target.size} bytes, needs ${4 * sizeOf(v.info.shape)}`);
+  }
   for (const name of wanted) {
     if (!plan.readable.has(name) && !plan.graph.initializers.has(name)) {
       throw new SegwgpuError(`value '${name}' cannot be read back: it is not a graph output nor kept by the plan (plan with keepValues)`);
     }
   }
   const previous = queues.get(plan) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => runNow(plan, inputs, wanted, options.profile === true));
+  const run = previous.catch(() => undefined).then(() => runNow(plan, inputs, wanted, options));
   queues.set(plan, run);
   return run;
 }
 
-async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wanted: readonly string[], profile: boolean): Promise<RunResult> {
+async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wanted: readonly string[], options: RunOptions): Promise<RunResult> {
+  const profile = options.profile === true;
   const { device } = plan.ctx;
   for (const input of plan.graph.inputs) {
+    if (options.gpuInputs?.[input.name]) continue;
     const v = plan.arenaValues.get(input.name)!;
     const words = toGpuWords(inputs[input.name]);
     device.queue.writeBuffer(plan.arena, v.offset, words.buffer, words.byteOffset, words.byteLength);
@@ -55,6 +71,10 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
   const timed = profile && plan.ctx.hasTimestampQuery && plan.nodes.length > 0;
   const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * plan.nodes.length }) : undefined;
   const encoder = device.createCommandEncoder({ label: plan.graph.name });
+  for (const [name, record] of Object.entries(options.gpuInputs ?? {})) {
+    const v = plan.arenaValues.get(name)!;
+    record(encoder, { buffer: plan.arena, offset: v.offset, size: v.bytes });
+  }
   if (querySet) {
     plan.nodes.forEach((n, i) => {
       const pass = encoder.beginComputePass({ label: n.node.name, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
@@ -78,6 +98,10 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
   });
   const staging = stagingSize > 0 ? device.createBuffer({ size: stagingSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
   for (const p of placements) encoder.copyBufferToBuffer(plan.arena, p.v.offset, staging!, p.at, Math.ceil(p.bytes / 4) * 4);
+  for (const [name, target] of Object.entries(options.copyTo ?? {})) {
+    const v = plan.arenaValues.get(name)!;
+    encoder.copyBufferToBuffer(plan.arena, v.offset, target, 0, 4 * sizeOf(v.info.shape));
+  }
   let timestamps: GPUBuffer | undefined;
   let resolve: GPUBuffer | undefined;
   if (querySet) {
@@ -92,7 +116,10 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
   if (staging) {
     await staging.mapAsync(GPUMapMode.READ);
     const all = staging.getMappedRange();
-    for (const p of placements) outputs[p.name] = fromGpuWords(p.v.info.dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+    for (const p of placements) {
+      const dtype = options.int32Outputs && p.v.info.dtype === 'int64' ? 'int32' : p.v.info.dtype;
+      outputs[p.name] = fromGpuWords(dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+    }
     staging.unmap();
     staging.destroy();
   }

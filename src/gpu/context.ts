@@ -26,9 +26,10 @@ export function isCpuLikeAdapter(info: GPUAdapterInfo | undefined): boolean {
   return /swiftshader|llvmpipe|lavapipe|software|cpu/.test(text);
 }
 
-export async function createGpuContext(adapter: GPUAdapter, device: GPUDevice): Promise<GpuContext> {
+export async function createGpuContext(adapter: GPUAdapter | undefined, device: GPUDevice): Promise<GpuContext> {
   await preloadShaders(await allShaderNames());
-  const info = adapter.info;
+  // A device handed to us by the caller: its adapter's info where the browser exposes it.
+  const info = adapter?.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   return {
     device,
     adapterName: describeAdapter(info),
@@ -54,6 +55,11 @@ export async function requestCapableDevice(adapter: GPUAdapter): Promise<GPUDevi
       maxComputeWorkgroupSizeX: adapter.limits.maxComputeWorkgroupSizeX,
     },
   });
+}
+
+/** A caller's own device (shared with their WebGPU work). */
+export function createGpuContextForDevice(device: GPUDevice): Promise<GpuContext> {
+  return createGpuContext(undefined, device);
 }
 
 /** In a browser: navigator.gpu. */

@@ -8,6 +8,7 @@ import { ops as binary } from './binary.js';
 import { ops as concat } from './concat.js';
 import { ops as conv } from './conv.js';
 import { ops as convTranspose } from './conv-transpose.js';
+import { ops as imageToTensor } from './image-to-tensor.js';
 import { ops as maxPool } from './max-pool.js';
 import { ops as maxUnpool } from './max-unpool.js';
 import { ops as pad } from './pad.js';
@@ -18,5 +19,5 @@ import { ops as softmax } from './softmax.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
-  ...convTranspose, ...maxPool, ...maxUnpool, ...pad, ...resize, ...roiAlign, ...slice, ...softmax,
+  ...convTranspose, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...resize, ...roiAlign, ...slice, ...softmax,
 ];

@@ -214,13 +214,14 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
 }
 
 /** Checks a run's inputs against the plan: names, dtypes, shapes. Before any GPU work. */
-export function checkRunInputs(plan: { graph: Graph; values: ReadonlyMap<string, ValueInfo> }, inputs: Readonly<Record<string, Tensor>>): void {
+export function checkRunInputs(plan: { graph: Graph; values: ReadonlyMap<string, ValueInfo> }, inputs: Readonly<Record<string, Tensor>>, onGpu: readonly string[] = []): void {
   for (const name of Object.keys(inputs)) {
     if (!plan.graph.inputs.some((i) => i.name === name)) {
       throw new SegwgpuError(`'${name}' is not an input of the model (inputs: ${plan.graph.inputs.map((i) => i.name).join(', ')})`);
     }
   }
   for (const input of plan.graph.inputs) {
+    if (onGpu.includes(input.name)) continue;
     const t = inputs[input.name];
     if (!t) throw new SegwgpuError(`input '${input.name}' is missing`);
     const want = plan.values.get(input.name)!;

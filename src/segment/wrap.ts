@@ -1,8 +1,12 @@
 /**
  * Wraps a segmentation model into an image-in, masks-out graph so pre- and post-processing run on
- * the GPU with the model: scale to [0, 1], normalise by mean/std, bilinear resize to the model's
- * input size; after the model, bilinear resize of the class scores back to the image size, softmax
- * over classes (confidence masks) and argmax (category mask). One plan, one readback.
+ * the GPU with the model: packed RGBA8 pixels unpacked to floats, scaled to [0, 1] and normalised
+ * by mean/std, bilinear resize to the model's input size; after the model, bilinear resize of the
+ * scores back to the image size, then confidence masks and the category mask:
+ *  - 'logits' models ([1, K, h, w] class scores): softmax over K, argmax over K;
+ *  - 'probability' models ([1, 1, h, w], e.g. a person probability): the probability itself, and
+ *    category 1 where it exceeds 0.5 (argmax over [1 - p, p], ties to background).
+ * One plan, one readback.
  */
 import { SegwgpuError } from '../errors.js';
 import { int64Tensor, tensor } from '../tensor.js';
@@ -13,9 +17,13 @@ export interface SegmentationWrapOptions {
   /** Image size the plan is made for. */
   readonly imageHeight: number;
   readonly imageWidth: number;
+  /** Words per row of the packed RGBA input (>= imageWidth; 256-byte aligned rows for texture copies). */
+  readonly rowWords?: number;
   /** Per-channel mean and std applied to pixel values scaled to [0, 1]. */
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
+  /** What the model outputs: class logits (default) or a single foreground probability. */
+  readonly output?: 'logits' | 'probability';
 }
 
 export const WRAPPED_IMAGE_INPUT = 'image';
@@ -34,8 +42,10 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
   const std = options.std ?? [1, 1, 1];
   const scale = tensor([1, 3, 1, 1], std.map((s) => 1 / (255 * s)));
   const shift = tensor([1, 3, 1, 1], mean.map((m, i) => -m / std[i]));
+  const rowWords = options.rowWords ?? options.imageWidth;
   const pre: GraphNode[] = [
-    { name: 'pre/scale', opType: 'Mul', domain: '', inputs: [WRAPPED_IMAGE_INPUT, 'pre/scale_k'], outputs: ['pre/scaled'], attributes: {} },
+    { name: 'pre/unpack', opType: 'ImageToTensor', domain: 'ai.segwgpu', inputs: [WRAPPED_IMAGE_INPUT], outputs: ['pre/pixels'], attributes: { width: options.imageWidth } },
+    { name: 'pre/scale', opType: 'Mul', domain: '', inputs: ['pre/pixels', 'pre/scale_k'], outputs: ['pre/scaled'], attributes: {} },
     { name: 'pre/shift', opType: 'Add', domain: '', inputs: ['pre/scaled', 'pre/shift_k'], outputs: ['pre/normalized'], attributes: {} },
     {
       name: 'pre/resize',
@@ -51,27 +61,41 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
   const scoreShape = modelShapes.get(logits)!.shape;
   if (scoreShape.length !== 4) throw new SegwgpuError(`segment: model output '${logits}' has shape [${scoreShape.join('x')}]; expected class scores [1xKxhxw]`);
   const classes = scoreShape[1];
+  const kind = options.output ?? 'logits';
+  if (kind === 'probability' && classes !== 1) throw new SegwgpuError(`segment: a probability model must output [1x1xhxw], '${logits}' is [${scoreShape.join('x')}]`);
   const post: GraphNode[] = [
     {
       name: 'post/resize',
       opType: 'Resize',
       domain: '',
       inputs: [logits, '', '', 'post/size'],
-      outputs: ['post/scores'],
+      // A probability model's resized output is its confidence mask as it is.
+      outputs: [kind === 'logits' ? 'post/scores' : WRAPPED_CONFIDENCE],
       attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
     },
-    { name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } },
-    { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
+    ...(kind === 'logits'
+      ? [
+          { name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } },
+          { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
+        ]
+      : [
+          { name: 'post/negate', opType: 'Mul', domain: '', inputs: [WRAPPED_CONFIDENCE, 'post/minus_one'], outputs: ['post/negated'], attributes: {} },
+          { name: 'post/background', opType: 'Add', domain: '', inputs: ['post/negated', 'post/one'], outputs: ['post/background'], attributes: {} },
+          { name: 'post/pair', opType: 'Concat', domain: '', inputs: ['post/background', WRAPPED_CONFIDENCE], outputs: ['post/pair'], attributes: { axis: 1 } },
+          { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/pair'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
+        ]),
   ];
   const initializers = new Map(model.initializers);
   initializers.set('pre/scale_k', scale);
   initializers.set('pre/shift_k', shift);
   initializers.set('pre/size', int64Tensor([4], [1, 3, modelH, modelW]));
   initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
+  initializers.set('post/minus_one', tensor([1], [-1]));
+  initializers.set('post/one', tensor([1], [1]));
   return {
     ...model,
     name: `${model.name}+segment`,
-    inputs: [{ name: WRAPPED_IMAGE_INPUT, dtype: 'float32', shape: [1, 3, options.imageHeight, options.imageWidth] }],
+    inputs: [{ name: WRAPPED_IMAGE_INPUT, dtype: 'int32', shape: [options.imageHeight, rowWords] }],
     outputs: [WRAPPED_CONFIDENCE, WRAPPED_CATEGORY],
     initializers,
     nodes: [...pre, ...model.nodes, ...post],

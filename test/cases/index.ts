@@ -7,6 +7,7 @@ import * as binary from './binary.cases.js';
 import * as concat from './concat.cases.js';
 import * as conv from './conv.cases.js';
 import * as convTranspose from './conv-transpose.cases.js';
+import * as imageToTensor from './image-to-tensor.cases.js';
 import * as maxUnpool from './max-unpool.cases.js';
 import * as pad from './pad.cases.js';
 import * as pooling from './pooling.cases.js';
@@ -16,6 +17,6 @@ import * as slice from './slice.cases.js';
 import * as softmax from './softmax.cases.js';
 
 export const families: Record<string, { cases: OpCase[]; invalidCases: InvalidCase[] }> = {
-  activations, argmax, batchNormalization, binary, concat, conv, convTranspose, maxUnpool, pad,
+  activations, argmax, batchNormalization, binary, concat, conv, convTranspose, imageToTensor, maxUnpool, pad,
   pooling, resize, roiAlign, slice, softmax,
 };

@@ -1,0 +1,27 @@
+// ImageToTensor: packed RGBA8 words (R in the low byte), rows of rowWords words, to NCHW float
+// [1, 3, H, W] in 0..255. One invocation per pixel.
+
+struct Params {
+  total: u32,     // H * W
+  width: u32,
+  height: u32,
+  rowWords: u32,  // words per input row (>= width; texture copies pad rows to 256 bytes)
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> pixels: array<u32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+const WG = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let row = i / p.width;
+  let col = i % p.width;
+  let rgba = unpack4x8unorm(pixels[row * p.rowWords + col]) * 255.0;
+  y[i] = round(rgba.x);
+  y[p.total + i] = round(rgba.y);
+  y[2u * p.total + i] = round(rgba.z);
+}

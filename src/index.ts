@@ -1,0 +1,30 @@
+/**
+ * segwgpu's public API (browser and bundlers). Node-only helpers (dawn.node adapter, files) are in
+ * 'segwgpu/node'.
+ */
+export { Segmenter } from './api/segmenter.js';
+export type { ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
+export { resolveModel, fetchWithProgress } from './api/models.js';
+export type { ModelSource, ProgressCallback, SegmentationModel } from './api/models.js';
+export { SegwgpuError, AttributeError, InputError, UnsupportedError } from './errors.js';
+export { tensor, int32Tensor, int64Tensor, zeros, sizeOf } from './tensor.js';
+export type { Tensor, DType, Shape } from './tensor.js';
+export type { Graph, GraphNode, GraphInput } from './ir/graph.js';
+export { importOnnx } from './import/onnx.js';
+export { browserGpuContext, createGpuContext, createGpuContextForDevice } from './gpu/context.js';
+export type { GpuContext } from './gpu/context.js';
+export { planGraph, layoutGraph } from './plan/plan.js';
+export type { GraphPlan, PlanOptions } from './plan/plan.js';
+export { runPlan } from './exec/gpu.js';
+export type { RunOptions, RunResult, NodeTiming } from './exec/gpu.js';
+export { runGraphCpu } from './exec/cpu.js';
+export { runOpCpu } from './ops/call.js';
+export type { OpCall } from './ops/call.js';
+export { runOpGpu } from './gpu/run-op.js';
+export { supportedOpTypes } from './ops/registry.js';
+export { optimizeGraph } from './passes/index.js';
+export { buildFcn } from './builders/fcn.js';
+export { buildUNet } from './builders/unet.js';
+export { buildSegNet } from './builders/segnet.js';
+export { convolutionalize } from './builders/convolutionalize.js';
+export { compareOutputs } from './validate/compare.js';

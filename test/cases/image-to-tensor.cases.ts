@@ -1,0 +1,48 @@
+import { int32Tensor, tensor } from '../../src/tensor.js';
+import type { InvalidCase, OpCase } from '../util/cases.js';
+import { rng } from '../util/random.js';
+
+const exact = { atol: 0, rtol: 0 };
+
+function packed(h: number, rowWords: number, seed: number) {
+  const next = rng(seed);
+  return int32Tensor([h, rowWords], Array.from({ length: h * rowWords }, () => (next() * 2 ** 32) | 0));
+}
+
+// Pixel (R, G, B, A) packs as R | G << 8 | B << 16 | A << 24 (little-endian RGBA bytes).
+const word = (r: number, g: number, b: number, a: number) => (r | (g << 8) | (b << 16) | (a << 24)) | 0;
+
+export const cases: OpCase[] = [
+  {
+    name: 'hand-worked 2x2 image with a padded row',
+    call: {
+      opType: 'ImageToTensor',
+      attributes: { width: 2 },
+      inputs: [int32Tensor([2, 3], [word(255, 0, 0, 255), word(0, 255, 0, 255), 0, word(0, 0, 255, 0), word(1, 2, 3, 4), -1])],
+    },
+    tolerance: exact,
+    expected: [tensor([1, 3, 2, 2], [255, 0, 0, 1, 0, 255, 0, 2, 0, 0, 255, 3])],
+  },
+  ...[
+    [7, 9, 9],
+    [5, 13, 64],
+    [33, 17, 20],
+  ].map(([h, w, rowWords], i) => ({
+    name: `random ${h}x${w} in rows of ${rowWords} words`,
+    call: { opType: 'ImageToTensor', attributes: { width: w }, inputs: [packed(h, rowWords, 40 + i)] },
+    tolerance: exact,
+  })),
+];
+
+export const invalidCases: InvalidCase[] = [
+  {
+    name: 'width wider than the rows',
+    call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 5 }, inputs: [packed(2, 4, 1)] },
+    messageMatches: [/img/, /ImageToTensor/, /width=5/],
+  },
+  {
+    name: 'float pixels',
+    call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 2 }, inputs: [tensor([2, 2], [0, 0, 0, 0])] },
+    messageMatches: [/img/, /ImageToTensor/, /pixels/, /float32/],
+  },
+];
