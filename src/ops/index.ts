@@ -1,6 +1,7 @@
 /** Every op definition, one module per op (family). Add new op files here. */
 import type { AnyOpDefinition } from './types.js';
 import { ops as activations } from './activations.js';
+import { ops as arith } from './arith.js';
 import { ops as argmax } from './argmax.js';
 import { ops as averagePool } from './average-pool.js';
 import { ops as batchNormalization } from './batch-normalization.js';
@@ -8,16 +9,20 @@ import { ops as binary } from './binary.js';
 import { ops as concat } from './concat.js';
 import { ops as conv } from './conv.js';
 import { ops as convTranspose } from './conv-transpose.js';
+import { ops as gemm } from './gemm.js';
 import { ops as imageToTensor } from './image-to-tensor.js';
 import { ops as maxPool } from './max-pool.js';
 import { ops as maxUnpool } from './max-unpool.js';
 import { ops as pad } from './pad.js';
+import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as roiAlign } from './roi-align.js';
+import { ops as shapeOps } from './shape-ops.js';
 import { ops as slice } from './slice.js';
 import { ops as softmax } from './softmax.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
-  ...activations, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
-  ...convTranspose, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...resize, ...roiAlign, ...slice, ...softmax,
+  ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
+  ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
+  ...roiAlign, ...shapeOps, ...slice, ...softmax,
 ];

@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""Builds the small ONNX models (and .npy expectations) that test/import-onnx.test.ts reads.
+
+Run with Debian's interpreter, which has onnx, numpy and torch:
+    /usr/bin/python3 scripts/make_onnx_import_fixtures.py
+Writes test/fixtures/onnx/*.onnx and *.npy. Each file stays well under 50 KB. Expected values are
+computed here with numpy/torch, independently of segwgpu.
+"""
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx')
+
+
+def save(model, name):
+    path = os.path.join(OUT, name)
+    onnx.save(model, path)
+    print(f'{name}: {os.path.getsize(path)} bytes')
+
+
+def save_npy(array, name):
+    path = os.path.join(OUT, name)
+    np.save(path, np.ascontiguousarray(array))  # C order: segwgpu refuses Fortran-order files
+    print(f'{name}: {os.path.getsize(path)} bytes')
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=17, name='g'):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)], producer_name='segwgpu-fixtures')
+    m.ir_version = 8 if opset >= 15 else 7
+    return m
+
+
+def vi(name, dims, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, dims)
+
+
+def typed_tensor(name, data_type, dims, values):
+    """A TensorProto with its values in the typed field (float_data, int64_data...), not raw_data."""
+    return helper.make_tensor(name, data_type, dims, values, raw=False)
+
+
+def raw_tensor(name, array):
+    return numpy_helper.from_array(array, name)  # numpy_helper writes raw_data
+
+
+def initializers_model():
+    """Every supported element type, once in raw_data and once in its typed field."""
+    inits = [
+        raw_tensor('f32_raw', np.array([[1.5, -2.0, 3.25], [0.0, 1e-3, -7.0]], dtype=np.float32)),
+        typed_tensor('f32_typed', TensorProto.FLOAT, [2, 3], [1.5, -2.0, 3.25, 0.0, 1e-3, -7.0]),
+        raw_tensor('f64_raw', np.array([0.1, -1e10, 2.5], dtype=np.float64)),
+        typed_tensor('f64_typed', TensorProto.DOUBLE, [3], [0.1, -1e10, 2.5]),
+        raw_tensor('i64_raw', np.array([1, -2, 3], dtype=np.int64)),
+        typed_tensor('i64_typed', TensorProto.INT64, [3], [1, -2, 3]),
+        raw_tensor('i32_raw', np.array([[-5, 6]], dtype=np.int32)),
+        typed_tensor('i32_typed', TensorProto.INT32, [1, 2], [-5, 6]),
+        raw_tensor('i8_raw', np.array([-128, 127, -1], dtype=np.int8)),
+        typed_tensor('i8_typed', TensorProto.INT8, [3], [-128, 127, -1]),
+        raw_tensor('u8_raw', np.array([0, 255, 7], dtype=np.uint8)),
+        typed_tensor('u8_typed', TensorProto.UINT8, [3], [0, 255, 7]),
+        raw_tensor('bool_raw', np.array([True, False, True])),
+        typed_tensor('bool_typed', TensorProto.BOOL, [3], [True, False, True]),
+        raw_tensor('i16_raw', np.array([-300, 300], dtype=np.int16)),
+        raw_tensor('scalar_raw', np.array(4.0, dtype=np.float32)),
+        raw_tensor('empty_raw', np.zeros((0, 3), dtype=np.float32)),
+        # A graph input that is also an initializer: a constant with a default, not an input.
+        raw_tensor('bias', np.array([10.0, 20.0, 30.0], dtype=np.float32)),
+    ]
+    nodes = [helper.make_node('Add', ['x', 'bias'], ['y'])]  # unnamed: becomes 'Add_0'
+    return model(nodes, [vi('x', ['batch', 3]), vi('bias', [3])], [vi('y', ['batch', 3])], inits)
+
+
+def fp16_model():
+    # 1, -2.5, 65504 (largest half), 2^-24 (smallest subnormal), 0.1 (rounded to half), -0.
+    values = np.array([1.0, -2.5, 65504.0, 2.0 ** -24, 0.1, -0.0], dtype=np.float16)
+    # bfloat16 raw bytes: the top halves of float32 1.0, -3.0 and 0.15625.
+    bf16 = (np.array([1.0, -3.0, 0.15625], dtype=np.float32).view(np.uint32) >> 16).astype(np.uint16)
+    inits = [
+        raw_tensor('h_raw', values),
+        # Typed form: make_tensor stores the FLOAT16 bit patterns in int32_data.
+        helper.make_tensor('h_typed', TensorProto.FLOAT16, [6], values.astype(np.float32).tolist(), raw=False),
+        helper.make_tensor('bf16_raw', TensorProto.BFLOAT16, [3], bf16.tobytes(), raw=True),
+    ]
+    nodes = [helper.make_node('Relu', ['x'], ['y'], name='relu')]
+    return model(nodes, [vi('x', [6])], [vi('y', [6])], inits)
+
+
+def int64_model():
+    big = [2 ** 53 + 1, -(2 ** 60) - 3, 2 ** 63 - 1, -(2 ** 63)]
+    inits = [
+        raw_tensor('big_raw', np.array(big, dtype=np.int64)),
+        typed_tensor('big_typed', TensorProto.INT64, [4], big),
+    ]
+    nodes = [helper.make_node('Relu', ['x'], ['y'], name='relu')]
+    return model(nodes, [vi('x', [1])], [vi('y', [1])], inits)
+
+
+def big_attribute_model():
+    nodes = [helper.make_node('Flatten', ['x'], ['y'], name='flat', axis=2 ** 53 + 1)]
+    return model(nodes, [vi('x', [2, 3])], [vi('y', None)])
+
+
+def external_data_model():
+    t = TensorProto()
+    t.name = 'conv.weight'
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend([4])
+    t.data_location = TensorProto.EXTERNAL
+    for key, value in [('location', 'weights.bin'), ('offset', '0'), ('length', '16')]:
+        entry = t.external_data.add()
+        entry.key = key
+        entry.value = value
+    nodes = [helper.make_node('Add', ['x', 'conv.weight'], ['y'], name='add')]
+    return model(nodes, [vi('x', [4])], [vi('y', [4])], [t])
+
+
+def bad_dtype_model():
+    t = helper.make_tensor('counts', TensorProto.UINT64, [2], [1, 2])
+    nodes = [helper.make_node('Relu', ['x'], ['y'], name='relu')]
+    return model(nodes, [vi('x', [1])], [vi('y', [1])], [t])
+
+
+def unsupported_ops_model():
+    then_graph = helper.make_graph([helper.make_node('Identity', ['x'], ['t'])], 'then', [], [vi('t', [2])])
+    nodes = [
+        helper.make_node('Relu', ['x'], ['r'], name='relu'),
+        helper.make_node('Einsum', ['r', 'r'], ['e'], name='einsum_1', equation='i,i->i'),
+        helper.make_node('TopK', ['e', 'k'], ['tv', 'ti'], name='topk_a'),
+        helper.make_node('TopK', ['tv', 'k'], ['tv2', 'ti2'], name='topk_b'),
+        helper.make_node('Mod', ['tv2', 'tv2'], ['m']),  # unnamed: 'Mod_4'
+        helper.make_node('FusedConv', ['m'], ['fc'], name='fused', domain='com.microsoft'),
+        helper.make_node('If', ['cond'], ['out'], name='branch', then_branch=then_graph, else_branch=then_graph),
+    ]
+    k = raw_tensor('k', np.array([1], dtype=np.int64))
+    m = model(nodes, [vi('x', [2]), vi('cond', [], TensorProto.BOOL)], [vi('out', [2])], [k])
+    m.opset_import.append(helper.make_opsetid('com.microsoft', 1))
+    return m
+
+
+def softmax_models():
+    """Softmax axis=1 on a [2, 3, 4] input: opset 11 normalises over the trailing 3*4 block of each
+    batch item, opset 13 over axis 1 alone."""
+    x = (np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7.0 - 1.5).astype(np.float32)
+    save_npy(x, 'softmax_input.npy')
+
+    def softmax(a, axis):
+        e = np.exp(a - a.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    flat = x.reshape(2, 12).astype(np.float64)
+    save_npy(softmax(flat, 1).reshape(2, 3, 4).astype(np.float32), 'softmax11_expected.npy')
+    save_npy(softmax(x.astype(np.float64), 1).astype(np.float32), 'softmax13_expected.npy')
+    for opset in (11, 13):
+        nodes = [helper.make_node('Softmax', ['x'], ['y'], name='sm', axis=1)]
+        save(model(nodes, [vi('x', [2, 3, 4])], [vi('y', [2, 3, 4])], opset=opset), f'softmax_opset{opset}.onnx')
+    # axis -1 before opset 13 is the plain last-axis softmax: no coercion needed.
+    nodes = [helper.make_node('Softmax', ['x'], ['y'], name='sm', axis=-1)]
+    save(model(nodes, [vi('x', [2, 3, 4])], [vi('y', [2, 3, 4])], opset=11), 'softmax_opset11_last_axis.onnx')
+
+
+def clip6_model():
+    """Clip-6 (opset 10): min/max as attributes; one node with both, one with max only."""
+    nodes = [
+        helper.make_node('Clip', ['x'], ['c1'], name='clip_both', min=-1.0, max=2.0),
+        helper.make_node('Clip', ['c1'], ['y'], name='clip_max', max=1.5),
+    ]
+    return model(nodes, [vi('x', [5])], [vi('y', [5])], opset=10)
+
+
+def legacy_forms_model():
+    """Opset 9 forms: Upsample (scales input), Slice-1 attributes (INT64_MAX end), Pad-2 attributes,
+    Squeeze/Unsqueeze axes attributes, Dropout-7 with an unused mask output, BatchNormalization-9."""
+    scales = raw_tensor('scales', np.array([1, 1, 2, 2], dtype=np.float32))
+    nodes = [
+        helper.make_node('Upsample', ['x', 'scales'], ['up'], name='up', mode='nearest'),
+        helper.make_node('Slice', ['up'], ['sl'], name='slice', starts=[1], ends=[2 ** 63 - 1], axes=[3]),
+        helper.make_node('Pad', ['sl'], ['pd'], name='pad', pads=[0, 0, 1, 1, 0, 0, 1, 1], value=0.5),
+        helper.make_node('Unsqueeze', ['pd'], ['us'], name='unsqueeze', axes=[0]),
+        helper.make_node('Squeeze', ['us'], ['sq'], name='squeeze', axes=[0]),
+        helper.make_node('Dropout', ['sq'], ['y', 'mask'], name='drop', ratio=0.3),
+    ]
+    return model(nodes, [vi('x', [1, 1, 2, 2])], [vi('y', None)], [scales], opset=9)
+
+
+def resize10_model():
+    scales = raw_tensor('scales', np.array([1, 1, 2, 2], dtype=np.float32))
+    nodes = [helper.make_node('Resize', ['x', 'scales'], ['y'], name='rs', mode='linear')]
+    return model(nodes, [vi('x', [1, 1, 2, 2])], [vi('y', None)], [scales], opset=10)
+
+
+def resize11_model():
+    """Resize-11 as PyTorch exports it with sizes: empty roi and empty scales placeholders."""
+    inits = [
+        raw_tensor('roi', np.zeros((0,), dtype=np.float32)),
+        raw_tensor('scales', np.zeros((0,), dtype=np.float32)),
+        raw_tensor('sizes', np.array([1, 1, 4, 6], dtype=np.int64)),
+    ]
+    nodes = [helper.make_node('Resize', ['x', 'roi', 'scales', 'sizes'], ['y'], name='rs', mode='nearest',
+                              coordinate_transformation_mode='asymmetric', nearest_mode='floor')]
+    return model(nodes, [vi('x', [1, 1, 2, 3])], [vi('y', None)], inits, opset=11)
+
+
+def reduce18_model():
+    """Opset 18: ReduceMean's axes is an input (here an initializer) -> the opset-13 attribute."""
+    axes = raw_tensor('axes', np.array([2, 3], dtype=np.int64))
+    nodes = [helper.make_node('ReduceMean', ['x', 'axes'], ['y'], name='gap', keepdims=1)]
+    return model(nodes, [vi('x', [1, 2, 2, 2])], [vi('y', None)], [axes], opset=18)
+
+
+def opset_range_models():
+    nodes = [helper.make_node('Relu', ['x'], ['y'], name='relu')]
+    save(model(nodes, [vi('x', [1])], [vi('y', [1])], opset=21), 'opset21.onnx')
+    save(model(nodes, [vi('x', [1])], [vi('y', [1])], opset=6), 'opset6.onnx')
+
+
+class FlattenHead(torch.nn.Module):
+    """A classifier head as PyTorch writes it: x.view(x.size(0), -1) exports a Shape -> Gather ->
+    Unsqueeze -> Concat -> Reshape subgraph at opset 11; then Gemm, Relu, Sub/Div, Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.fc1 = torch.nn.Linear(12, 5)
+        self.fc2 = torch.nn.Linear(5, 3)
+
+    def forward(self, x):
+        h = x.view(x.size(0), -1)
+        h = torch.relu(self.fc1(h))
+        h = (h - 0.25) / 2.0
+        return self.fc2(h).transpose(0, 1)
+
+
+def torch_model():
+    net = FlattenHead().eval()
+    x = torch.linspace(-1, 1, 24).reshape(2, 3, 2, 2)
+    path = os.path.join(OUT, 'torch_flatten_head_opset11.onnx')
+    torch.onnx.export(net, (x,), path, opset_version=11, input_names=['x'], output_names=['y'],
+                      dynamic_axes={'x': {0: 'batch'}})
+    print(f'torch_flatten_head_opset11.onnx: {os.path.getsize(path)} bytes')
+    save_npy(x.numpy(), 'torch_flatten_head_input.npy')
+    with torch.no_grad():
+        save_npy(net(x).numpy(), 'torch_flatten_head_expected.npy')
+
+
+def npy_files():
+    """numpy-written .npy files for test/npy.test.ts: each dtype segwgpu reads, and a 2.0 header."""
+    folder = os.path.join(OUT, 'npy')
+    os.makedirs(folder, exist_ok=True)
+    arrays = {
+        'f4': np.array([[1.5, -2.0, 0.1], [3e38, -0.0, 7.0]], dtype=np.float32),
+        'f8': np.array([0.1, -1e300, 1e-50, 2.5], dtype=np.float64),
+        'i8': np.array([2 ** 62 + 1, -5, 0], dtype=np.int64),
+        'i4': np.array([[[-7]], [[8]]], dtype=np.int32),
+        'u1': np.array([0, 200, 255], dtype=np.uint8),
+        'b1': np.array([True, False, True]),
+        'scalar': np.array(3.5, dtype=np.float32),
+        'fortran': np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)),
+        'big_endian': np.array([1.0, 2.0], dtype='>f4'),
+    }
+    for name, a in arrays.items():
+        np.save(os.path.join(folder, f'{name}.npy'), a)
+    with open(os.path.join(folder, 'f4_v2.npy'), 'wb') as f:
+        np.lib.format.write_array(f, arrays['f4'], version=(2, 0))
+    print(f'npy/: {len(arrays) + 1} files')
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    npy_files()
+    save(initializers_model(), 'initializers.onnx')
+    save(fp16_model(), 'fp16.onnx')
+    save(int64_model(), 'int64_big.onnx')
+    save(big_attribute_model(), 'big_attribute.onnx')
+    save(external_data_model(), 'external_data.onnx')
+    save(bad_dtype_model(), 'bad_dtype.onnx')
+    save(unsupported_ops_model(), 'unsupported_ops.onnx')
+    softmax_models()
+    save(clip6_model(), 'clip6.onnx')
+    save(legacy_forms_model(), 'legacy_opset9.onnx')
+    save(resize10_model(), 'resize10.onnx')
+    save(resize11_model(), 'resize11.onnx')
+    save(reduce18_model(), 'reduce_opset18.onnx')
+    opset_range_models()
+    torch_model()
+
+
+if __name__ == '__main__':
+    main()

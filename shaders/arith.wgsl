@@ -1,0 +1,80 @@
+// Sub / Div / Pow with multidirectional broadcasting (ONNX Sub-14, Div-14, Pow-15).
+// One invocation per output element; the output index is split into coordinates and each input
+// is read through its broadcast strides (0 along dimensions of size 1), as in binary.wgsl.
+// Buffers hold raw 32-bit words so one kernel serves f32 math and i32 math (integer Sub/Div:
+// wrapping subtraction, division truncating toward zero; WGSL gives x for x / 0).
+
+struct Params {
+  total: u32,
+  rank: u32,
+  op: u32,                      // 0 Sub, 1 Div, 2 Pow
+  intMath: u32,                 // 1: a, b and y are i32 words (Sub/Div on integers)
+  intExponent: u32,             // 1: Pow's exponent b holds i32 words (its base is always f32)
+  outShape: array<vec4u, 2>,    // up to rank 8, innermost last
+  aStrides: array<vec4u, 2>,
+  bStrides: array<vec4u, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<u32>;
+@group(0) @binding(2) var<storage, read> b: array<u32>;
+@group(0) @binding(3) var<storage, read_write> y: array<u32>;
+
+const WG = 64u;
+
+// x^e for an integral e with |e| <= 64: binary exponentiation, so small powers (x*x for e = 2)
+// are as exact as f32 multiplication allows and negative bases keep their sign.
+fn powInteger(x: f32, e: i32) -> f32 {
+  var base = x;
+  var n = abs(e);
+  var result = 1.0;
+  while (n > 0) {
+    if ((n & 1) == 1) { result *= base; }
+    base *= base;
+    n = n >> 1u;
+  }
+  return select(result, 1.0 / result, e < 0);
+}
+
+fn powFloat(x: f32, e: f32) -> f32 {
+  if (e == floor(e) && abs(e) <= 64.0) { return powInteger(x, i32(e)); }
+  // Infinity and NaN come from runtime bit patterns: WGSL rejects them as constant expressions.
+  var infBits = 0x7f800000u;
+  var nanBits = 0x7fc00000u;
+  if (x == 0.0) { return select(0.0, bitcast<f32>(infBits), e < 0.0); }   // 0^-e is +inf
+  if (x < 0.0) { return bitcast<f32>(nanBits); }   // a negative base to a fractional power: NaN
+  return exp2(e * log2(x));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  var rest = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let extent = p.outShape[d / 4][d % 4];
+    let coord = rest % extent;
+    rest = rest / extent;
+    ia += coord * p.aStrides[d / 4][d % 4];
+    ib += coord * p.bStrides[d / 4][d % 4];
+  }
+  let wa = a[ia];
+  let wb = b[ib];
+  if (p.intMath == 1u) {
+    let va = bitcast<i32>(wa);
+    let vb = bitcast<i32>(wb);
+    y[i] = bitcast<u32>(select(va - vb, va / vb, p.op == 1u));
+    return;
+  }
+  let va = bitcast<f32>(wa);
+  let vb = select(bitcast<f32>(wb), f32(bitcast<i32>(wb)), p.intExponent == 1u);
+  var r: f32;
+  switch p.op {
+    case 0u: { r = va - vb; }
+    case 1u: { r = va / vb; }
+    default: { r = powFloat(va, vb); }
+  }
+  y[i] = bitcast<u32>(r);
+}

@@ -1,0 +1,32 @@
+// Gather (ONNX Gather-13) along one axis. The data is seen as [outer, axisLen, inner] and the
+// output as [outer, indexCount, inner]: output (o, j, k) reads data (o, indices[j], k).
+// Negative indices count from the end of the axis. Constant indices are range-checked before any
+// GPU work; indices computed at run time are clamped into the axis (a kernel cannot report).
+// Data moves as raw 32-bit words (f32 or i32); indices arrive as i32 (int64 narrowed by the runtime).
+
+struct Params {
+  total: u32,
+  inner: u32,
+  axisLen: u32,
+  indexCount: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read> indices: array<i32>;
+@group(0) @binding(3) var<storage, read_write> y: array<u32>;
+
+const WG = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let k = i % p.inner;
+  let j = (i / p.inner) % p.indexCount;
+  let o = i / (p.inner * p.indexCount);
+  var index = indices[j];
+  if (index < 0) { index += i32(p.axisLen); }
+  let row = u32(clamp(index, 0, i32(p.axisLen) - 1));
+  y[i] = x[(o * p.axisLen + row) * p.inner + k];
+}

@@ -1,0 +1,284 @@
+/**
+ * ONNX importer: .onnx bytes -> segwgpu's graph IR (src/ir/graph.ts), with every node in the
+ * opset-17 form that src/ops/ implements.
+ *
+ * - Parsing: the `onnx-proto` protobuf classes, with int64 fields decoded exactly (Long -> bigint
+ *   for int64 tensors; attributes and dims must fit 2^53 and are refused, naming node and
+ *   attribute, when they do not).
+ * - Opsets: default-domain opsets SUPPORTED_OPSETS.min..max. Older forms are rewritten into
+ *   opset-17 ones (src/import/onnx-normalize.ts). Nodes of other domains (com.microsoft...) and
+ *   op types the registry lacks are refused in ONE error listing every such op type with the
+ *   nodes that use it, before anything runs.
+ * - Initializers: src/import/onnx-tensor.ts (dtype conversions, external data refused).
+ * - Graph inputs that are also initializers are constants (not inputs). Input dims are numbers,
+ *   or names for symbolic dims (dim_param; an unnamed unknown dim becomes '<input>.dim<i>').
+ *   Input element types map like initializers': floats -> float32, INT64 -> int64, narrower
+ *   integers and BOOL -> int32 (so a uint8 image input is fed as an int32 tensor).
+ * - Nodes without a name are named '<OpType>_<index>' (index in the model's node list); repeated
+ *   names get a '_<k>' suffix, so names are unique.
+ * - Malformed or truncated bytes: "not an ONNX model: ...".
+ */
+import { AttributeError, SegwgpuError, UnsupportedError } from '../errors.js';
+import type { DType, Tensor } from '../tensor.js';
+import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
+import type { AttributeValue, Attributes } from '../ops/types.js';
+import { findOp, supportedOpTypes } from '../ops/registry.js';
+import { configureInt64, dataTypeName, int64ToBigInt, int64ToSafeNumber, isExactInt64, onnx, tensorFromProto, type OnnxTypes } from './onnx-tensor.js';
+import { normalizeNode, type ImportNode, type NormalizeContext } from './onnx-normalize.js';
+
+/** Default-domain opsets the importer accepts (see the report on why below 11 is included). */
+export const SUPPORTED_OPSETS = { min: 7, max: 20 } as const;
+
+export interface ImportOnnxOptions {
+  /** Names the model in error messages, e.g. its file name. Default 'ONNX model'. */
+  readonly name?: string;
+}
+
+const AttrType = onnx.AttributeProto.AttributeType;
+/**
+ * Graph input element types -> what segwgpu feeds: floats as float32, INT64 as int64, the narrower
+ * integers and BOOL as int32 (as initializers are converted), so callers pass e.g. uint8 images
+ * as int32 tensors.
+ */
+const INPUT_DTYPES: Readonly<Record<number, DType>> = {
+  1: 'float32', 10: 'float32', 11: 'float32', 16: 'float32',
+  7: 'int64',
+  6: 'int32', 2: 'int32', 3: 'int32', 4: 'int32', 5: 'int32', 9: 'int32',
+};
+const MAX_NAMES_PER_OP = 12;
+
+function decodeModel(bytes: Uint8Array, label: string): OnnxTypes.ModelProto {
+  configureInt64();
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new SegwgpuError(`${label}: not an ONNX model: the file is empty`);
+  let model: OnnxTypes.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const why = (e as Error).message;
+    const truncated = /index out of range/.test(why) ? ' (the file looks truncated)' : '';
+    throw new SegwgpuError(`${label}: not an ONNX model: protobuf decoding failed${truncated}: ${why}`);
+  }
+  if (!model.graph) throw new SegwgpuError(`${label}: not an ONNX model: it has no graph`);
+  if (Object.prototype.hasOwnProperty.call(model, 'irVersion') && !isExactInt64(model.irVersion)) {
+    // onnx-proto decoded with a protobufjs instance that did not get our Long: int64 would be rounded.
+    throw new SegwgpuError(`${label}: internal error: protobufjs is not decoding int64 exactly in this build (onnx-proto and segwgpu see different protobufjs copies)`);
+  }
+  return model;
+}
+
+function defaultOpset(model: OnnxTypes.ModelProto, label: string): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!entry) throw new SegwgpuError(`${label}: the model declares no default-domain (ai.onnx) opset; segwgpu needs opset ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max}`);
+  const version = int64ToSafeNumber(entry.version) ?? -1;
+  if (version < SUPPORTED_OPSETS.min || version > SUPPORTED_OPSETS.max) {
+    throw new SegwgpuError(
+      `${label}: opset ${version} is not supported: segwgpu imports default-domain opsets ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max}` +
+        ` (convert it, e.g. onnx.version_converter.convert_version(model, 17))`,
+    );
+  }
+  return version;
+}
+
+function graphInput(v: OnnxTypes.IValueInfoProto, label: string): GraphInput {
+  const name = v.name ?? '';
+  const tensorType = v.type?.tensorType;
+  if (!tensorType) throw new SegwgpuError(`${label}: graph input '${name}' is not a tensor (sequences, maps and optionals are not supported)`);
+  const dtype = INPUT_DTYPES[tensorType.elemType ?? 0];
+  if (!dtype) throw new SegwgpuError(`${label}: graph input '${name}' has element type ${dataTypeName(tensorType.elemType)}; segwgpu accepts float (FLOAT, FLOAT16, BFLOAT16, DOUBLE: fed as float32), INT64, and INT32/INT16/UINT16/INT8/UINT8/BOOL (fed as int32) inputs`);
+  if (!tensorType.shape) throw new SegwgpuError(`${label}: graph input '${name}' has no shape (not even its rank); segwgpu needs at least the rank`);
+  const shape = (tensorType.shape.dim ?? []).map((d, i): number | string => {
+    if (d.dimValue !== null && d.dimValue !== undefined) {
+      const n = int64ToSafeNumber(d.dimValue);
+      if (n === undefined || n < 0) throw new SegwgpuError(`${label}: graph input '${name}' dimension ${i} is ${int64ToBigInt(d.dimValue)}, not a valid size`);
+      return n;
+    }
+    return d.dimParam ? d.dimParam : `${name}.dim${i}`;
+  });
+  return { name, dtype, shape };
+}
+
+/** One attribute in segwgpu's form; GRAPH-typed attributes are reported by the caller. */
+function convertAttribute(node: ImportNode, a: OnnxTypes.IAttributeProto, label: string): AttributeValue {
+  const name = a.name ?? '';
+  const checkedInt = (v: number | OnnxTypes.IAttributeProto['i']): number => {
+    const n = int64ToSafeNumber(v);
+    if (n === undefined) throw new AttributeError(node, name, int64ToBigInt(v), 'is beyond 2^53, which segwgpu cannot hold exactly');
+    return n;
+  };
+  switch (a.type) {
+    case AttrType.FLOAT:
+      return a.f ?? 0;
+    case AttrType.INT:
+      return checkedInt(a.i);
+    case AttrType.STRING:
+      return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case AttrType.TENSOR:
+      if (!a.t) throw new AttributeError(node, name, undefined, 'is a TENSOR attribute without a tensor');
+      return tensorFromProto(a.t, `${label}: node '${node.name}' (${node.opType}) attribute ${name}`);
+    case AttrType.FLOATS:
+      return [...(a.floats ?? [])];
+    case AttrType.INTS:
+      return (a.ints ?? []).map((v) => checkedInt(v));
+    case AttrType.STRINGS:
+      return (a.strings ?? []).map((s) => new TextDecoder().decode(s));
+    default:
+      throw new AttributeError(node, name, `<${AttrType[a.type ?? 0] ?? a.type}>`, 'has an attribute type segwgpu does not support');
+  }
+}
+
+function hasSubgraph(node: ImportNode): boolean {
+  return [...node.raw.values()].some((a) => a.type === AttrType.GRAPH || a.type === AttrType.GRAPHS);
+}
+
+/** Names unique across nodes, and fresh names for values/nodes that rules add. */
+class Names {
+  private readonly used = new Set<string>();
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+  has(name: string): boolean {
+    return this.used.has(name);
+  }
+  fresh(base: string): string {
+    let name = base;
+    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** Op types segwgpu cannot run ('domain.OpType', with notes) -> the nodes that use them. */
+export type UnsupportedOps = ReadonlyMap<string, readonly string[]>;
+
+/**
+ * The graph of an ONNX model after normalisation, with the op types segwgpu lacks listed rather
+ * than refused (`checkOps: false`): for inspecting models and for tests of the rewrites. Running
+ * such a graph fails at its first unsupported node, so use importOnnx() to run models.
+ */
+export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & { readonly checkOps?: boolean } = {}): { graph: Graph; unsupported: UnsupportedOps } {
+  const label = options.name ?? 'ONNX model';
+  const model = decodeModel(bytes, label);
+  const opset = defaultOpset(model, label);
+  const g = model.graph!;
+
+  if ((g.sparseInitializer ?? []).length > 0) {
+    throw new SegwgpuError(`${label}: sparse initializers ('${g.sparseInitializer![0].values?.name ?? '?'}'...) are not supported; densify them`);
+  }
+  const initializers = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) {
+    const name = t.name ?? '';
+    if (name === '') throw new SegwgpuError(`${label}: an initializer has no name`);
+    if (initializers.has(name)) throw new SegwgpuError(`${label}: initializer '${name}' is defined twice`);
+    initializers.set(name, tensorFromProto(t, `${label}: initializer '${name}'`));
+  }
+
+  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphInput(v, label));
+  const outputs = (g.output ?? []).map((v, i) => {
+    if (!v.name) throw new SegwgpuError(`${label}: graph output ${i} has no name`);
+    return v.name;
+  });
+
+  // Value and node names, so rules can invent fresh ones.
+  const values = new Names();
+  for (const name of [...initializers.keys(), ...inputs.map((i) => i.name)]) values.reserve(name);
+  const nodeNames = new Names();
+  const used = new Set<string>(outputs);
+  const rawNodes: ImportNode[] = (g.node ?? []).map((n, index) => {
+    const opType = n.opType ?? '';
+    if (opType === '') throw new SegwgpuError(`${label}: not an ONNX model: node ${index} has no op type`);
+    for (const v of [...(n.input ?? []), ...(n.output ?? [])]) if (v !== '') values.reserve(v);
+    for (const v of n.input ?? []) if (v !== '') used.add(v);
+    const raw = new Map<string, OnnxTypes.IAttributeProto>();
+    for (const a of n.attribute ?? []) raw.set(a.name ?? '', a);
+    const domain = n.domain === 'ai.onnx' ? '' : (n.domain ?? '');
+    return { name: n.name ?? '', opType, domain, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], raw, set: {} };
+  });
+  // Given names first, so invented ones ('<OpType>_<index>') never take a name the model uses.
+  for (const n of rawNodes) if (n.name !== '') n.name = nodeNames.fresh(n.name);
+  rawNodes.forEach((n, index) => {
+    if (n.name === '') n.name = nodeNames.fresh(`${n.opType}_${index}`);
+  });
+
+  // Constants that rules may need to read: initializers and Constant nodes' values.
+  const constantNodes = new Map<string, ImportNode>();
+  for (const n of rawNodes) if (n.opType === 'Constant' && n.domain === '' && n.outputs[0]) constantNodes.set(n.outputs[0], n);
+  const newInitializers = new Map<string, Tensor>();
+  const ctx: NormalizeContext = {
+    opset,
+    addInitializer(base, t) {
+      const name = values.fresh(base);
+      newInitializers.set(name, t);
+      return name;
+    },
+    freshValue: (base) => values.fresh(base),
+    freshNodeName: (base) => nodeNames.fresh(base),
+    constantValue(name) {
+      const init = initializers.get(name) ?? newInitializers.get(name);
+      if (init) return init;
+      const c = constantNodes.get(name);
+      const value = c?.raw.get('value');
+      if (value && value.type === AttrType.TENSOR && value.t) return tensorFromProto(value.t, `${label}: node '${c!.name}' (Constant) attribute value`);
+      const ints = c?.raw.get('value_ints');
+      if (ints && ints.type === AttrType.INTS) return { dtype: 'int64', shape: [ints.ints?.length ?? 0], data: BigInt64Array.from(ints.ints ?? [], (v) => int64ToBigInt(v)) };
+      return undefined;
+    },
+    isUsed: (name) => used.has(name),
+  };
+
+  // Other domains are never normalised: they are refused below.
+  const nodes = rawNodes.flatMap((n) => (n.domain === '' ? normalizeNode(n, ctx) : [n]));
+
+  // Everything this model needs that segwgpu lacks, by op type.
+  const unsupported = new Map<string, string[]>();
+  const unsupportedNodes = new Set<ImportNode>();
+  for (const n of nodes) {
+    const subgraph = hasSubgraph(n);
+    if (n.domain === '' && findOp(n.opType) && !subgraph) continue;
+    unsupportedNodes.add(n);
+    const key = `${n.domain ? `${n.domain}.` : ''}${n.opType}${n.from ? ` (from ${n.from})` : ''}${subgraph ? ' (has subgraphs)' : ''}`;
+    const list = unsupported.get(key) ?? [];
+    list.push(n.name);
+    unsupported.set(key, list);
+  }
+  if (options.checkOps !== false && unsupported.size > 0) throw unsupportedError(label, unsupported);
+
+  const graphNodes: GraphNode[] = nodes.map((n) => {
+    const attributes: Record<string, AttributeValue> = {};
+    for (const [name, a] of n.raw) {
+      if (!unsupportedNodes.has(n)) attributes[name] = convertAttribute(n, a, label);
+      else {
+        // Nodes segwgpu cannot run keep what converts (for inspection); subgraphs are left out.
+        try {
+          attributes[name] = convertAttribute(n, a, label);
+        } catch {
+          /* left out */
+        }
+      }
+    }
+    Object.assign(attributes, n.set);
+    return { name: n.name, opType: n.opType, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attributes: attributes as Attributes };
+  });
+
+  for (const [name, t] of newInitializers) initializers.set(name, t);
+  return { graph: { name: g.name || options.name || 'model', opset, inputs, outputs, initializers, nodes: graphNodes }, unsupported };
+}
+
+/**
+ * Imports an ONNX model. Refuses, in one UnsupportedError, every op type segwgpu cannot run
+ * (listing the nodes that use each), and any other problem with a SegwgpuError naming it.
+ */
+export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Graph {
+  return importOnnxGraph(bytes, { ...options, checkOps: true }).graph;
+}
+
+function unsupportedError(label: string, unsupported: UnsupportedOps): UnsupportedError {
+  const parts = [...unsupported].map(([op, names]) => {
+    const shown = names.slice(0, MAX_NAMES_PER_OP).map((s) => `'${s}'`).join(', ');
+    const more = names.length > MAX_NAMES_PER_OP ? ` and ${names.length - MAX_NAMES_PER_OP} more` : '';
+    return `${op}: node${names.length > 1 ? 's' : ''} ${shown}${more}`;
+  });
+  return new UnsupportedError(
+    `${label}: ${unsupported.size} op type${unsupported.size > 1 ? 's are' : ' is'} not supported by segwgpu: ${parts.join('; ')}. ` +
+      `Supported (default ONNX domain): ${supportedOpTypes().join(', ')}`,
+  );
+}

@@ -1,0 +1,220 @@
+/**
+ * Elementwise arithmetic at ONNX opset-17 semantics.
+ *
+ * Binary, with multidirectional broadcasting: Sub-14, Div-14 and Pow-15.
+ *   Sub/Div: float32, or integers (int32/int64, both inputs the same dtype) for the shape
+ *   arithmetic of exported graphs. Integer division truncates toward zero (C++ style, as
+ *   onnxruntime and the ONNX reference do); division by zero is refused on the CPU, and gives the
+ *   dividend on the GPU (WGSL's rule), where it can only happen for values computed at run time.
+ *   Pow: float32 base; the exponent float32, int32 or int64. Integral exponents up to 64 in
+ *   magnitude use repeated multiplication on the GPU (so x^2 is x*x and negative bases keep
+ *   their sign); other exponents use exp2(e * log2(x)), NaN for a negative base.
+ *
+ * Unary: Neg-13 and Abs-13 (float32, int32, int64), Sqrt-13, Reciprocal-13, Floor-13, Ceil-13,
+ * Exp-13, Log-13 (float32).
+ *
+ * GPU: shaders/arith.wgsl (binary, one invocation per output element reading both inputs through
+ * broadcast strides, like binary.wgsl) and shaders/arith-unary.wgsl. Both move raw 32-bit words,
+ * so one kernel covers f32 and i32 math (int64 goes through the GPU as i32, see tensor.ts).
+ */
+import { InputError } from '../errors.js';
+import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../tensor.js';
+import { kernelFromFile } from '../gpu/kernel.js';
+import { checkKnownAttributes } from './attributes.js';
+import { broadcastStrides } from './broadcast.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+
+/** The arith kernel carries shapes in uniform arrays of this many dimensions. */
+export const MAX_ARITH_RANK = 8;
+
+type Known = ValueInfo | Tensor;
+
+// ---------------------------------------------------------------------------------------------
+// Binary
+
+type BinaryKind = 'Sub' | 'Div' | 'Pow';
+const BINARY_CODES: Record<BinaryKind, number> = { Sub: 0, Div: 1, Pow: 2 };
+/** ONNX's input names, for messages. */
+const INPUT_NAMES: Record<BinaryKind, [string, string]> = { Sub: ['A', 'B'], Div: ['A', 'B'], Pow: ['X', 'Y'] };
+
+function broadcast(node: OpNode, names: [string, string], a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new InputError(node, names[1], `of shape [${b.join('x')}] does not broadcast against ${names[0]} of shape [${a.join('x')}] (dimension ${i}: ${da} vs ${db})`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+function binaryGeometry(kind: BinaryKind, node: OpNode, inputs: readonly (Known | undefined)[]): { a: Known; b: Known; shape: number[]; dtype: DType } {
+  const names = INPUT_NAMES[kind];
+  if (inputs.length > 2) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${kind} (it takes two)`);
+  const [a, b] = inputs;
+  if (!a) throw new InputError(node, names[0], 'is missing');
+  if (!b) throw new InputError(node, names[1], 'is missing');
+  if (kind === 'Pow') {
+    if (a.dtype !== 'float32') throw new InputError(node, 'X', `has dtype ${a.dtype}; only a float32 base is supported`);
+  } else if (a.dtype !== b.dtype) {
+    throw new InputError(node, 'B', `has dtype ${b.dtype}, but A has dtype ${a.dtype}`);
+  }
+  const shape = broadcast(node, names, a.shape, b.shape);
+  if (shape.length > MAX_ARITH_RANK) throw new InputError(node, names[0], `broadcasts to rank ${shape.length}; at most ${MAX_ARITH_RANK} is supported`);
+  return { a, b, shape, dtype: a.dtype };
+}
+
+/** Integer Sub/Div, exactly as the dtype's machine arithmetic does it (wrapping), via BigInt for int64. */
+function integerBinary(node: OpNode, kind: 'Sub' | 'Div', x: number | bigint, y: number | bigint, dtype: DType): number | bigint {
+  if (kind === 'Div' && (y === 0 || y === 0n)) throw new InputError(node, 'B', 'holds 0: integer division by zero');
+  if (dtype === 'int64') {
+    const [p, q] = [x as bigint, y as bigint];
+    return BigInt.asIntN(64, kind === 'Sub' ? p - q : p / q); // BigInt division truncates toward zero.
+  }
+  const [p, q] = [x as number, y as number];
+  return (kind === 'Sub' ? p - q : Math.trunc(p / q)) | 0;
+}
+
+function floatBinary(kind: BinaryKind, x: number, y: number): number {
+  if (kind === 'Sub') return x - y;
+  if (kind === 'Div') return x / y;
+  return Math.pow(x, y);
+}
+
+function binaryOp(kind: BinaryKind): OpDefinition<null> {
+  return {
+    type: kind,
+    parse(node) {
+      checkKnownAttributes(node, []);
+      return null;
+    },
+    infer(_, inputs, node) {
+      const { shape, dtype } = binaryGeometry(kind, node, inputs);
+      return [{ dtype, shape }];
+    },
+    cpu(_, inputs, node) {
+      const { a, b, shape, dtype } = binaryGeometry(kind, node, inputs) as { a: Tensor; b: Tensor; shape: number[]; dtype: DType };
+      const sa = broadcastStrides(a.shape, shape);
+      const sb = broadcastStrides(b.shape, shape);
+      const so = stridesOf(shape);
+      const n = sizeOf(shape);
+      const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new BigInt64Array(n);
+      const da = a.data as { [i: number]: number | bigint };
+      const db = b.data as { [i: number]: number | bigint };
+      for (let i = 0; i < n; i++) {
+        let ia = 0;
+        let ib = 0;
+        for (let d = 0; d < shape.length; d++) {
+          const coord = Math.floor(i / so[d]) % shape[d];
+          ia += coord * sa[d];
+          ib += coord * sb[d];
+        }
+        (out as { [i: number]: number | bigint })[i] =
+          dtype === 'float32' ? floatBinary(kind, da[ia] as number, Number(db[ib])) : integerBinary(node, kind as 'Sub' | 'Div', da[ia], db[ib], dtype);
+      }
+      return [{ dtype, shape, data: out } as Tensor];
+    },
+    gpu(_, inputs, outputs) {
+      const [a, b] = inputs as [ValueInfo, ValueInfo];
+      const shape = outputs[0].shape;
+      const total = sizeOf(shape);
+      if (total === 0) return { steps: [] };
+      return {
+        steps: [
+          {
+            kernel: kernelFromFile('arith'),
+            params: {
+              total,
+              rank: shape.length,
+              op: BINARY_CODES[kind],
+              intMath: a.dtype === 'float32' ? 0 : 1,
+              intExponent: kind === 'Pow' && b.dtype !== 'float32' ? 1 : 0,
+              outShape: shape,
+              aStrides: broadcastStrides(a.shape, shape),
+              bStrides: broadcastStrides(b.shape, shape),
+            },
+            bindings: { a: { input: 0 }, b: { input: 1 }, y: { output: 0 } },
+            invocations: total,
+          },
+        ],
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary
+
+type UnaryKind = 'Neg' | 'Abs' | 'Sqrt' | 'Reciprocal' | 'Floor' | 'Ceil' | 'Exp' | 'Log';
+const UNARY_CODES: Record<UnaryKind, number> = { Neg: 0, Abs: 1, Sqrt: 2, Reciprocal: 3, Floor: 4, Ceil: 5, Exp: 6, Log: 7 };
+const UNARY_FLOAT: Record<UnaryKind, (x: number) => number> = {
+  Neg: (x) => -x,
+  Abs: Math.abs,
+  Sqrt: Math.sqrt,
+  Reciprocal: (x) => 1 / x,
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Exp: Math.exp,
+  Log: Math.log,
+};
+
+function unaryInput(kind: UnaryKind, node: OpNode, inputs: readonly (Known | undefined)[]): Known {
+  if (inputs.length > 1) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${kind} (it takes one)`);
+  const x = inputs[0];
+  if (!x) throw new InputError(node, 'X', 'is missing');
+  const allowed: DType[] = kind === 'Neg' || kind === 'Abs' ? ['float32', 'int32', 'int64'] : ['float32'];
+  if (!allowed.includes(x.dtype)) throw new InputError(node, 'X', `has dtype ${x.dtype}; supported: ${allowed.join(', ')}`);
+  return x;
+}
+
+function unaryOp(kind: UnaryKind): OpDefinition<null> {
+  return {
+    type: kind,
+    parse(node) {
+      checkKnownAttributes(node, []);
+      return null;
+    },
+    infer(_, inputs, node) {
+      const x = unaryInput(kind, node, inputs);
+      return [{ dtype: x.dtype, shape: [...x.shape] }];
+    },
+    cpu(_, inputs, node) {
+      const x = unaryInput(kind, node, inputs) as Tensor;
+      if (x.dtype === 'int64') {
+        const src = x.data as BigInt64Array;
+        return [{ dtype: 'int64', shape: [...x.shape], data: src.map((v) => BigInt.asIntN(64, kind === 'Neg' || v < 0n ? -v : v)) }];
+      }
+      if (x.dtype === 'int32') {
+        const src = x.data as Int32Array;
+        return [{ dtype: 'int32', shape: [...x.shape], data: src.map((v) => (kind === 'Neg' || v < 0 ? -v : v) | 0) }];
+      }
+      const src = x.data as Float32Array;
+      return [{ dtype: 'float32', shape: [...x.shape], data: src.map(UNARY_FLOAT[kind]) }];
+    },
+    gpu(_, inputs) {
+      const x = inputs[0] as ValueInfo;
+      const total = sizeOf(x.shape);
+      if (total === 0) return { steps: [] };
+      return {
+        steps: [
+          {
+            kernel: kernelFromFile('arith-unary'),
+            params: { total, op: UNARY_CODES[kind], intMath: x.dtype === 'float32' ? 0 : 1 },
+            bindings: { x: { input: 0 }, y: { output: 0 } },
+            invocations: total,
+          },
+        ],
+      };
+    },
+  };
+}
+
+export const ops: AnyOpDefinition[] = [
+  binaryOp('Sub'),
+  binaryOp('Div'),
+  binaryOp('Pow'),
+  ...(['Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil', 'Exp', 'Log'] as const).map(unaryOp),
+];
