@@ -12,6 +12,7 @@ import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
 import { describeModel } from '../analysis/model-info.js';
+import { allShaderNames, preloadShaders } from '../gpu/shaders.js';
 import { BUILTIN_MODELS, builtinModel } from '../builders/builtin.js';
 import { readImageFile, encodeRgbaPng } from '../node/image.js';
 import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
@@ -154,6 +155,8 @@ function human(bytes: number): string {
 export async function runInfo(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['--input-shape'], switches: [] }, 'info');
   const graph = loadModelFile(modelPath(args, 'info'));
+  // No GPU here: the layout only needs the kernels' sources to size their scratch buffers.
+  await preloadShaders(await allShaderNames());
   const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info') });
   const { nodes, parameters, macs } = describeModel(layout);
   console.log(`model: ${graph.name} (opset ${graph.opset}), ${graph.nodes.length} nodes imported, ${layout.order.length} after passes`);
