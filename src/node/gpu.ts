@@ -3,7 +3,9 @@
  * Vulkan backend can run on SwiftShader, which Debian's chromium package ships; we point the
  * Vulkan loader at it ourselves so users need not set VK_ICD_FILENAMES.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SegwgpuError } from '../errors.js';
 import { createGpuContext, requestCapableDevice, type GpuContext } from '../gpu/context.js';
 
@@ -21,6 +23,13 @@ async function nodeGpu(): Promise<GPU> {
     const swiftshader = SWIFTSHADER_ICDS.find((p) => existsSync(p));
     if (swiftshader && !process.env.VK_ADD_DRIVER_FILES) process.env.VK_ADD_DRIVER_FILES = swiftshader;
     process.env.VK_LOADER_DRIVERS_DISABLE ??= '*lvp*';
+  }
+  // Mesa's Vulkan drivers, probed by the loader, complain on stderr when XDG_RUNTIME_DIR is unset
+  // (common in containers and CI); give them a private one so output stays readable.
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = join(tmpdir(), `segwgpu-runtime-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
   }
   let mod: { create: (flags: string[]) => GPU; globals: object };
   try {
