@@ -3,7 +3,7 @@
  * GPU: one invocation per output element; broadcast inputs are read through zero strides.
  */
 import { InputError } from '../errors.js';
-import { sizeOf, stridesOf, type Tensor } from '../tensor.js';
+import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor.js';
 import { checkKnownAttributes } from './attributes.js';
 import { broadcastShapes, broadcastStrides } from './broadcast.js';
 import { kernelFromFile } from '../gpu/kernel.js';
@@ -24,6 +24,31 @@ function checkInputs(node: OpNode, inputs: readonly (ValueInfo | Tensor | undefi
     if (v.dtype !== 'float32') throw new InputError(node, name, `has dtype ${v.dtype}; only float32 is supported`);
   }
   return [a, b];
+}
+
+/**
+ * When one operand has the output's full shape and the other's non-unit dimensions form one
+ * contiguous block of the output's (a scalar, a per-channel [1, C, 1, 1] vector, the same shape),
+ * the other's element for flat index i is (i / inner) % count: the vec4 fast path applies when
+ * four consecutive outputs share it (inner % 4 == 0) or walk it (inner == 1). Add and Mul
+ * commute, so either operand may be the full one.
+ */
+function broadcastBlock(a: Shape, b: Shape, out: Shape): { full: 0 | 1; inner: number; count: number } | undefined {
+  const total = sizeOf(out);
+  if (total % 4 !== 0) return undefined;
+  for (const full of [0, 1] as const) {
+    const [f, o] = full === 0 ? [a, b] : [b, a];
+    if (f.length !== out.length || f.some((d, i) => d !== out[i])) continue;
+    const padded = [...new Array<number>(out.length - o.length).fill(1), ...o];
+    const nonUnit = padded.map((d, i) => (d !== 1 ? i : -1)).filter((i) => i >= 0);
+    const first = nonUnit[0] ?? out.length;
+    const last = nonUnit[nonUnit.length - 1] ?? out.length - 1;
+    if (nonUnit.some((i) => padded[i] !== out[i]) || last - first + 1 !== nonUnit.length) continue;
+    const count = sizeOf(padded);
+    const inner = sizeOf(out.slice(last + 1));
+    if (inner % 4 === 0 || inner === 1) return { full, inner: count === 1 ? 4 : inner, count };
+  }
+  return undefined;
 }
 
 function binaryOp(kind: BinaryKind): OpDefinition<null> {
@@ -62,6 +87,19 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
       const [a, b] = inputs as [ValueInfo, ValueInfo];
       const shape = outputs[0].shape;
       const total = sizeOf(shape);
+      const fast = broadcastBlock(a.shape, b.shape, shape);
+      if (fast) {
+        return {
+          steps: [
+            {
+              kernel: kernelFromFile('binary-broadcast'),
+              params: { total4: total / 4, inner: fast.inner, count: fast.count, op: OP_CODES[kind] },
+              bindings: { full: { input: fast.full }, other: { input: 1 - fast.full }, y: { output: 0 } },
+              invocations: total / 4,
+            },
+          ],
+        };
+      }
       return {
         steps: [
           {

@@ -12,6 +12,12 @@ export const cases: OpCase[] = [
     expected: [tensor([2, 3], [11, 22, 33, 14, 25, 36])],
   },
   {
+    name: 'Mul hand-worked per-channel scale (vec4 fast path)',
+    call: { opType: 'Mul', inputs: [tensor([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), tensor([1, 2, 1, 1], [10, -1])] },
+    tolerance: tol,
+    expected: [tensor([1, 2, 2, 2], [10, 20, 30, 40, -5, -6, -7, -8])],
+  },
+  {
     name: 'Mul hand-worked broadcast both ways',
     call: { opType: 'Mul', inputs: [tensor([2, 1], [2, 3]), tensor([1, 3], [1, 10, 100])] },
     tolerance: tol,
@@ -24,6 +30,14 @@ export const cases: OpCase[] = [
       [[3, 1, 7], [2, 1, 5, 1]],
       [[1], [2, 3, 5, 7]],
       [[1, 2, 1, 3, 1, 2, 1, 3], [2, 1, 2, 1, 2, 1, 2, 1]],
+      // vec4 fast path (binary-broadcast.wgsl): per-channel, reversed operands, scalar, same shape, last-axis vector.
+      [[2, 5, 8, 6], [1, 5, 1, 1]],
+      [[5, 1, 1], [2, 5, 4, 3]],
+      [[2, 3, 4, 4], [1]],
+      [[2, 3, 4, 6], [2, 3, 4, 6]],
+      [[3, 6, 4], [4]],
+      [[3, 4, 6], [4, 6]],
+      [[2, 4, 3, 5], [1, 4, 3, 1]],
     ].map(([a, b], i) => ({
       name: `${opType} ${a.join('x')} with ${b.join('x')}`,
       call: { opType, inputs: [randomTensor(a, 10 + i), randomTensor(b, 20 + i)] },
