@@ -6,7 +6,8 @@
 import { SegwgpuError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { importOnnx } from '../import/onnx.js';
-import { BUILTIN_MODELS } from '../builders/builtin.js';
+import { importTflite } from '../import/tflite.js';
+import { BUILTIN_MODELS } from './builtin-models.js';
 
 /** What the segmentation wrapper needs to know about a model besides its graph. */
 export interface SegmentationModel {
@@ -24,9 +25,10 @@ export type ProgressCallback = (loadedBytes: number, totalBytes: number | undefi
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406] as const, std: [0.229, 0.224, 0.225] as const };
 
-/** Bytes to a graph, by format. */
+/** Bytes to a graph, by format: TFLite files carry "TFL3" at offset 4, the rest is ONNX. */
 export function importModelBytes(bytes: Uint8Array, name: string): Graph {
-  return importOnnx(bytes, { name });
+  const isTflite = bytes.length >= 8 && String.fromCharCode(bytes[4], bytes[5], bytes[6], bytes[7]) === 'TFL3';
+  return isTflite ? importTflite(bytes, { name }) : importOnnx(bytes, { name });
 }
 
 /** Streams a URL, reporting progress as chunks arrive. */
@@ -70,10 +72,7 @@ function isSegmentationModel(source: ModelSource): source is SegmentationModel {
 export async function resolveModel(source: ModelSource, options: { onProgress?: ProgressCallback; mean?: readonly [number, number, number]; std?: readonly [number, number, number]; output?: 'logits' | 'probability' } = {}): Promise<SegmentationModel> {
   if (isSegmentationModel(source)) return source;
   const describe = (graph: Graph): SegmentationModel => ({ graph, mean: options.mean ?? IMAGENET.mean, std: options.std ?? IMAGENET.std, output: options.output ?? 'logits' });
-  if (typeof source === 'string' && BUILTIN_MODELS[source]) {
-    options.onProgress?.(1, 1);
-    return describe(BUILTIN_MODELS[source].build());
-  }
+  if (typeof source === 'string' && BUILTIN_MODELS[source]) return BUILTIN_MODELS[source].load(options.onProgress);
   if (typeof source === 'string' && !/[./:]/.test(source)) {
     throw new SegwgpuError(`unknown built-in model '${source}' (built-in: ${Object.keys(BUILTIN_MODELS).join(', ')}); pass a URL or the model's bytes for other models`);
   }

@@ -13,9 +13,11 @@ import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
 import { describeModel } from '../analysis/model-info.js';
 import { allShaderNames, preloadShaders } from '../gpu/shaders.js';
-import { BUILTIN_MODELS, builtinModel } from '../builders/builtin.js';
-import { readImageFile, encodeRgbaPng } from '../node/image.js';
-import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL } from '../api/builtin-models.js';
+import { resolveModel } from '../api/models.js';
+import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
+import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
+import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
 import { alignedRowWords, packRgba } from '../segment/pack.js';
 import { namedValues, numberFlag, parseArgs, parseShape, single, type ParsedArgs } from './args.js';
@@ -185,31 +187,35 @@ export async function runAdapter(): Promise<number> {
 }
 
 export async function runSegment(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['--model', '--out', '--backend', '--mean', '--std'], switches: [] }, 'segment');
+  const args = parseArgs(argv, { values: ['--model', '--out', '--backend', '--mean', '--std', '--effect', '--output-kind'], switches: [] }, 'segment');
   if (args.positional.length !== 1) throw new SegwgpuError(`segwgpu segment: expected one image file, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
   const out = single(args, '--out');
   if (!out) throw new SegwgpuError('segwgpu segment: --out <file.png> is required');
   if (!/\.png$/i.test(out)) throw new SegwgpuError(`segwgpu segment: --out must name a .png file, got '${out}'`);
   const backend = single(args, '--backend') ?? 'webgpu';
   if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`segwgpu segment: --backend must be webgpu or cpu, got '${backend}'`);
-  const triple = (flag: string, fallback: [number, number, number]): [number, number, number] => {
+  const effect = single(args, '--effect') ?? 'mask';
+  if (effect !== 'mask' && effect !== 'blur' && !effect.startsWith('replace=')) {
+    throw new SegwgpuError(`segwgpu segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
+  }
+  const triple = (flag: string): [number, number, number] | undefined => {
     const raw = single(args, flag);
-    if (raw === undefined) return fallback;
+    if (raw === undefined) return undefined;
     const v = raw.split(',').map(Number);
     if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`segwgpu segment: ${flag} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
     return v as [number, number, number];
   };
-  const modelName = single(args, '--model') ?? 'unet';
-  const model = BUILTIN_MODELS[modelName] ? builtinModel(modelName) : loadModelFile(modelName);
+  const outputKind = single(args, '--output-kind');
+  if (outputKind !== undefined && outputKind !== 'logits' && outputKind !== 'probability') throw new SegwgpuError(`segwgpu segment: --output-kind must be logits or probability, got '${outputKind}'`);
+  // Read every input before any GPU work, so a bad file fails fast and writes nothing.
   const image = readImageFile(args.positional[0]);
-  const wrapped = wrapForSegmentation(model, {
-    imageHeight: image.height,
-    imageWidth: image.width,
-    rowWords: alignedRowWords(image.width),
-    mean: triple('--mean', [0.485, 0.456, 0.406]),
-    std: triple('--std', [0.229, 0.224, 0.225]),
-  });
-  const input = { [WRAPPED_IMAGE_INPUT]: packRgba(image.data, image.width, image.height) };
+  const replacement = effect.startsWith('replace=') ? readImageFile(effect.slice('replace='.length)) : undefined;
+  const modelName = single(args, '--model') ?? DEFAULT_MODEL;
+  const modelOptions = { mean: triple('--mean'), std: triple('--std'), output: outputKind as 'logits' | 'probability' | undefined };
+  const model = BUILTIN_MODELS[modelName] ? await resolveModel(modelName) : await resolveModel(readInputFile(modelName, 'model file'), modelOptions);
+  const rowWords = alignedRowWords(image.width);
+  const wrapped = wrapForSegmentation(model.graph, { imageHeight: image.height, imageWidth: image.width, rowWords, mean: model.mean, std: model.std, output: model.output });
+  const input = { [WRAPPED_IMAGE_INPUT]: packRgba(image.data, image.width, image.height, rowWords) };
   let outputs: Record<string, Tensor>;
   const t0 = performance.now();
   if (backend === 'cpu') {
@@ -224,16 +230,28 @@ export async function runSegment(argv: string[]): Promise<number> {
     const t2 = performance.now();
     outputs = (await runPlan(plan, input)).outputs;
     const t3 = performance.now();
-    console.log(`model: ${model.name}; plan ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms, warm run ${(t3 - t2).toFixed(0)} ms`);
+    console.log(`model: ${model.graph.name}; plan ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms, warm run ${(t3 - t2).toFixed(0)} ms (image ${image.width}x${image.height})`);
     plan.destroy();
   }
+  const { width, height } = image;
   const category = outputs[WRAPPED_CATEGORY].data as BigInt64Array;
-  const overlay = overlayCategories(image.data, category, image.width, image.height);
+  const confidence = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
+  const foreground = model.output === 'probability' ? confidence.subarray(0, width * height) : Float32Array.from(category, (k) => (k === 0n ? 0 : 1));
+  let picture: Uint8ClampedArray;
+  if (effect === 'blur') picture = blendByConfidence(image.data, blurRgba(image.data, width, height, Math.max(4, Math.round(Math.min(width, height) / 60))), foreground);
+  else if (replacement) picture = blendByConfidence(image.data, coverRgba(replacement.data, replacement.width, replacement.height, width, height), foreground);
+  else picture = overlayCategories(image.data, category, width, height);
   const maskPath = out.replace(/\.png$/i, '.mask.png');
+  const maskPng =
+    model.output === 'probability'
+      ? encodeGrayPng(width, height, confidenceToGray(foreground))
+      : encodeRgbaPng({ width, height, data: colorizeCategories(category, width, height) });
   writeFilesAtomically([
-    { path: out, bytes: encodeRgbaPng({ width: image.width, height: image.height, data: overlay }) },
-    { path: maskPath, bytes: encodeRgbaPng({ width: image.width, height: image.height, data: colorizeCategories(category, image.width, image.height) }) },
+    { path: out, bytes: encodeRgbaPng({ width, height, data: picture }) },
+    { path: maskPath, bytes: maskPng },
   ]);
-  console.log(`wrote ${out} (overlay) and ${maskPath} (category mask), ${image.width}x${image.height}`);
+  const share = foreground.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0) / foreground.length;
+  console.log(`foreground: ${(100 * share).toFixed(1)}% of pixels`);
+  console.log(`wrote ${out} (${effect === 'mask' ? 'overlay' : effect.startsWith('replace') ? 'background replaced' : 'background blurred'}) and ${maskPath} (${model.output === 'probability' ? 'confidence' : 'category'} mask), ${width}x${height}`);
   return 0;
 }

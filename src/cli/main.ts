@@ -3,7 +3,7 @@
  *   segwgpu run <model.onnx> --input <name>=<file.npy> ... --output-dir <dir> [--backend webgpu|cpu]
  *   segwgpu validate <model.onnx> --input <name>=<file.npy> ... [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
  *   segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
- *   segwgpu segment <image> [--model unet|fcn8s|segnet|<file.onnx>] --out <overlay.png>
+ *   segwgpu segment <image> [--model selfie|selfie-landscape|...|<file>] [--effect mask|blur|replace=<image>] --out <file.png>
  *   segwgpu adapter
  * Exit codes: 0 success, 1 validation outside tolerance, 2 bad input or failure.
  */
@@ -14,7 +14,7 @@ const USAGE = `usage:
   segwgpu run <model.onnx> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu] [--input-shape <name>=1x3xHxW]
   segwgpu validate <model.onnx> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
   segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
-  segwgpu segment <image.png|jpg> [--model unet|fcn8s|segnet|<file.onnx>] [--mean r,g,b] [--std r,g,b] [--backend webgpu|cpu] --out <overlay.png>
+  segwgpu segment <image.png|jpg> [--model selfie|selfie-landscape|unet|fcn8s|segnet|<file.onnx|.tflite>] [--effect mask|blur|replace=<image>] [--mean r,g,b] [--std r,g,b] [--output-kind logits|probability] [--backend webgpu|cpu] --out <file.png>
   segwgpu adapter`;
 
 async function main(argv: string[]): Promise<number> {
