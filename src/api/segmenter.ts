@@ -12,7 +12,7 @@
 import { SegwgpuError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { browserGpuContext, createGpuContextForDevice, type GpuContext } from '../gpu/context.js';
-import { planGraph, type GraphPlan } from '../plan/plan.js';
+import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
 import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
 import { alignedRowWords, packRgba } from '../segment/pack.js';
@@ -83,7 +83,7 @@ function isRawPixels(image: ImageSource): image is RawImage | ImageData {
 }
 
 export class Segmenter {
-  private readonly plans = new Map<string, SizedPlan>();
+  private readonly plans = new Map<string, Promise<SizedPlan>>();
   private closed = false;
 
   private constructor(
@@ -105,7 +105,7 @@ export class Segmenter {
     return this.ctx.adapterName;
   }
 
-  private planFor(width: number, height: number): SizedPlan {
+  private planFor(width: number, height: number): Promise<SizedPlan> {
     const key = `${width}x${height}`;
     const hit = this.plans.get(key);
     if (hit) {
@@ -116,22 +116,22 @@ export class Segmenter {
     }
     const rowWords = alignedRowWords(width);
     const graph = wrapForSegmentation(this.model.graph, { imageWidth: width, imageHeight: height, rowWords, mean: this.model.mean, std: this.model.std, output: this.model.output });
-    const plan = planGraph(this.ctx, graph);
-    const classes = plan.values.get(WRAPPED_CONFIDENCE)!.shape[1];
-    const sized = { plan, rowWords, classes };
+    // The promise is cached at once, so concurrent first calls at one size share one plan.
+    const sized = planGraphAsync(this.ctx, graph).then((plan) => ({ plan, rowWords, classes: plan.values.get(WRAPPED_CONFIDENCE)!.shape[1] }));
     this.plans.set(key, sized);
+    sized.catch(() => this.plans.delete(key));
     while (this.plans.size > this.maxCachedPlans) {
-      const [oldest, evicted] = this.plans.entries().next().value as [string, SizedPlan];
+      const [oldest, evicted] = this.plans.entries().next().value as [string, Promise<SizedPlan>];
       this.plans.delete(oldest);
-      evicted.plan.destroy();
+      void evicted.then((p) => p.plan.destroy(), () => undefined);
     }
     return sized;
   }
 
   /** The plan (and so the per-node timings) for an image size; made on first use. */
-  planForSize(width: number, height: number): GraphPlan {
+  async planForSize(width: number, height: number): Promise<GraphPlan> {
     this.checkOpen('planForSize');
-    return this.planFor(width, height).plan;
+    return (await this.planFor(width, height)).plan;
   }
 
   async segment(image: ImageSource, options: SegmentOptions = {}): Promise<SegmentationResult> {
@@ -143,7 +143,8 @@ export class Segmenter {
     if (isRawPixels(image) && image.data.length !== width * height * 4) {
       throw new SegwgpuError(`segment: raw image data holds ${image.data.length} bytes, expected ${width}x${height}x4 RGBA bytes`);
     }
-    const { plan, rowWords, classes } = this.planFor(width, height);
+    const { plan, rowWords, classes } = await this.planFor(width, height);
+    this.checkOpen('segment');
     const { device } = this.ctx;
     let inputs: Record<string, Tensor> = {};
     let gpuInputs: RunOptions['gpuInputs'];
@@ -186,9 +187,12 @@ export class Segmenter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const { plan } of this.plans.values()) plan.destroy();
+    const plans = [...this.plans.values()];
     this.plans.clear();
-    if (this.ownsDevice) this.ctx.device.destroy();
+    void Promise.allSettled(plans).then((settled) => {
+      for (const s of settled) if (s.status === 'fulfilled') s.value.plan.destroy();
+      if (this.ownsDevice) this.ctx.device.destroy();
+    });
   }
 
   private checkOpen(what: string): void {

@@ -7,7 +7,7 @@ import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext } from '../node/gpu.js';
 import { readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
 import { loadModelFile } from '../node/model-file.js';
-import { planGraph, layoutGraph } from '../plan/plan.js';
+import { planGraphAsync, layoutGraph } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
@@ -71,7 +71,7 @@ export async function runModel(argv: string[]): Promise<number> {
     console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(1)} ms`);
   } else {
     const ctx = await nodeGpuContext();
-    const plan = planGraph(ctx, graph, { inputShapes: shapesOfInputs(inputs) });
+    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs) });
     const t1 = performance.now();
     outputs = (await runPlan(plan, inputs)).outputs;
     const t2 = performance.now();
@@ -112,7 +112,7 @@ export async function runValidate(argv: string[]): Promise<number> {
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
   console.log(`tolerance: max abs error <= ${tolerance.atol} + ${tolerance.rtol} x magnitude`);
-  const plan = planGraph(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep });
+  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep });
   const wanted = perNode ? plan.nodes.flatMap((n) => n.node.outputs.filter((o) => o !== '' && plan.readable.has(o))) : plan.graph.outputs;
   const gpu = (await runPlan(plan, inputs, { outputs: [...new Set([...wanted, ...plan.graph.outputs])] })).outputs;
   let ok = true;
@@ -224,7 +224,7 @@ export async function runSegment(argv: string[]): Promise<number> {
   } else {
     const ctx = await nodeGpuContext();
     console.log(`adapter: ${ctx.adapterName}`);
-    const plan = planGraph(ctx, wrapped, {});
+    const plan = await planGraphAsync(ctx, wrapped, {});
     const t1 = performance.now();
     outputs = (await runPlan(plan, input)).outputs;
     const t2 = performance.now();

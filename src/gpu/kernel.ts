@@ -149,6 +149,30 @@ export class KernelCache {
   get(kernel: Kernel): CompiledKernel {
     const hit = this.compiled.get(kernel.source);
     if (hit) return hit;
+    const { layout, bindGroupLayout, pipelineLayout, module } = this.describe(kernel);
+    const pipeline = this.device.createComputePipeline({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint: 'main' } });
+    const result = { kernel, layout, pipeline, bindGroupLayout };
+    this.compiled.set(kernel.source, result);
+    return result;
+  }
+
+  /**
+   * Compiles kernels ahead of use with createComputePipelineAsync, all at once, so the
+   * implementation can compile them in parallel (pipeline creation dominates a plan's first run).
+   */
+  async compileAll(kernels: readonly Kernel[]): Promise<void> {
+    const pending = new Map<string, Kernel>();
+    for (const k of kernels) if (!this.compiled.has(k.source)) pending.set(k.source, k);
+    await Promise.all(
+      [...pending.values()].map(async (kernel) => {
+        const { layout, bindGroupLayout, pipelineLayout, module } = this.describe(kernel);
+        const pipeline = await this.device.createComputePipelineAsync({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint: 'main' } });
+        if (!this.compiled.has(kernel.source)) this.compiled.set(kernel.source, { kernel, layout, pipeline, bindGroupLayout });
+      }),
+    );
+  }
+
+  private describe(kernel: Kernel): { layout: KernelLayout; bindGroupLayout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout; module: GPUShaderModule } {
     const layout = reflectKernel(kernel);
     const entries: GPUBindGroupLayoutEntry[] = [];
     if (layout.uniformBinding !== undefined) {
@@ -159,14 +183,8 @@ export class KernelCache {
     }
     const bindGroupLayout = this.device.createBindGroupLayout({ label: kernel.name, entries });
     const module = this.device.createShaderModule({ label: kernel.name, code: kernel.source });
-    const pipeline = this.device.createComputePipeline({
-      label: kernel.name,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
-      compute: { module, entryPoint: 'main' },
-    });
-    const result = { kernel, layout, pipeline, bindGroupLayout };
-    this.compiled.set(kernel.source, result);
-    return result;
+    const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
+    return { layout, bindGroupLayout, pipelineLayout, module };
   }
 
   get size(): number {

@@ -132,13 +132,31 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   return { graph, order, values, attributes, lowerings, lifetimes, memory, scratchInfo, readable };
 }
 
-export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions = {}): GraphPlan {
-  // Everything that can fail on user input happens in layoutGraph, before the first GPU object.
-  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable } = layoutGraph(source, options, {
+/**
+ * planGraph with every distinct kernel compiled first through createComputePipelineAsync, in
+ * parallel where the implementation can: the way to make a plan when its first run matters.
+ */
+export async function planGraphAsync(ctx: GpuContext, source: Graph, options: PlanOptions = {}): Promise<GraphPlan> {
+  const layout = layoutGraph(source, options, limitsOf(ctx));
+  await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => arenaKernel(s.kernel))));
+  return planFromLayout(ctx, layout);
+}
+
+function limitsOf(ctx: GpuContext): LayoutLimits {
+  return {
     traits: ctx.traits,
     maxStorageBufferBindingSize: ctx.maxStorageBufferBindingSize,
     minStorageBufferOffsetAlignment: ctx.device.limits.minStorageBufferOffsetAlignment,
-  });
+  };
+}
+
+export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions = {}): GraphPlan {
+  // Everything that can fail on user input happens in layoutGraph, before the first GPU object.
+  return planFromLayout(ctx, layoutGraph(source, options, limitsOf(ctx)));
+}
+
+function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable } = layout;
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
