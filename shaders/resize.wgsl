@@ -1,0 +1,96 @@
+// Resize (ONNX opset 17) over the last two axes: nearest or bilinear.
+// One invocation per output element. The output index is split into (plane, oy, ox), where a plane
+// is one H x W image (N*C of them for NCHW). Each output coordinate is mapped back to a source
+// coordinate by the coordinate transformation mode, in f32 and in the same order of operations
+// as onnxruntime and the CPU reference, so nearest picks the same pixel on ties.
+
+struct Params {
+  total: u32,
+  inH: u32,
+  inW: u32,
+  outH: u32,
+  outW: u32,
+  mode: u32,          // 0 nearest, 1 linear
+  coordMode: u32,     // 0 half_pixel, 1 pytorch_half_pixel, 2 align_corners, 3 asymmetric, 4 tf_half_pixel_for_nn
+  nearestMode: u32,   // 0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil
+  scaleH: f32,        // the given scale, or f32(out / in) when sizes were given
+  scaleW: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+const WG = 64u;
+
+// x_original for output coordinate xOut along an axis of lenIn -> lenOut.
+fn sourceCoordinate(xOut: u32, scale: f32, lenIn: u32, lenOut: u32) -> f32 {
+  let xr = f32(xOut);
+  switch p.coordMode {
+    case 1u: {  // pytorch_half_pixel
+      if (lenOut > 1u) { return (xr + 0.5) / scale - 0.5; }
+      return 0.0;
+    }
+    case 2u: {  // align_corners
+      if (lenOut == 1u) { return 0.0; }
+      return xr * f32(lenIn - 1u) / f32(lenOut - 1u);
+    }
+    case 3u: { return xr / scale; }            // asymmetric
+    case 4u: { return (xr + 0.5) / scale; }    // tf_half_pixel_for_nn
+    default: { return (xr + 0.5) / scale - 0.5; }  // half_pixel
+  }
+}
+
+// The nearest source index by nearest_mode, clamped into [0, lenIn - 1]. Ties are detected on the
+// exact fraction c - floor(c), not by floor(c + 0.5), which can round up across a tie.
+fn nearestIndex(c: f32, lenIn: u32) -> u32 {
+  let lower = floor(c);
+  let frac = c - lower;
+  var r = lower;
+  switch p.nearestMode {
+    case 0u: { r = select(lower, lower + 1.0, frac > 0.5); }   // round_prefer_floor
+    case 1u: { r = select(lower, lower + 1.0, frac >= 0.5); }  // round_prefer_ceil
+    case 2u: { r = lower; }                                    // floor
+    default: { r = ceil(c); }                                  // ceil
+  }
+  return u32(clamp(r, 0.0, f32(lenIn - 1u)));
+}
+
+struct Taps {
+  i0: u32,
+  i1: u32,
+  t: f32,   // weight of i1
+}
+
+// Linear taps: the source coordinate is clamped into [0, lenIn - 1] first (onnxruntime, and the
+// ONNX reference's edge padding), so both taps are always inside the image.
+fn linearTaps(c: f32, lenIn: u32) -> Taps {
+  let clamped = clamp(c, 0.0, f32(lenIn - 1u));
+  let i0 = min(u32(floor(clamped)), lenIn - 1u);
+  let i1 = min(i0 + 1u, lenIn - 1u);
+  return Taps(i0, i1, clamped - f32(i0));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let ox = i % p.outW;
+  let rest = i / p.outW;
+  let oy = rest % p.outH;
+  let plane = rest / p.outH;
+  let base = plane * p.inH * p.inW;
+  let cy = sourceCoordinate(oy, p.scaleH, p.inH, p.outH);
+  let cx = sourceCoordinate(ox, p.scaleW, p.inW, p.outW);
+  if (p.mode == 0u) {
+    y[i] = x[base + nearestIndex(cy, p.inH) * p.inW + nearestIndex(cx, p.inW)];
+    return;
+  }
+  let ty = linearTaps(cy, p.inH);
+  let tx = linearTaps(cx, p.inW);
+  let row0 = base + ty.i0 * p.inW;
+  let row1 = base + ty.i1 * p.inW;
+  let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
+  let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
+  y[i] = (1.0 - ty.t) * top + ty.t * bottom;
+}
