@@ -28,3 +28,8 @@ export { buildUNet } from './builders/unet.js';
 export { buildSegNet } from './builders/segnet.js';
 export { convolutionalize } from './builders/convolutionalize.js';
 export { compareOutputs } from './validate/compare.js';
+export { wrapForSegmentation, WRAPPED_IMAGE_INPUT, WRAPPED_CONFIDENCE, WRAPPED_CATEGORY } from './segment/wrap.js';
+export { packRgba, alignedRowWords } from './segment/pack.js';
+export { classColor, colorizeCategories, overlayCategories } from './segment/images.js';
+export { blurRgba, blendByConfidence, coverRgba } from './segment/effects.js';
+export { BUILTIN_MODELS, DEFAULT_MODEL } from './api/builtin-models.js';
