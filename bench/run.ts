@@ -1,37 +1,360 @@
 /**
- * npm run bench -- <what> [--runs N] [--filter TEXT]
- *   kernels   per-kernel median time, GFLOP/s and GB/s, against the adapter's matmul ceiling (Node, dawn.node)
- * Results go to bench/results/<what>-<date>.json, labelled with the adapter.
+ * npm run bench -- [all|kernels|models] [options]
+ *
+ *   all (default)  kernels, then models
+ *   kernels        per-kernel median GPU time (timestamp queries), GFLOP/s and GB/s, against the
+ *                  adapter's matmul ceiling (bench/kernels.ts)
+ *   models         per-model first-run and warm latency on segwgpu and on onnxruntime-web (WebGPU
+ *                  EP and wasm EP) with the same .onnx files (bench/models.ts)
+ *
+ * Where: --browser (default) headless system Chromium through puppeteer (WebGPU on SwiftShader
+ * unless --real-gpu), pages served by a vite dev server on 127.0.0.1; --node: Node on dawn.node
+ * (ORT there is onnxruntime-web's Node build: wasm EP only).
+ *
+ * Options: --runs N (5; kernels get 1 warm-up more, models use their first run as the warm-up),
+ * --big-runs N (3: cap for the 256x256 U-Net), --filter TEXT (kernels whose name contains it),
+ * --models a,b (unet, fcn8s, segnet, unet16_256), --engines segwgpu,ort-webgpu,ort-wasm,
+ * --profile (segwgpu per-op-type GPU time for each model), --ort-threads N (0: every core when
+ * cross-origin isolated, else 1), --ort-bundle FILE (onnxruntime-web dist file, default
+ * ort.min.mjs), --out DIR (bench/results), --real-gpu (let Chromium pick its adapter).
+ *
+ * Results: <out>/<what>-<runtime>-<date>.json and .html (written atomically), and a text table.
  */
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cpus, platform, release } from 'node:os';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nodeGpuContext } from '../src/node/gpu.js';
-import { runKernelBench } from './kernels.js';
+import { runKernelBench, type KernelBenchReport } from './kernels.js';
+import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from './models.js';
+import { textReport, writeResults, type BenchEnvironment, type BenchResults } from './report.js';
+import type { PageConfig, PageState } from './browser/page.js';
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
+const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm'];
+
+interface Options {
+  what: 'all' | 'kernels' | 'models';
+  runtime: 'chromium' | 'node';
+  runs: number;
+  bigRuns: number;
+  filter?: string;
+  models?: string[];
+  engines: EngineName[];
+  profile: boolean;
+  ortThreads: number;
+  ortBundle: string;
+  out: string;
+  realGpu: boolean;
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const what = args[0] && !args[0].startsWith('--') ? args[0] : 'kernels';
-  const runs = Number(flag(args, '--runs') ?? 5);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${flag(args, '--runs')}`);
-  if (what !== 'kernels') throw new Error(`unknown benchmark '${what}' (available: kernels)`);
+const USAGE = `usage: npm run bench -- [all|kernels|models] [--browser|--node] [--runs N] [--big-runs N] [--filter TEXT]
+       [--models unet,fcn8s,segnet,unet16_256] [--engines segwgpu,ort-webgpu,ort-wasm] [--profile]
+       [--ort-threads N] [--ort-bundle ort.min.mjs] [--out DIR] [--real-gpu]`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    what: 'all',
+    runtime: 'chromium',
+    runs: 5,
+    bigRuns: 3,
+    engines: [],
+    profile: false,
+    ortThreads: 0,
+    ortBundle: 'ort.min.mjs',
+    out: join(ROOT, 'bench', 'results'),
+    realGpu: false,
+  };
+  let enginesGiven = false;
+  const positiveInt = (name: string, v: string | undefined, min = 1) => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer >= ${min}, got ${v ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case 'all':
+      case 'kernels':
+      case 'models':
+        o.what = a;
+        break;
+      case '--node':
+        o.runtime = 'node';
+        break;
+      case '--browser':
+        o.runtime = 'chromium';
+        break;
+      case '--runs':
+        o.runs = positiveInt(a, argv[++i]);
+        break;
+      case '--big-runs':
+        o.bigRuns = positiveInt(a, argv[++i]);
+        break;
+      case '--filter':
+        o.filter = value();
+        break;
+      case '--models':
+        o.models = value().split(',').filter(Boolean);
+        selectModels(o.models);
+        break;
+      case '--engines': {
+        const list = value().split(',').filter(Boolean);
+        const bad = list.filter((e) => !ALL_ENGINES.includes(e as EngineName));
+        if (bad.length > 0) throw new UsageError(`unknown engine(s) ${bad.join(', ')} (available: ${ALL_ENGINES.join(', ')})`);
+        o.engines = list as EngineName[];
+        enginesGiven = true;
+        break;
+      }
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--ort-threads':
+        o.ortThreads = positiveInt(a, argv[++i], 0);
+        break;
+      case '--ort-bundle': {
+        o.ortBundle = value();
+        if (!/^[\w.-]+\.mjs$/.test(o.ortBundle) || !existsSync(join(ORT_DIST, o.ortBundle))) throw new UsageError(`--ort-bundle: no ${o.ortBundle} in ${ORT_DIST}`);
+        break;
+      }
+      case '--out':
+        o.out = resolve(value());
+        break;
+      case '--real-gpu':
+        o.realGpu = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new UsageError(`unknown argument '${a}'`);
+    }
+  }
+  if (!enginesGiven) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm'] : [...ALL_ENGINES];
+  if (o.runtime === 'node' && o.engines.includes('ort-webgpu')) throw new UsageError("ort-webgpu needs a browser: onnxruntime-web's Node build has only the wasm EP (drop --node, or use --engines segwgpu,ort-wasm)");
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node (dawn.node)
+// ---------------------------------------------------------------------------------------------
+
+async function runInNode(o: Options): Promise<{ env: BenchEnvironment; kernels?: KernelBenchReport; models?: ModelResult[]; errors: string[] }> {
   const ctx = await nodeGpuContext();
-  console.log(`segwgpu kernel benchmark on ${ctx.adapterName} (Node ${process.version}, dawn.node); median of ${runs} runs`);
-  const report = await runKernelBench(ctx, { runs, filter: flag(args, '--filter'), runtime: `node ${process.version} dawn.node`, log: (l) => console.log(l) });
-  console.log(`matmul ceiling: ${report.ceilingGflops.toFixed(2)} GFLOP/s`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/kernels-${report.date.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  // Written whole then renamed, so an interrupted run leaves no half-written report.
-  writeFileSync(new URL(file.href + '.tmp'), JSON.stringify(report, null, 2));
-  renameSync(new URL(file.href + '.tmp'), file);
-  console.log(`wrote ${file.pathname}`);
-  process.exit(0);
+  const runtime = `node ${process.version} dawn.node`;
+  console.log(`segwgpu benchmark in Node ${process.version} on dawn.node, adapter ${ctx.adapterName}`);
+  let env: BenchEnvironment = { runtime: 'node', adapter: ctx.adapterName, browserVersion: runtime, node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length };
+  let kernels: KernelBenchReport | undefined;
+  if (o.what !== 'models') {
+    console.log(`kernels: median of ${o.runs} after 1 warm-up`);
+    kernels = await runKernelBench(ctx, { runs: o.runs, filter: o.filter, runtime, log: (l) => console.log(l) });
+  }
+  let models: ModelResult[] | undefined;
+  if (o.what !== 'kernels') {
+    let ort: Ort | undefined;
+    if (o.engines.includes('ort-wasm')) {
+      ort = (await import('onnxruntime-web')) as Ort;
+      const threads = o.ortThreads > 0 ? o.ortThreads : 1;
+      ort.env.wasm.numThreads = threads;
+      env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: 'onnxruntime-web (Node build)' };
+    }
+    models = [];
+    for (const spec of selectModels(o.models)) {
+      console.log(`model ${spec.name}: ${spec.description}`);
+      const assets = await loadModelAssets(spec, async (p) => new Uint8Array(await readFile(join(ROOT, p))));
+      models.push(
+        await benchModel(
+          assets,
+          { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, ort, ortProviders: ['wasm'] },
+          { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log: (l) => console.log(`  ${l}`) },
+        ),
+      );
+    }
+  }
+  return { env, kernels, models, errors: [] };
 }
 
-main().catch((e) => {
-  console.error(`segwgpu bench: ${(e as Error).message}`);
-  process.exit(2);
-});
+// ---------------------------------------------------------------------------------------------
+// Headless Chromium
+// ---------------------------------------------------------------------------------------------
+
+const MIME: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
+
+/**
+ * Serves onnxruntime-web's dist folder as it is under /ort/ (vite must not transform ORT's
+ * modules: they locate their .wasm and worker .mjs by URL), and sends the cross-origin isolation
+ * headers with every response, so SharedArrayBuffer (ORT's wasm threads) is available.
+ */
+function benchServerPlugin() {
+  const isolate = (res: ServerResponse) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  };
+  return {
+    name: 'segwgpu-bench-server',
+    configureServer(server: { middlewares: { use: (fn: (req: IncomingMessage, res: ServerResponse, next: () => void) => void) => void } }) {
+      server.middlewares.use((req, res, next) => {
+        isolate(res);
+        const url = (req.url ?? '').split('?')[0];
+        if (!url.startsWith('/ort/')) return next();
+        const file = resolve(ORT_DIST, decodeURIComponent(url.slice('/ort/'.length)));
+        if (!file.startsWith(ORT_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) {
+          res.statusCode = 404;
+          res.end(`not found: ${url}`);
+          return;
+        }
+        res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+        res.setHeader('Content-Length', statSync(file).size);
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernels?: KernelBenchReport; models?: ModelResult[]; errors: string[] }> {
+  const { createServer } = await import('vite');
+  const { launchChromium } = await import('../src/node/chromium.js');
+  const server = await createServer({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'warn',
+    clearScreen: false,
+    // Its own cache, and no watcher or HMR: files edited during a run must not reload the page.
+    cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: { entries: ['bench/browser/index.html'], exclude: ['onnxruntime-web'] },
+    plugins: [benchServerPlugin()],
+  });
+  await server.listen();
+  const address = server.httpServer!.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const chromium = await launchChromium({ useRealGpu: o.realGpu });
+  console.log(`segwgpu benchmark in headless ${chromium.version} (${chromium.browser.process()?.spawnfile ?? 'system chromium'}), pages from http://127.0.0.1:${port}/`);
+  const base: Omit<PageConfig, 'task'> = {
+    runs: o.runs,
+    filter: o.filter,
+    bigRuns: o.bigRuns,
+    profile: o.profile,
+    engines: o.engines,
+    ortModule: `/ort/${o.ortBundle}`,
+    ortWasmPaths: '/ort/',
+    ortThreads: o.ortThreads,
+  };
+  let env: BenchEnvironment | undefined;
+  const runPage = async (config: PageConfig): Promise<PageState> => {
+    const page = await chromium.browser.newPage();
+    page.setDefaultTimeout(0);
+    page.on('console', (m) => {
+      // eslint-disable-next-line no-control-regex
+      const text = m.text().replace(/\x1b\[[0-9;]*m/g, '');
+      if (text.startsWith('bench: ')) console.log(`  ${text.slice('bench: '.length)}`);
+      // ORT's info/verbose log (the node-placement probe turns it on) stays in the page.
+      else if ((m.type() === 'error' || m.type() === 'warn') && !/\[[IV]:onnxruntime/.test(text)) console.log(`  [page ${m.type()}] ${text.slice(0, 500)}`);
+    });
+    page.on('pageerror', (e) => console.log(`  [page error] ${(e as Error).message ?? e}`));
+    try {
+      await page.goto(`http://127.0.0.1:${port}/bench/browser/index.html?config=${encodeURIComponent(JSON.stringify(config))}`);
+      // Polled with short calls: one long waitForFunction would run into puppeteer's protocol timeout.
+      while (!(await page.evaluate(() => window.__bench?.done === true))) await new Promise((r) => setTimeout(r, 1000));
+      const state = (await page.evaluate(() => window.__bench)) as PageState;
+      if (state.error) throw new Error(`benchmark page failed: ${state.error}`);
+      const pageEnv = state.env!;
+      env ??= {
+        runtime: 'chromium',
+        adapter: pageEnv.adapter,
+        browserVersion: chromium.version,
+        userAgent: pageEnv.userAgent,
+        node: process.version,
+        platform: `${platform()} ${release()}`,
+        cpus: cpus().length,
+        crossOriginIsolated: pageEnv.crossOriginIsolated,
+      };
+      if (pageEnv.ortVersion && !env.ortVersion) env = { ...env, ortVersion: pageEnv.ortVersion, ortThreads: pageEnv.ortThreads, ortModule: pageEnv.ortModule };
+      return state;
+    } finally {
+      await page.close().catch(() => undefined);
+    }
+  };
+  try {
+    // A page that fails (or crashes) is reported and the run goes on with the next one.
+    const errors: string[] = [];
+    let kernels: KernelBenchReport | undefined;
+    if (o.what !== 'models') {
+      console.log(`kernels: median of ${o.runs} after 1 warm-up`);
+      try {
+        const state = await runPage({ ...base, task: 'kernels' });
+        kernels = { ...state.kernels!, runtime: `${chromium.version}; ${state.env!.userAgent}` };
+      } catch (e) {
+        errors.push(`kernels: ${(e as Error).message}`);
+        console.error(`  kernels failed: ${(e as Error).message}`);
+      }
+    }
+    let models: ModelResult[] | undefined;
+    if (o.what !== 'kernels') {
+      models = [];
+      for (const spec of selectModels(o.models)) {
+        console.log(`model ${spec.name} (fresh page)`);
+        try {
+          const state = await runPage({ ...base, task: 'model', model: spec.name });
+          models.push(state.model!);
+        } catch (e) {
+          errors.push(`model ${spec.name}: ${(e as Error).message}`);
+          console.error(`  model ${spec.name} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    if (!env) throw new Error(`no benchmark page completed: ${errors.join('; ')}`);
+    return { env, kernels, models, errors };
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const date = new Date().toISOString();
+  const { env, kernels, models, errors } = o.runtime === 'node' ? await runInNode(o) : await runInBrowser(o);
+  const results: BenchResults = {
+    tool: 'segwgpu-bench',
+    version: 1,
+    date,
+    what: o.what,
+    environment: env,
+    options: { runs: o.runs, bigRuns: o.bigRuns, filter: o.filter, models: o.models, engines: o.engines, profile: o.profile, ortThreads: o.ortThreads, ortBundle: o.ortBundle, realGpu: o.realGpu },
+    kernels,
+    models,
+    errors: errors.length > 0 ? errors : undefined,
+    elapsedS: (performance.now() - started) / 1000,
+  };
+  console.log(`\n${textReport(results)}\n`);
+  const files = writeResults(results, o.out);
+  console.log(`wrote ${files.json}\nwrote ${files.html}`);
+  // segwgpu failing (or leaving the PyTorch tolerance) is a failure; ORT rows are information.
+  const bad = (models ?? []).flatMap((m) => m.engines.filter((e) => e.engine === 'segwgpu' && (e.error || e.withinTolerance === false)).map(() => m.model));
+  if (bad.length > 0) console.error(`segwgpu failed or left tolerance on: ${bad.join(', ')}`);
+  return bad.length > 0 || errors.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`segwgpu bench: ${(e as Error).message}`);
+    if (e instanceof UsageError) console.error(USAGE);
+    process.exit(2);
+  },
+);

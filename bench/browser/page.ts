@@ -1,0 +1,140 @@
+/**
+ * The benchmark page, driven by bench/run.ts through puppeteer: one task per page load, given as
+ * JSON in the `config` query parameter (kernels, or one model on every engine; a fresh page per
+ * model, so each gets fresh GPU devices and a fresh onnxruntime-web runtime). Progress goes to
+ * the console (forwarded to the terminal), the result to window.__bench.
+ */
+import type * as OrtModule from 'onnxruntime-web';
+import { browserGpuContext } from '../../src/gpu/context.js';
+import { runKernelBench, type KernelBenchReport } from '../kernels.js';
+import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from '../models.js';
+
+export interface PageConfig {
+  readonly task: 'kernels' | 'model';
+  readonly runs: number;
+  readonly filter?: string;
+  readonly model?: string;
+  readonly bigRuns: number;
+  readonly profile: boolean;
+  readonly engines: readonly EngineName[];
+  /** URL of onnxruntime-web's ESM build and the folder of its .wasm/.mjs files (served locally). */
+  readonly ortModule: string;
+  readonly ortWasmPaths: string;
+  /** 0: all of navigator.hardwareConcurrency when cross-origin isolated, else 1. */
+  readonly ortThreads: number;
+}
+
+export interface PageEnvironment {
+  adapter: string;
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  ortVersion?: string;
+  ortThreads?: number;
+  ortModule?: string;
+}
+
+export interface PageState {
+  done: boolean;
+  env?: PageEnvironment;
+  kernels?: KernelBenchReport;
+  model?: ModelResult;
+  error?: string;
+}
+
+declare global {
+  interface Window {
+    __bench?: PageState;
+  }
+}
+
+const state: PageState = { done: false };
+window.__bench = state;
+const logEl = document.getElementById('log')!;
+
+function log(line: string): void {
+  logEl.textContent += `${line}\n`;
+  console.log(`bench: ${line}`);
+}
+
+async function read(path: string): Promise<Uint8Array> {
+  const response = await fetch(`/${path}`);
+  if (!response.ok) throw new Error(`GET /${path}: ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Everything printed to the console, hooked before onnxruntime-web loads: its wasm logger binds
+ * console.error/warn once when the runtime starts, so hooks installed later would miss it.
+ */
+const consoleLines: string[] = [];
+for (const m of ['log', 'warn', 'error', 'info', 'debug'] as const) {
+  const original = console[m].bind(console);
+  console[m] = (...args: unknown[]) => {
+    consoleLines.push(args.map(String).join(' '));
+    original(...args);
+  };
+}
+
+/** What was printed to the console while `fn` ran (ORT's warnings, e.g. nodes left to its CPU EP). */
+async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const start = consoleLines.length;
+  const value = await fn();
+  return { value, lines: consoleLines.slice(start) };
+}
+
+async function loadOrt(config: PageConfig, env: PageEnvironment): Promise<Ort> {
+  const ort = (await import(/* @vite-ignore */ config.ortModule)) as Ort;
+  ort.env.wasm.wasmPaths = new URL(config.ortWasmPaths, location.href).href;
+  const threads = config.ortThreads > 0 ? config.ortThreads : crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  env.ortVersion = ort.env.versions?.web ?? 'unknown';
+  env.ortThreads = threads;
+  env.ortModule = config.ortModule;
+  return ort as typeof OrtModule;
+}
+
+async function main(): Promise<void> {
+  const raw = new URLSearchParams(location.search).get('config');
+  if (!raw) throw new Error('no ?config= given');
+  const config = JSON.parse(raw) as PageConfig;
+  const ctx = await browserGpuContext();
+  const env: PageEnvironment = {
+    adapter: ctx.adapterName,
+    userAgent: navigator.userAgent,
+    crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+  };
+  state.env = env;
+  log(`adapter: ${ctx.adapterName}; cross-origin isolated: ${crossOriginIsolated}`);
+  if (config.task === 'kernels') {
+    state.kernels = await runKernelBench(ctx, { runs: config.runs, filter: config.filter, runtime: navigator.userAgent, log });
+    return;
+  }
+  const [spec] = selectModels([config.model!]);
+  const assets = await loadModelAssets(spec, read);
+  const wantsOrt = config.engines.some((e) => e.startsWith('ort-'));
+  const ort = wantsOrt ? await loadOrt(config, env) : undefined;
+  if (ort) log(`onnxruntime-web ${env.ortVersion}, wasm threads ${env.ortThreads}`);
+  log(`${spec.name}: ${spec.description}`);
+  state.model = await benchModel(
+    assets,
+    {
+      segwgpuCtx: config.engines.includes('segwgpu') ? ctx : undefined,
+      ort,
+      ortProviders: (['webgpu', 'wasm'] as const).filter((ep) => config.engines.includes(`ort-${ep}`)),
+      captureConsole,
+    },
+    { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, log },
+  );
+}
+
+main()
+  .catch((e) => {
+    state.error = (e as Error).stack ?? String(e);
+    log(`error: ${state.error}`);
+  })
+  .finally(() => {
+    state.done = true;
+  });
