@@ -7,7 +7,7 @@
 import { SegwgpuError } from '../errors.js';
 import { BUILTIN_MODELS as BUILT_GRAPHS } from '../builders/builtin.js';
 import { importTflite } from '../import/tflite.js';
-import type { ProgressCallback, SegmentationModel } from './models.js';
+import { fetchWithProgress, type ProgressCallback, type SegmentationModel } from './models.js';
 
 export interface BuiltinModel {
   readonly describe: string;
@@ -31,7 +31,6 @@ export async function loadBundledFile(url: URL, onProgress?: ProgressCallback): 
       throw new SegwgpuError(`cannot read bundled model ${url.pathname}: ${(e as Error).message} (run npm ci: it comes from @mediapipe/selfie_segmentation)`);
     }
   }
-  const { fetchWithProgress } = await import('./models.js');
   return fetchWithProgress(url, onProgress);
 }
 

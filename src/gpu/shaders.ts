@@ -38,7 +38,7 @@ export async function allShaderNames(): Promise<string[]> {
   const fromBundle = shaderNames();
   if (fromBundle) return fromBundle;
   const { readdirSync } = await import('node:fs');
-  return readdirSync(new URL('../../shaders/', import.meta.url))
+  return readdirSync(new URL(/* @vite-ignore */ '../../shaders/', import.meta.url))
     .filter((f) => f.endsWith('.wgsl'))
     .map((f) => f.slice(0, -5));
 }
