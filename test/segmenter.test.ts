@@ -1,0 +1,83 @@
+/** The Segmenter API in Node (dawn.node device): masks, concurrency, keepOnGpu, close, bad input. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Segmenter, type RawImage } from '../src/api/segmenter.js';
+import { testGpu } from './util/gpu.js';
+import { rng } from './util/random.js';
+
+function photo(width: number, height: number, seed: number): RawImage {
+  const next = rng(seed);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < data.length; i++) data[i] = i % 4 === 3 ? 255 : Math.floor(next() * 256);
+  return { data, width, height };
+}
+
+async function readBuffer(device: GPUDevice, buffer: GPUBuffer): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0);
+  staging.destroy();
+  return copy;
+}
+
+describe('Segmenter', () => {
+  let seg: Segmenter;
+  beforeAll(async () => {
+    seg = await Segmenter.create({ model: 'segnet', device: (await testGpu()).device });
+  });
+  afterAll(() => seg.close());
+
+  it('returns a category mask and per-class confidences at the input size', async () => {
+    const r = await seg.segment(photo(37, 23, 1));
+    expect([r.width, r.height]).toEqual([37, 23]);
+    expect(r.categoryMask!.length).toBe(37 * 23);
+    expect(r.confidenceMasks!.length).toBe(21);
+    for (let p = 0; p < 37 * 23; p += 97) {
+      const scores = r.confidenceMasks!.map((m) => m[p]);
+      expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      // The category is the most confident class.
+      expect(scores[r.categoryMask![p]]).toBe(Math.max(...scores));
+    }
+  });
+
+  it('gives the same results for concurrent calls as for sequential ones', async () => {
+    const images = [photo(20, 16, 2), photo(33, 17, 3), photo(20, 16, 4)];
+    const sequential = [];
+    for (const im of images) sequential.push(await seg.segment(im));
+    const concurrent = await Promise.all(images.map((im) => seg.segment(im)));
+    concurrent.forEach((r, i) => {
+      expect(r.categoryMask).toEqual(sequential[i].categoryMask);
+      expect(r.confidenceMasks![3]).toEqual(sequential[i].confidenceMasks![3]);
+    });
+  });
+
+  it('keeps masks on the GPU when asked, with the same contents', async () => {
+    const device = (await testGpu()).device;
+    const im = photo(24, 18, 5);
+    const onCpu = await seg.segment(im);
+    const onGpu = await seg.segment(im, { keepOnGpu: true });
+    expect(onGpu.categoryMask).toBeUndefined();
+    const labels = new Int32Array(await readBuffer(device, onGpu.gpu!.category));
+    expect(Array.from(labels)).toEqual(Array.from(onCpu.categoryMask!));
+    const confidence = new Float32Array(await readBuffer(device, onGpu.gpu!.confidence));
+    expect(confidence.subarray(0, 24 * 18)).toEqual(onCpu.confidenceMasks![0]);
+    onGpu.gpu!.category.destroy();
+    onGpu.gpu!.confidence.destroy();
+  });
+
+  it('refuses raw pixels of the wrong length, naming the sizes', async () => {
+    await expect(seg.segment({ data: new Uint8ClampedArray(10), width: 4, height: 4 })).rejects.toThrow(/holds 10 bytes, expected 4x4x4 RGBA bytes/);
+  });
+
+  it('refuses calls after close', async () => {
+    const other = await Segmenter.create({ model: 'segnet', device: (await testGpu()).device });
+    other.close();
+    await expect(other.segment(photo(8, 8, 6))).rejects.toThrow(/Segmenter.segment: the segmenter was closed/);
+  });
+
+  it('names an unknown built-in model and lists the known ones', async () => {
+    await expect(Segmenter.create({ model: 'nope', device: (await testGpu()).device })).rejects.toThrow(/unknown built-in model 'nope' \(built-in: selfie, selfie-landscape, unet, fcn8s, segnet\)/);
+  });
+});
