@@ -1,4 +1,382 @@
-import type { AnyOpDefinition } from './types.js';
+/**
+ * Conv, ONNX opset 17 semantics (the attribute forms are the same since opset 11): 2D only
+ * (NCHW input, weights [M, C/group, kH, kW], optional bias [M]); kernel_shape, strides,
+ * dilations, explicit asymmetric pads or auto_pad (NOTSET, SAME_UPPER, SAME_LOWER, VALID), group
+ * (depthwise included).
+ *
+ * segwgpu extension, after onnxruntime's com.microsoft FusedConv: `activation` ('Relu',
+ * 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu') applied to the conv's output, with
+ * `activation_params`: HardSigmoid [alpha, beta] (default [0.2, 0.5]), Clip [min, max] (default
+ * unbounded), LeakyRelu [alpha] (default 0.01); the others take none.
+ *
+ * GPU: a repack step writes the weights as [group][ky][kx][ci][output channels padded to the tile]
+ * plus the bias into a scratch buffer; then one of three kernels (src/ops/conv-kernels.ts, where the
+ * WGSL of each variant is generated): depthwise (group == C_in == C_out), 1x1 (1x1 kernel, stride 1,
+ * no padding: a GEMM over pixels) or the general register-blocked implicit GEMM. The tile shape
+ * comes from pickConvTiling(); lowerConvWithTiling() takes an explicit one (benchmarks).
+ */
+import { AttributeError, InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import {
+  MAX_F32,
+  NO_ACTIVATION,
+  activationParams,
+  applyActivationCpu,
+  type Activation,
+  type ActivationKind,
+} from './activation-functions.js';
+import { checkKnownAttributes, floatsAttr, intAttr } from './attributes.js';
+import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling } from './conv-kernels.js';
+import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
+import type { AdapterTraits, AnyOpDefinition, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
-// Placeholder until this op family lands.
-export const ops: AnyOpDefinition[] = [];
+export type { ConvTiling } from './conv-kernels.js';
+
+export interface ConvAttributes {
+  readonly window: WindowAttributes;
+  readonly group: number;
+  readonly activation: Activation;
+}
+
+const KNOWN_ATTRIBUTES = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides', 'activation', 'activation_params'];
+const FUSABLE_ACTIVATIONS: readonly ActivationKind[] = ['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu'];
+
+/** activation / activation_params: the fused epilogue (see the file comment). */
+export function parseFusedActivation(node: OpNode): Activation {
+  const name = node.attributes.activation;
+  const params = floatsAttr(node, 'activation_params');
+  if (name === undefined) {
+    if (params !== undefined) throw new AttributeError(node, 'activation_params', params, 'is given without an activation attribute');
+    return NO_ACTIVATION;
+  }
+  if (typeof name !== 'string' || !(FUSABLE_ACTIVATIONS as readonly string[]).includes(name)) {
+    throw new AttributeError(node, 'activation', name, `must be one of ${FUSABLE_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
+  }
+  const kind = name as ActivationKind;
+  const expect = (count: number, fallback: number[]): number[] => {
+    if (params === undefined) return fallback;
+    if (params.length !== count) {
+      throw new AttributeError(node, 'activation_params', params, `must hold ${count} value(s) for activation '${kind}'${count ? '' : ' (it takes none)'}`);
+    }
+    return params;
+  };
+  switch (kind) {
+    case 'HardSigmoid': {
+      const [alpha, beta] = expect(2, [0.2, 0.5]);
+      return { kind, alpha, beta };
+    }
+    case 'Clip': {
+      const [min, max] = expect(2, [-MAX_F32, MAX_F32]);
+      return { kind, alpha: Math.max(min, -MAX_F32), beta: Math.min(max, MAX_F32) };
+    }
+    case 'LeakyRelu': {
+      const [alpha] = expect(1, [0.01]);
+      return { kind, alpha, beta: 0 };
+    }
+    default:
+      expect(0, []);
+      return { kind, alpha: 0, beta: 0 };
+  }
+}
+
+/** Everything the kernels and the CPU reference need, resolved from attributes and shapes. */
+export interface ConvGeometry {
+  readonly batch: number;
+  readonly inC: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly outC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly groups: number;
+  readonly groupInC: number;
+  readonly groupOutC: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideY: number;
+  readonly strideX: number;
+  readonly dilationY: number;
+  readonly dilationX: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly padBottom: number;
+  readonly padRight: number;
+  readonly hasBias: boolean;
+}
+
+type Info = ValueInfo | Tensor | undefined;
+
+export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], node: OpNode): ConvGeometry {
+  const [x, w, b] = inputs;
+  if (!x) throw new InputError(node, 'X', 'is missing');
+  if (!w) throw new InputError(node, 'W', 'is missing');
+  checkSpatialInput(node, 'X', x.shape, x.dtype);
+  if (w.dtype !== 'float32') throw new InputError(node, 'W', `has dtype ${w.dtype}; only float32 is supported`);
+  if (w.shape.length !== 4) {
+    throw new InputError(node, 'W', `has shape [${w.shape.join('x')}]; expected rank 4 (M, C/group, kH, kW): only 2D convolution is supported`);
+  }
+  if (w.shape.some((d) => d < 1)) throw new InputError(node, 'W', `has shape [${w.shape.join('x')}] with an empty dimension`);
+  const [batch, inC, inH, inW] = x.shape;
+  const [outC, wInC, kH, kW] = w.shape;
+  const { group } = attrs;
+  if (inC % group !== 0) throw new AttributeError(node, 'group', group, `does not divide the input channels (X has C=${inC})`);
+  if (outC % group !== 0) throw new AttributeError(node, 'group', group, `does not divide the output channels (W has M=${outC})`);
+  if (wInC !== inC / group) {
+    throw new InputError(node, 'W', `has shape [${w.shape.join('x')}]: its channel dimension ${wInC} must be C/group = ${inC}/${group} = ${inC / group}`);
+  }
+  const kernel = [kH, kW];
+  const given = attrs.window.kernelShape;
+  if (given && (given.length !== 2 || given[0] !== kH || given[1] !== kW)) {
+    throw new AttributeError(node, 'kernel_shape', given, `does not match the weight's spatial shape [${kH}, ${kW}] (W is [${w.shape.join('x')}])`);
+  }
+  if (b) {
+    if (b.dtype !== 'float32') throw new InputError(node, 'B', `has dtype ${b.dtype}; only float32 is supported`);
+    if (b.shape.length !== 1 || b.shape[0] !== outC) throw new InputError(node, 'B', `has shape [${b.shape.join('x')}]; expected [${outC}] (one bias per output channel)`);
+  }
+  const win = resolveWindow(node, attrs.window, kernel, [inH, inW]);
+  return {
+    batch,
+    inC,
+    inH,
+    inW,
+    outC,
+    outH: win.outputSize[0],
+    outW: win.outputSize[1],
+    groups: group,
+    groupInC: inC / group,
+    groupOutC: outC / group,
+    kH,
+    kW,
+    strideY: win.strides[0],
+    strideX: win.strides[1],
+    dilationY: win.dilations[0],
+    dilationX: win.dilations[1],
+    padTop: win.padsBegin[0],
+    padLeft: win.padsBegin[1],
+    padBottom: win.padsEnd[0],
+    padRight: win.padsEnd[1],
+    hasBias: b !== undefined,
+  };
+}
+
+/** The plain CPU reference: one sum per output element, accumulated in double precision. */
+function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | undefined, activation: Activation): Float32Array {
+  const { batch, inC, inH, inW, outC, outH, outW, groupInC, groupOutC, kH, kW } = geo;
+  const out = new Float32Array(batch * outC * outH * outW);
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let m = 0; m < outC; m++) {
+      const g = Math.floor(m / groupOutC);
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          let sum = b ? b[m] : 0;
+          for (let ci = 0; ci < groupInC; ci++) {
+            const c = g * groupInC + ci;
+            for (let ky = 0; ky < kH; ky++) {
+              const iy = oy * geo.strideY - geo.padTop + ky * geo.dilationY;
+              if (iy < 0 || iy >= inH) continue;
+              for (let kx = 0; kx < kW; kx++) {
+                const ix = ox * geo.strideX - geo.padLeft + kx * geo.dilationX;
+                if (ix < 0 || ix >= inW) continue;
+                sum += x[((n * inC + c) * inH + iy) * inW + ix] * w[((m * groupInC + ci) * kH + ky) * kW + kx];
+              }
+            }
+          }
+          out[o++] = applyActivationCpu(sum, activation);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export type ConvPath = 'depthwise' | '1x1' | 'general';
+
+export function convPath(geo: ConvGeometry): ConvPath {
+  if (geo.groups === geo.inC && geo.groups === geo.outC) return 'depthwise';
+  const noPad = geo.padTop === 0 && geo.padLeft === 0 && geo.padBottom === 0 && geo.padRight === 0;
+  if (geo.kH === 1 && geo.kW === 1 && geo.strideY === 1 && geo.strideX === 1 && noPad) return '1x1';
+  return 'general';
+}
+
+/**
+ * The tiling rule (conv and conv1x1 kernels; depthwise uses tm only).
+ * CPU-like adapters (SwiftShader: each invocation is a SIMD lane; gathers and per-block overhead
+ * dominate, so bigger register tiles pay until they spill): tm = 8 pixels, or 4 when the output
+ * row (the pixel count for 1x1) is at most 4 wide, so narrow layers do not compute half-empty
+ * tiles; tn4 = 2 vec4s of channels when a group has more than 4 output channels, else 1.
+ * Measured on SwiftShader, 64->64 3x3 pad 1 on 64x64, against the 512^3 matmul probe in the same
+ * run: tm x tn = 8x8 95-103% of the probe, 4x16 87%, 16x8 81-98%, 8x4 57-72%, 4x4 55-69%; 8x8 is
+ * also best or within noise of it for 3->16 and 16->16 at 256x256, 32->32 at 128x128 and 1x1 64->21.
+ * Other adapters: tm = 4, tn4 = 1: many small tiles keep a real GPU's threads busy (a
+ * workgroup-memory tiled kernel would serve them better; there is none yet).
+ */
+export function pickConvTiling(traits: AdapterTraits, geo: ConvGeometry): ConvTiling {
+  if (!traits.cpuLike) return { tm: 4, tn4: 1 };
+  const path = convPath(geo);
+  const rowPixels = path === '1x1' ? geo.outH * geo.outW : geo.outW;
+  const tm = rowPixels <= 4 ? 4 : 8;
+  const tn4 = geo.groupOutC > 4 ? 2 : 1;
+  return { tm, tn4 };
+}
+
+const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+
+function repackStep(geo: ConvGeometry, packedOutC: number, k: number): { step: GpuStep; bytes: number; weightSection: number } {
+  const weightSection = geo.groups * k * packedOutC;
+  const total = weightSection + geo.groups * packedOutC;
+  const step: GpuStep = {
+    kernel: convRepackKernel(geo.hasBias),
+    params: { total, weightSection, k, groupInC: geo.groupInC, groupOutC: geo.groupOutC, packedOutC },
+    bindings: geo.hasBias ? { w: { input: 1 }, b: { input: 2 }, packed: { temp: 0 } } : { w: { input: 1 }, packed: { temp: 0 } },
+    invocations: total,
+    label: 'conv weight repack',
+  };
+  return { step, bytes: total * 4, weightSection };
+}
+
+/**
+ * The Conv lowering with an explicit tiling, for benchmarks that try several (the op itself uses
+ * pickConvTiling). `path` forces a kernel family where the shape allows it ('general' always does).
+ */
+export function lowerConvWithTiling(
+  attrs: ConvAttributes,
+  inputs: readonly (ValueInfo | undefined)[],
+  node: OpNode,
+  tiling: ConvTiling,
+  path?: ConvPath,
+): GpuLowering {
+  const geo = convGeometry(attrs, inputs, node);
+  const natural = convPath(geo);
+  if (path !== undefined && path !== natural && path !== 'general') throw new Error(`conv: path '${path}' does not fit this shape (it is a '${natural}' conv)`);
+  return lowerConv(geo, attrs.activation, tiling, path ?? natural);
+}
+
+function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling, path: ConvPath): GpuLowering {
+  const { tm, tn4 } = tiling;
+  if (!Number.isInteger(tm) || tm < 1 || !Number.isInteger(tn4) || tn4 < 1) throw new Error(`conv tiling must be positive integers, got tm=${tm} tn4=${tn4}`);
+  const { actAlpha, actBeta } = activationParams(activation);
+  const act = { actAlpha, actBeta };
+  const io = { x: { input: 0 }, wp: { temp: 0 }, y: { output: 0 } } as const;
+  const k = geo.groupInC * geo.kH * geo.kW;
+
+  if (path === 'depthwise') {
+    const repack = repackStep(geo, 1, k);
+    const tilesX = ceilDiv(geo.outW, tm);
+    const total = geo.batch * geo.outC * geo.outH * tilesX;
+    return {
+      temps: [repack.bytes],
+      steps: [
+        repack.step,
+        {
+          kernel: convDepthwiseKernel(tm, activation.kind),
+          params: {
+            total,
+            tilesX,
+            channels: geo.outC,
+            inH: geo.inH,
+            inW: geo.inW,
+            outH: geo.outH,
+            outW: geo.outW,
+            kH: geo.kH,
+            kW: geo.kW,
+            strideY: geo.strideY,
+            strideX: geo.strideX,
+            dilationY: geo.dilationY,
+            dilationX: geo.dilationX,
+            padTop: geo.padTop,
+            padLeft: geo.padLeft,
+            biasOffset: repack.weightSection,
+            ...act,
+          },
+          bindings: io,
+          invocations: total,
+        },
+      ],
+    };
+  }
+
+  const channelBlocks = ceilDiv(geo.groupOutC, 4 * tn4);
+  const packedOutC4 = channelBlocks * tn4;
+  const repack = repackStep(geo, 4 * packedOutC4, k);
+  const common = {
+    channelBlocks,
+    groups: geo.groups,
+    inC: geo.inC,
+    outC: geo.outC,
+    groupInC: geo.groupInC,
+    groupOutC: geo.groupOutC,
+    packedOutC4,
+    biasOffset4: repack.weightSection / 4,
+    ...act,
+  };
+
+  if (path === '1x1') {
+    const pixels = geo.outH * geo.outW;
+    const vec4 = pixels % 4 === 0 && tm % 4 === 0;
+    const pixelTiles = ceilDiv(pixels, tm);
+    const total = geo.batch * geo.groups * channelBlocks * pixelTiles;
+    return {
+      temps: [repack.bytes],
+      steps: [repack.step, { kernel: conv1x1Kernel(tiling, vec4, activation.kind), params: { total, pixelTiles, pixels, ...common }, bindings: io, invocations: total }],
+    };
+  }
+
+  const tilesX = ceilDiv(geo.outW, tm);
+  const total = geo.batch * geo.outH * tilesX * geo.groups * channelBlocks;
+  return {
+    temps: [repack.bytes],
+    steps: [
+      repack.step,
+      {
+        kernel: convKernel(tiling, activation.kind),
+        params: {
+          total,
+          tilesX,
+          inH: geo.inH,
+          inW: geo.inW,
+          outH: geo.outH,
+          outW: geo.outW,
+          kH: geo.kH,
+          kW: geo.kW,
+          strideY: geo.strideY,
+          strideX: geo.strideX,
+          dilationY: geo.dilationY,
+          dilationX: geo.dilationX,
+          padTop: geo.padTop,
+          padLeft: geo.padLeft,
+          ...common,
+        },
+        bindings: io,
+        invocations: total,
+      },
+    ],
+  };
+}
+
+export const conv: OpDefinition<ConvAttributes> = {
+  type: 'Conv',
+  parse(node) {
+    checkKnownAttributes(node, KNOWN_ATTRIBUTES);
+    const window = parseWindowAttributes(node);
+    const group = intAttr(node, 'group', 1);
+    if (group < 1) throw new AttributeError(node, 'group', group, 'must be at least 1');
+    return { window, group, activation: parseFusedActivation(node) };
+  },
+  infer(attrs, inputs, node) {
+    const geo = convGeometry(attrs, inputs, node);
+    return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW] }];
+  },
+  cpu(attrs, inputs, node) {
+    const geo = convGeometry(attrs, inputs, node);
+    const [x, w, b] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined];
+    const data = convCpu(geo, x.data, w.data, b?.data, attrs.activation);
+    return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW], data }];
+  },
+  gpu(attrs, inputs, _outputs, traits, node) {
+    const geo = convGeometry(attrs, inputs, node);
+    return lowerConv(geo, attrs.activation, pickConvTiling(traits, geo), convPath(geo));
+  },
+};
+
+export const ops: AnyOpDefinition[] = [conv];

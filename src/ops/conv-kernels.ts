@@ -1,0 +1,440 @@
+/**
+ * WGSL generators for Conv (src/ops/conv.ts). Every kernel keeps its per-invocation tile in
+ * separately named variables (acc_<pixel>_<channel vec4>) and the generator unrolls every loop over
+ * the tile: SwiftShader spills dynamically indexed private arrays to memory. Shapes and attributes
+ * travel in the uniform struct, so one pipeline per variant serves every layer; the text bakes in
+ * only the tile shape, the 1x1 kernel's load width and the fused activation's kind (a constant, so
+ * the shader compiler folds applyActivation's switch away: on SwiftShader, every branch block of
+ * the epilogue costs, and a switch per output element cost more than a small layer's whole k loop).
+ *
+ * Kernels (to print one: `await preloadShaders(['common'])` from src/gpu/shaders.ts, then
+ * `console.log(convKernel({ tm: 8, tn4: 2 }, 'Relu').source)`):
+ *  - convRepack: weights [M][Cg][KH][KW] -> packed [group][ky][kx][ci][S] (S = output channels per
+ *    group padded to a whole number of tiles, zeros beyond), then the bias as [group][S]. The conv
+ *    kernels then read one vec4 of weights per k and channel vec4 (and a vec4 of bias) with no
+ *    bounds checks.
+ *  - conv[tm,tn]: implicit GEMM. One invocation = TM consecutive output pixels of one output row x
+ *    TN = 4*TN4 output channels of one group. Loops ky, kx outside and ci inside: per ci, TM input
+ *    scalars, TN4 weight vec4s, TM*TN4 vec4 fmas. Tiles whose input columns all lie inside the input
+ *    run unchecked loads; edge tiles compute clamped offsets and validity once per (ky, kx) and
+ *    zero-pad with select. Rows in the padding run their ci loop zero times.
+ *  - conv1x1[tm,tn,vec4|scalar]: 1x1 kernel, stride 1, no padding: a GEMM over the flattened
+ *    pixels, the input loaded as vec4s along pixels when H*W is a multiple of 4.
+ *  - convDepthwise[tm]: group == C_in == C_out: TM consecutive output pixels of one row of one
+ *    channel, one scalar weight per (ky, kx).
+ * All end with bias + activation and NCHW (channel-major) stores: unguarded for a full tile,
+ * guarded per element for tiles that overhang the output row or the group's channels.
+ */
+import { generatedKernel, type Kernel } from '../gpu/kernel.js';
+import { ACTIVATION_CODES, type ActivationKind } from './activation-functions.js';
+
+/** The register tile of the conv and conv1x1 kernels: TM output pixels x TN4 vec4s of channels. */
+export interface ConvTiling {
+  readonly tm: number;
+  readonly tn4: number;
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const acc = (t: number, j: number): string => `acc_${t}_${j}`;
+const XYZW = 'xyzw';
+
+/** Uniform fields of the fused activation's parameters (its kind is the constant ACT). */
+const ACTIVATION_FIELDS = `  actAlpha: f32,           // HardSigmoid alpha, Clip min, LeakyRelu alpha
+  actBeta: f32,            // HardSigmoid beta, Clip max`;
+
+function activationConst(activation: ActivationKind): string {
+  return `// The fused activation (codes of applyActivation in common.wgsl): ${activation}.\nconst ACT = ${ACTIVATION_CODES[activation]}u;`;
+}
+
+function variantName(base: string, params: string[], activation: ActivationKind): string {
+  return `${base}[${[...params, ...(activation === 'None' ? [] : [`act=${activation}`])].join(',')}]`;
+}
+
+/** The weight/bias repack step; `hasBias` false writes a zero bias section (no bias binding). */
+export function convRepackKernel(hasBias: boolean): Kernel {
+  const body = `
+// Conv weight repack: w [M][Cg][KH][KW] (ONNX order) -> packed [group][ky][kx][ci][S], zero for
+// channels >= groupOutC; then the bias as [group][S] (zeros without a bias input).
+// Packed row kk = (ky*KW + kx)*Cg + ci holds the weights of ONNX k = ci*KH*KW + ky*KW + kx.
+struct Params {
+  total: u32,              // weightSection + groups * S
+  weightSection: u32,      // groups * K * S
+  k: u32,                  // K = Cg*KH*KW
+  groupInC: u32,           // Cg
+  groupOutC: u32,          // output channels per group
+  packedOutC: u32,         // S: groupOutC padded to the conv tile's channel count
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+${hasBias ? '@group(0) @binding(2) var<storage, read> b: array<f32>;\n@group(0) @binding(3)' : '@group(0) @binding(2)'} var<storage, read_write> packed: array<f32>;
+
+const WG = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  if (i < p.weightSection) {
+    let row = p.k * p.packedOutC;
+    let g = i / row;
+    let kk = (i % row) / p.packedOutC;
+    let k = (kk % p.groupInC) * (p.k / p.groupInC) + kk / p.groupInC;
+    let co = i % p.packedOutC;
+    let m = g * p.groupOutC + min(co, p.groupOutC - 1u);
+    packed[i] = select(0.0, w[m * p.k + k], co < p.groupOutC);
+  } else {
+    let j = i - p.weightSection;
+    let g = j / p.packedOutC;
+    let co = j % p.packedOutC;
+${hasBias ? `    let m = g * p.groupOutC + min(co, p.groupOutC - 1u);
+    packed[i] = select(0.0, b[m], co < p.groupOutC);` : '    packed[i] = 0.0;'}
+  }
+}
+`;
+  return generatedKernel(`convRepack[${hasBias ? 'bias' : 'nobias'}]`, body);
+}
+
+/** TM*TN4 multiply-adds of x_0..x_{TM-1} with the TN4 weight vec4s at wIdx. */
+function tileMultiplyAdds(tm: number, tn4: number, indent: string): string {
+  return [
+    ...range(tn4).map((j) => `${indent}let w_${j} = wp[wIdx + ${j}u];`),
+    ...range(tm).flatMap((t) => range(tn4).map((j) => `${indent}${acc(t, j)} = fma(vec4f(x_${t}), w_${j}, ${acc(t, j)});`)),
+  ].join('\n');
+}
+
+/**
+ * The epilogue of a TM x 4*TN4 tile: bias and activation, then the stores into NCHW (channel c of
+ * pixel t at yBase + (co0 + c)*channelStride + t). `pixelsLeft` is how many of the tile's pixels
+ * exist; tiles that are whole (the common case) store without per-element checks.
+ */
+function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string): string {
+  const lines: string[] = [];
+  lines.push(`  let biasBase = p.biasOffset4 + g * packedOutC4 + cb * ${tn4}u;`);
+  for (const j of range(tn4)) lines.push(`  let bias_${j} = wp[biasBase + ${j}u];`);
+  for (const t of range(tm)) {
+    for (const j of range(tn4)) lines.push(`  let v_${t}_${j} = applyActivation4(${acc(t, j)} + bias_${j}, ACT, p.actAlpha, p.actBeta);`);
+  }
+  lines.push(`  let co0 = cb * ${4 * tn4}u;`);
+  for (const j of range(tn4)) {
+    for (const c of range(4)) lines.push(`  let y_${4 * j + c} = yBase + (co0 + ${4 * j + c}u) * ${channelStride};`);
+  }
+  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = v_${t}_${j}.${XYZW[c]};`;
+  lines.push(`  if (${pixelsLeft} >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
+  for (const t of range(tm)) lines.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
+  lines.push('  } else {');
+  lines.push(`    let channelsLeft = p.groupOutC - co0;`);
+  for (const t of range(tm)) {
+    lines.push(`    if (${pixelsLeft} > ${t}u) {`);
+    for (const j of range(tn4)) {
+      for (const c of range(4)) lines.push(`      if (channelsLeft > ${4 * j + c}u) { ${store(t, j, c)} }`);
+    }
+    lines.push('    }');
+  }
+  lines.push('  }');
+  return lines.join('\n');
+}
+
+/** Loads of the tile's TM inputs from a running index `xt`, TM apart by strideXu (no checks). */
+function interiorLoads(tm: number, indent: string): string {
+  return range(tm)
+    .flatMap((t) => (t === 0 ? [`${indent}var xt = xi;`, `${indent}let x_0 = x[xt];`] : [`${indent}xt += strideXu;`, `${indent}let x_${t} = x[xt];`]))
+    .join('\n');
+}
+
+/** For an edge tile at one (ky, kx): each pixel's clamped input offset in row xRow, and whether it is inside. */
+function edgeOffsets(tm: number, indent: string): string {
+  return range(tm)
+    .flatMap((t) => [
+      `${indent}let ix_${t} = ix + ${t} * strideX;`,
+      `${indent}let in_${t} = ix_${t} >= 0 && ix_${t} < inW;`,
+      `${indent}let off_${t} = xRow + u32(clamp(ix_${t}, 0, inW - 1));`,
+    ])
+    .join('\n');
+}
+
+/** Loads of the tile's TM inputs at channel offset xc, zero where the pixel reads padding. */
+function edgeLoads(tm: number, indent: string): string {
+  return range(tm)
+    .map((t) => `${indent}let x_${t} = select(0.0, x[off_${t} + xc], in_${t});`)
+    .join('\n');
+}
+
+/** A row iy of the window: its clamped start in the input and how many k steps it runs (0 in the padding). */
+function windowRow(indent: string, count: string): string {
+  return [
+    `${indent}let rowInside = iy >= 0 && iy < inH;`,
+    `${indent}let xRow = xBase + u32(clamp(iy, 0, inH - 1)) * p.inW;`,
+    `${indent}let count = select(0u, ${count}, rowInside);`,
+  ].join('\n');
+}
+
+/** The implicit-GEMM conv kernel with a TM x (4*TN4) register tile (see the file comment). */
+export function convKernel(tiling: ConvTiling, activation: ActivationKind): Kernel {
+  const { tm, tn4 } = tiling;
+  const kLoop = (interior: boolean): string => `
+    for (var ky = 0u; ky < kH; ky++) {
+${windowRow('      ', 'groupInC')}
+      ${interior ? 'var xk = xRow + u32(ix0);' : 'var ix = ix0;'}
+      for (var kx = 0u; kx < kW; kx++) {
+${interior ? '        var xi = xk;' : `${edgeOffsets(tm, '        ')}\n        var xc = 0u;`}
+        var wIdx = wRow;
+        for (var ci = 0u; ci < count; ci++) {
+${interior ? interiorLoads(tm, '          ') : edgeLoads(tm, '          ')}
+${tileMultiplyAdds(tm, tn4, '          ')}
+          ${interior ? 'xi' : 'xc'} += inPlane;
+          wIdx += packedOutC4;
+        }
+        wRow += kStep;
+        ${interior ? 'xk += u32(dilationX);' : 'ix += dilationX;'}
+      }
+      iy += dilationY;
+    }`;
+  const body = `
+// Conv, implicit GEMM, register tile of ${tm} output pixels (one row) x ${4 * tn4} output channels.
+// Invocation order, fastest first: channel block, group, pixel tile along x, output row, batch
+// (neighbouring invocations share a tile, so they take the same interior/edge branch).
+struct Params {
+  total: u32,
+  channelBlocks: u32,      // ceil(groupOutC / ${4 * tn4})
+  groups: u32,
+  tilesX: u32,             // ceil(outW / ${tm})
+  inC: u32,
+  inH: u32,
+  inW: u32,
+  outC: u32,
+  outH: u32,
+  outW: u32,
+  groupInC: u32,
+  groupOutC: u32,
+  packedOutC4: u32,        // vec4s per k in the packed weights (channelBlocks * ${tn4})
+  kH: u32,
+  kW: u32,
+  strideY: i32,
+  strideX: i32,
+  dilationY: i32,
+  dilationX: i32,
+  padTop: i32,
+  padLeft: i32,
+  biasOffset4: u32,        // vec4 index of the packed bias section
+${ACTIVATION_FIELDS}
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> wp: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+const WG = 64u;
+${activationConst(activation)}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let cb = i % p.channelBlocks;
+  var rest = i / p.channelBlocks;
+  let g = rest % p.groups;
+  rest = rest / p.groups;
+  let tx = rest % p.tilesX;
+  rest = rest / p.tilesX;
+  let oy = rest % p.outH;
+  let n = rest / p.outH;
+
+  // Uniforms the loops use, copied into locals: SwiftShader does not hoist uniform loads.
+  let inH = i32(p.inH);
+  let inW = i32(p.inW);
+  let kH = p.kH;
+  let kW = p.kW;
+  let strideX = p.strideX;
+  let strideXu = u32(p.strideX);
+  let dilationX = p.dilationX;
+  let dilationY = p.dilationY;
+  let groupInC = p.groupInC;
+  let packedOutC4 = p.packedOutC4;
+  let inPlane = p.inH * p.inW;
+  let kStep = groupInC * packedOutC4;       // packed weights of one (ky, kx)
+
+  let ox0 = tx * ${tm}u;
+  let ix0 = i32(ox0) * strideX - p.padLeft;
+  let xBase = (n * p.inC + g * groupInC) * inPlane;
+${range(tm).flatMap((t) => range(tn4).map((j) => `  var ${acc(t, j)} = vec4f(0.0);`)).join('\n')}
+  var wRow = g * kH * kW * kStep + cb * ${tn4}u;
+  var iy = i32(oy) * p.strideY - p.padTop;
+  // Interior tile: every column it reads, for every kx, lies inside the input.
+  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
+  } else {${kLoop(false)}
+  }
+
+  let yBase = (n * p.outC + g * p.groupOutC) * p.outH * p.outW + oy * p.outW + ox0;
+${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW')}
+}
+`;
+  return generatedKernel(variantName('conv', [`tm=${tm}`, `tn=${4 * tn4}`], activation), body);
+}
+
+/**
+ * The 1x1 conv (stride 1, no padding) as a GEMM over flattened pixels. `vec4` loads the input
+ * as vec4s along pixels (needs H*W % 4 == 0 and tm % 4 == 0). Pixels past the end of the last tile
+ * read a clamped index: their sums are never stored, and no other pixel depends on them.
+ */
+export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind): Kernel {
+  const { tm, tn4 } = tiling;
+  if (vec4 && tm % 4 !== 0) throw new Error(`conv1x1 vec4 variant needs tm % 4 == 0, got ${tm}`);
+  const loads = vec4
+    ? [
+        '    let xq0 = (chan + px0) / 4u;',
+        '    let xqLast = (chan + pixels) / 4u - 1u;',
+        ...range(tm / 4).map((q) => `    let xq_${q} = x[min(xq0 + ${q}u, xqLast)];`),
+        ...range(tm).map((t) => `    let x_${t} = xq_${Math.floor(t / 4)}.${XYZW[t % 4]};`),
+      ]
+    : ['    let xLast = chan + pixels - 1u;', ...range(tm).map((t) => `    let x_${t} = x[min(chan + px0 + ${t}u, xLast)];`)];
+  const body = `
+// Conv 1x1, stride 1, no padding: a GEMM over pixels. Register tile of ${tm} consecutive pixels x
+// ${4 * tn4} output channels of one group; input read ${vec4 ? 'as vec4s along pixels' : 'as scalars'}.
+// Invocation order, fastest first: channel block, group, pixel tile, batch.
+struct Params {
+  total: u32,
+  channelBlocks: u32,
+  groups: u32,
+  pixelTiles: u32,         // ceil(pixels / ${tm})
+  pixels: u32,             // H * W (the same for input and output)
+  inC: u32,
+  outC: u32,
+  groupInC: u32,
+  groupOutC: u32,
+  packedOutC4: u32,
+  biasOffset4: u32,
+${ACTIVATION_FIELDS}
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4f' : 'f32'}>;
+@group(0) @binding(2) var<storage, read> wp: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+const WG = 64u;
+${activationConst(activation)}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let cb = i % p.channelBlocks;
+  var rest = i / p.channelBlocks;
+  let g = rest % p.groups;
+  rest = rest / p.groups;
+  let pt = rest % p.pixelTiles;
+  let n = rest / p.pixelTiles;
+
+  let groupInC = p.groupInC;
+  let packedOutC4 = p.packedOutC4;
+  let pixels = p.pixels;
+  let px0 = pt * ${tm}u;
+  var wIdx = g * groupInC * packedOutC4 + cb * ${tn4}u;
+  var chan = (n * p.inC + g * groupInC) * pixels;
+${range(tm).flatMap((t) => range(tn4).map((j) => `  var ${acc(t, j)} = vec4f(0.0);`)).join('\n')}
+  for (var ci = 0u; ci < groupInC; ci++) {
+${loads.join('\n')}
+${tileMultiplyAdds(tm, tn4, '    ')}
+    wIdx += packedOutC4;
+    chan += pixels;
+  }
+
+  let yBase = (n * p.outC + g * p.groupOutC) * pixels + px0;
+${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels')}
+}
+`;
+  return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar'], activation), body);
+}
+
+/** Depthwise conv (group == C_in == C_out): TM output pixels of one row of one channel. */
+export function convDepthwiseKernel(tm: number, activation: ActivationKind): Kernel {
+  const kLoop = (interior: boolean): string => `
+    for (var ky = 0u; ky < kH; ky++) {
+${windowRow('      ', 'kW')}
+      ${interior ? 'var xi = xRow + u32(ix0);' : 'var ix = ix0;'}
+      var wIdx = wChan + ky * kW;
+      for (var kx = 0u; kx < count; kx++) {
+${interior ? interiorLoads(tm, '        ') : `${edgeOffsets(tm, '        ')}\n        let xc = 0u;\n${edgeLoads(tm, '        ')}`}
+        let w = wp[wIdx];
+${range(tm).map((t) => `        acc_${t} = fma(x_${t}, w, acc_${t});`).join('\n')}
+        wIdx += 1u;
+        ${interior ? 'xi += dilationXu;' : 'ix += dilationX;'}
+      }
+      iy += dilationY;
+    }`;
+  const body = `
+// Depthwise conv: one invocation = ${tm} consecutive output pixels of one row of one channel.
+// Invocation order, fastest first: channel, pixel tile along x, output row, batch (neighbouring
+// invocations share a tile, so they take the same interior/edge branch).
+struct Params {
+  total: u32,
+  tilesX: u32,
+  channels: u32,
+  inH: u32,
+  inW: u32,
+  outH: u32,
+  outW: u32,
+  kH: u32,
+  kW: u32,
+  strideY: i32,
+  strideX: i32,
+  dilationY: i32,
+  dilationX: i32,
+  padTop: i32,
+  padLeft: i32,
+  biasOffset: u32,         // index of the packed bias section (packed weights are [C][KH*KW])
+${ACTIVATION_FIELDS}
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> wp: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+const WG = 64u;
+${activationConst(activation)}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flatInvocationIndex(wid, nwg, lid, WG);
+  if (i >= p.total) { return; }
+  let c = i % p.channels;
+  var rest = i / p.channels;
+  let tx = rest % p.tilesX;
+  rest = rest / p.tilesX;
+  let oy = rest % p.outH;
+  let n = rest / p.outH;
+
+  let inH = i32(p.inH);
+  let inW = i32(p.inW);
+  let kH = p.kH;
+  let kW = p.kW;
+  let strideX = p.strideX;
+  let strideXu = u32(p.strideX);
+  let dilationX = p.dilationX;
+  let dilationXu = u32(p.dilationX);
+  let dilationY = p.dilationY;
+  let ox0 = tx * ${tm}u;
+  let ix0 = i32(ox0) * strideX - p.padLeft;
+  let xBase = (n * p.channels + c) * p.inH * p.inW;
+  let wChan = c * kH * kW;
+${range(tm).map((t) => `  var acc_${t} = 0.0;`).join('\n')}
+  var iy = i32(oy) * p.strideY - p.padTop;
+  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
+  } else {${kLoop(false)}
+  }
+
+  let bias = wp[p.biasOffset + c];
+${range(tm).map((t) => `  let v_${t} = applyActivation(acc_${t} + bias, ACT, p.actAlpha, p.actBeta);`).join('\n')}
+  let yBase = ((n * p.channels + c) * p.outH + oy) * p.outW + ox0;
+  if (ox0 + ${tm}u <= p.outW) {
+    ${range(tm).map((t) => `y[yBase + ${t}u] = v_${t};`).join(' ')}
+  } else {
+${range(tm).map((t) => `    if (ox0 + ${t}u < p.outW) { y[yBase + ${t}u] = v_${t}; }`).join('\n')}
+  }
+}
+`;
+  return generatedKernel(variantName('convDepthwise', [`tm=${tm}`], activation), body);
+}
