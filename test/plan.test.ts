@@ -61,3 +61,28 @@ describe('graph plan', () => {
     plan.destroy();
   });
 });
+
+describe('in-place Concat', () => {
+  it("lets the U-Net's upsampling write into the concat output, copying only the skip, with unchanged results", async () => {
+    const { buildUNet } = await import('../src/builders/unet.js');
+    const { layoutGraph } = await import('../src/plan/plan.js');
+    const { preloadShaders, allShaderNames } = await import('../src/gpu/shaders.js');
+    await preloadShaders(await allShaderNames());
+    const unet = buildUNet({ depth: 3, baseWidth: 4, classes: 2, height: 32, width: 32 });
+    const layout = layoutGraph(unet);
+    const concats = layout.lowerings.filter((l) => l.node.opType === 'Concat');
+    expect(concats.length).toBe(2);
+    for (const c of concats) {
+      // Input 1 (the ConvTranspose output, made just before) is in place; input 0 (the skip) is copied.
+      expect(layout.aliases.get(c.node.inputs[1])).toEqual({ base: c.node.outputs[0], byteOffset: 4 * layout.values.get(c.node.inputs[0])!.shape.reduce((a, b) => a * b, 1) });
+      expect(layout.aliases.has(c.node.inputs[0])).toBe(false);
+      expect(c.lowering.steps.length).toBe(1);
+    }
+    const input = randomTensor([1, 3, 32, 32], 4);
+    const plan = planGraph(await testGpu(), unet);
+    const gpu = (await runPlan(plan, { input })).outputs[unet.outputs[0]];
+    plan.destroy();
+    const cmp = compareTensors(gpu, runGraphCpu(unet, { input })[unet.outputs[0]], { atol: 1e-4, rtol: 1e-4 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+});

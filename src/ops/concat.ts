@@ -97,6 +97,20 @@ const concat: OpDefinition<ConcatAttributes> = {
     }
     return [{ dtype, shape, data: out } as Tensor];
   },
+  inPlaceOffsets(attrs, inputs, outputs) {
+    const outShape = outputs[0].shape;
+    const axis = attrs.axis < 0 ? attrs.axis + outShape.length : attrs.axis;
+    // Each input is one contiguous block of the output only when every dimension before the
+    // axis is 1 (NCHW channel concat at batch 1, the U-Net skip).
+    if (outShape.slice(0, axis).some((d) => d !== 1)) return undefined;
+    const inner = innerSize(outShape, axis);
+    let at = 0;
+    return (inputs as readonly ValueInfo[]).map((info) => {
+      const offset = at;
+      at += info.shape[axis] * inner;
+      return offset;
+    });
+  },
   gpu(attrs, inputs, outputs) {
     const infos = inputs as readonly ValueInfo[];
     const outShape = outputs[0].shape;

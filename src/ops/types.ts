@@ -65,6 +65,13 @@ export interface OpDefinition<A = unknown> {
   infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode): ValueInfo[];
   /** The CPU reference: plain, obviously-correct TS, independent of the GPU path. */
   cpu(attrs: A, inputs: readonly (Tensor | undefined)[], node: OpNode): Tensor[];
+  /**
+   * Optional: when the op only places its inputs side by side in its output, the element offset of
+   * each input inside output 0. The planner may then let producers write straight into the
+   * output (Concat along an axis with nothing but size-1 dimensions before it); it drops the
+   * lowering's steps that read just one input, which must be that input's copy.
+   */
+  inPlaceOffsets?(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[]): number[] | undefined;
   /** The GPU lowering for known input/output infos (already validated by infer). */
   gpu(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[], traits: AdapterTraits, node: OpNode): GpuLowering;
 }

@@ -86,6 +86,8 @@ export interface GraphLayout {
   readonly memory: MemoryPlan;
   readonly scratchInfo: ReadonlyMap<string, ValueInfo>;
   readonly readable: ReadonlySet<string>;
+  /** Values written in place inside another (Concat inputs inside its output), by byte offset. */
+  readonly aliases: ReadonlyMap<string, { base: string; byteOffset: number }>;
 }
 
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
@@ -97,13 +99,43 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const readable = new Set<string>([...graph.outputs, ...keep].filter((v) => values.has(v)));
 
   const outputName = (node: GraphNode, i: number) => node.outputs[i] || `${node.name}#unused${i}`;
-  const lowerings = order.map((node) => {
+  const producedBy = new Map<string, GraphNode>();
+  for (const node of order) for (const o of node.outputs) if (o !== '') producedBy.set(o, node);
+  const aliases = new Map<string, { base: string; byteOffset: number }>();
+  const lowerings = order.map((node, step) => {
     const def = getOp(node);
     const inputs = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
     const outputs = def.infer(attributes.get(node), inputs, node);
-    return { node, lowering: def.gpu(attributes.get(node), inputs, outputs, limits.traits, node), outputs };
+    const lowering = def.gpu(attributes.get(node), inputs, outputs, limits.traits, node);
+    const offsets = def.inPlaceOffsets?.(attributes.get(node), inputs, outputs);
+    const inPlace = offsets ? node.inputs.map((n, i) => canWriteInPlace(node, step, n, i, offsets[i])) : [];
+    if (!inPlace.some((x) => x)) return { node, lowering, outputs };
+    node.inputs.forEach((n, i) => inPlace[i] && aliases.set(n, { base: node.outputs[0], byteOffset: 4 * offsets![i] }));
+    // A step reading just one input that is already in place would copy it onto itself.
+    const steps = lowering.steps.filter((st) => {
+      const read = Object.values(st.bindings).filter((r): r is { input: number } => 'input' in r);
+      return !(read.length === 1 && inPlace[read[0].input]);
+    });
+    return { node, lowering: { ...lowering, steps }, outputs };
   });
+
+  /**
+   * A producer may write straight into a joining op's output when its value is made by a node of
+   * this plan, joins nothing else, starts at a binding-aligned offset with a 16-byte-multiple size
+   * (so no kernel's rounded tail reaches a neighbour), and is made by the step just before the join:
+   * an earlier producer would keep the whole joined buffer alive from its step on (the U-Net skip
+   * made at the top of the encoder), which costs more memory than the copy saves.
+   */
+  function canWriteInPlace(node: GraphNode, step: number, name: string, index: number, offset: number): boolean {
+    const output = node.outputs[0];
+    if (!output || aliases.has(output) || name === '' || aliases.has(name) || node.inputs.indexOf(name) !== index) return false;
+    const producer = producedBy.get(name);
+    if (!producer || order.indexOf(producer) !== step - 1) return false;
+    if ([...aliases.values()].some((a) => a.base === name)) return false;
+    const bytes = 4 * sizeOf(values.get(name)!.shape);
+    return (4 * offset) % limits.minStorageBufferOffsetAlignment === 0 && bytes % 16 === 0;
+  }
 
   // Lifetimes: inputs from the upload (-1), node outputs from their step, to their last reader.
   const lifetimes: Lifetime[] = [];
@@ -128,8 +160,17 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
     });
     (lowering.temps ?? []).forEach((bytes, i) => lifetimes.push({ id: `${node.name}#temp${i}`, bytes: bufferBytes(Math.ceil(bytes / 4)), first: step, last: step }));
   });
-  const memory = planMemory(lifetimes, limits.minStorageBufferOffsetAlignment);
-  return { graph, order, values, attributes, lowerings, lifetimes, memory, scratchInfo, readable };
+  // An aliased value lives inside its base: the base lives from the first producer to the last reader.
+  const byId = new Map(lifetimes.map((l) => [l.id, l]));
+  for (const [name, { base }] of aliases) {
+    const v = byId.get(name)!;
+    const b = byId.get(base)!;
+    byId.set(base, { ...b, first: Math.min(b.first, v.first), last: Math.max(b.last, v.last) });
+    byId.delete(name);
+  }
+  const planned = [...byId.values()];
+  const memory = planMemory(planned, limits.minStorageBufferOffsetAlignment);
+  return { graph, order, values, attributes, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases };
 }
 
 /**
@@ -156,7 +197,7 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
 }
 
 function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
-  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable } = layout;
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases } = layout;
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
@@ -175,6 +216,10 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
   for (const l of lifetimes) {
     const info = values.get(l.id) ?? scratchInfo.get(l.id) ?? { dtype: 'float32' as const, shape: [l.bytes / 4] };
     arenaValues.set(l.id, { info, offset: memory.offsets.get(l.id)!, bytes: l.bytes });
+  }
+  for (const [name, { base, byteOffset }] of aliases) {
+    const info = values.get(name)!;
+    arenaValues.set(name, { info, offset: arenaValues.get(base)!.offset + byteOffset, bytes: 4 * sizeOf(info.shape) });
   }
   const constants = new Map<string, GPUBuffer>();
   let constantBytes = 0;
