@@ -1,6 +1,6 @@
 /** The Segmenter API in Node (dawn.node device): masks, concurrency, keepOnGpu, close, bad input. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Segmenter, type RawImage } from '../src/api/segmenter.js';
+import { Segmenter, type RawImage, type SegmentationResult } from '../src/api/segmenter.js';
 import { testGpu } from './util/gpu.js';
 import { rng } from './util/random.js';
 
@@ -44,7 +44,7 @@ describe('Segmenter', () => {
 
   it('gives the same results for concurrent calls as for sequential ones', async () => {
     const images = [photo(20, 16, 2), photo(33, 17, 3), photo(20, 16, 4)];
-    const sequential = [];
+    const sequential: SegmentationResult[] = [];
     for (const im of images) sequential.push(await seg.segment(im));
     const concurrent = await Promise.all(images.map((im) => seg.segment(im)));
     concurrent.forEach((r, i) => {
