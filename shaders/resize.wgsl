@@ -1,18 +1,18 @@
 // Resize (ONNX opset 17) over the last two axes: nearest or bilinear.
-// One invocation per output element. The output index is split into (plane, oy, ox), where a plane
-// is one H x W image (N*C of them for NCHW). Each output coordinate is mapped back to a source
+// One invocation per run of up to 4 consecutive outputs of one row, which share their source row
+// and vertical weights. The invocation index is split into (plane, oy, run), where a plane is one
+// H x W image (N*C of them for NCHW). MODE, COORD_MODE and NEAREST_MODE are constants that
+// src/ops/resize.ts prepends per variant: on CPU-like adapters a switch on a uniform costs a
+// branch per output, a constant folds away. Each output coordinate is mapped back to a source
 // coordinate by the coordinate transformation mode, in f32 and in the same order of operations
 // as onnxruntime and the CPU reference, so nearest picks the same pixel on ties.
 
 struct Params {
-  total: u32,
+  total: u32,         // invocations: planes * outH * ceil(outW / 4)
   inH: u32,
   inW: u32,
   outH: u32,
   outW: u32,
-  mode: u32,          // 0 nearest, 1 linear
-  coordMode: u32,     // 0 half_pixel, 1 pytorch_half_pixel, 2 align_corners, 3 asymmetric, 4 tf_half_pixel_for_nn
-  nearestMode: u32,   // 0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil
   scaleH: f32,        // the given scale, or f32(out / in) when sizes were given
   scaleW: f32,
 }
@@ -26,7 +26,7 @@ const WG = 64u;
 // x_original for output coordinate xOut along an axis of lenIn -> lenOut.
 fn sourceCoordinate(xOut: u32, scale: f32, lenIn: u32, lenOut: u32) -> f32 {
   let xr = f32(xOut);
-  switch p.coordMode {
+  switch COORD_MODE {  // 0 half_pixel, 1 pytorch_half_pixel, 2 align_corners, 3 asymmetric, 4 tf_half_pixel_for_nn
     case 1u: {  // pytorch_half_pixel
       if (lenOut > 1u) { return (xr + 0.5) / scale - 0.5; }
       return 0.0;
@@ -47,7 +47,7 @@ fn nearestIndex(c: f32, lenIn: u32) -> u32 {
   let lower = floor(c);
   let frac = c - lower;
   var r = lower;
-  switch p.nearestMode {
+  switch NEAREST_MODE {  // 0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil
     case 0u: { r = select(lower, lower + 1.0, frac > 0.5); }   // round_prefer_floor
     case 1u: { r = select(lower, lower + 1.0, frac >= 0.5); }  // round_prefer_ceil
     case 2u: { r = lower; }                                    // floor
@@ -75,22 +75,29 @@ fn linearTaps(c: f32, lenIn: u32) -> Taps {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = flatInvocationIndex(wid, nwg, lid, WG);
   if (i >= p.total) { return; }
-  let ox = i % p.outW;
-  let rest = i / p.outW;
+  let runsPerRow = (p.outW + 3u) / 4u;
+  let ox0 = (i % runsPerRow) * 4u;
+  let rest = i / runsPerRow;
   let oy = rest % p.outH;
   let plane = rest / p.outH;
   let base = plane * p.inH * p.inW;
+  let outRow = (plane * p.outH + oy) * p.outW;
   let cy = sourceCoordinate(oy, p.scaleH, p.inH, p.outH);
-  let cx = sourceCoordinate(ox, p.scaleW, p.inW, p.outW);
-  if (p.mode == 0u) {
-    y[i] = x[base + nearestIndex(cy, p.inH) * p.inW + nearestIndex(cx, p.inW)];
+  let count = min(4u, p.outW - ox0);
+  if (MODE == 0u) {
+    let row = base + nearestIndex(cy, p.inH) * p.inW;
+    for (var k = 0u; k < count; k++) {
+      y[outRow + ox0 + k] = x[row + nearestIndex(sourceCoordinate(ox0 + k, p.scaleW, p.inW, p.outW), p.inW)];
+    }
     return;
   }
   let ty = linearTaps(cy, p.inH);
-  let tx = linearTaps(cx, p.inW);
   let row0 = base + ty.i0 * p.inW;
   let row1 = base + ty.i1 * p.inW;
-  let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
-  let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
-  y[i] = (1.0 - ty.t) * top + ty.t * bottom;
+  for (var k = 0u; k < count; k++) {
+    let tx = linearTaps(sourceCoordinate(ox0 + k, p.scaleW, p.inW, p.outW), p.inW);
+    let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
+    let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
+    y[outRow + ox0 + k] = (1.0 - ty.t) * top + ty.t * bottom;
+  }
 }

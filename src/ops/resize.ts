@@ -58,7 +58,8 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { generatedKernel } from '../gpu/kernel.js';
+import { shaderSource } from '../gpu/shaders.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
@@ -308,20 +309,19 @@ const resize: OpDefinition<ResizeAttrs> = {
     // infer() has validated these inputs; resolve again for the scales (no node is needed to
     // name errors that cannot happen any more, so a neutral one is used).
     const g = resolveGeometry({ name: 'Resize', opType: 'Resize', attributes: {} }, inputs);
-    const total = sizeOf(outputs[0].shape);
+    const planes = sizeOf(outputs[0].shape) / (g.outH * g.outW);
+    const total = planes * g.outH * Math.ceil(g.outW / 4);
+    const modes = `const MODE: u32 = ${MODE_CODES[attrs.mode]}u;\nconst COORD_MODE: u32 = ${COORDINATE_CODES[attrs.coordinateMode]}u;\nconst NEAREST_MODE: u32 = ${NEAREST_CODES[attrs.nearestMode]}u;\n`;
     return {
       steps: [
         {
-          kernel: kernelFromFile('resize'),
+          kernel: generatedKernel(`resize[${attrs.mode},${attrs.coordinateMode},${attrs.nearestMode}]`, modes + shaderSource('resize')),
           params: {
             total,
             inH: g.inH,
             inW: g.inW,
             outH: g.outH,
             outW: g.outW,
-            mode: MODE_CODES[attrs.mode],
-            coordMode: COORDINATE_CODES[attrs.coordinateMode],
-            nearestMode: NEAREST_CODES[attrs.nearestMode],
             scaleH: g.scaleH,
             scaleW: g.scaleW,
           },
