@@ -77,7 +77,7 @@ const SAMPLES: Record<string, { url: string; name: string }> = {
 for (const img of document.querySelectorAll<HTMLImageElement>('img[data-thumb]')) img.src = SAMPLES[img.dataset.thumb!].url;
 
 const params = new URLSearchParams(location.search);
-let viewMode: 'overlay' | 'mask' | 'photo' = 'overlay';
+let viewMode: 'overlay' | 'mask' | 'photo' | 'blur' | 'replace' = 'overlay';
 let opacity = Number(opacityInput.value) / 100;
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +267,48 @@ interface Frame {
   width: number;
   height: number;
   mask?: OffscreenCanvas;
+  /** Foreground confidence as alpha (for the background effects). */
+  foreground?: OffscreenCanvas;
   marker?: { x: number; y: number; label: string };
+}
+
+/**
+ * The foreground's confidence as an alpha mask: a probability model's own output (the selfie
+ * models' person confidence), or 1 - P(background) for class-score models.
+ */
+function foregroundImage(confidence: Float32Array[], probability: boolean, width: number, height: number): OffscreenCanvas {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  const source = confidence[0];
+  for (let i = 0; i < width * height; i++) {
+    const fg = probability ? source[i] : 1 - source[i];
+    rgba[4 * i + 3] = Math.round(255 * Math.min(1, Math.max(0, fg)));
+  }
+  const out = new OffscreenCanvas(width, height);
+  out.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
+  return out;
+}
+
+/** The photo's foreground over a new background: blurred photo, or a replacement backdrop. */
+function drawBackgroundEffect(frame: Frame, effect: 'blur' | 'replace'): void {
+  const { width, height } = frame;
+  if (effect === 'blur') {
+    draw.filter = `blur(${Math.max(4, Math.round(Math.min(width, height) / 60))}px)`;
+    draw.drawImage(frame.source, 0, 0, width, height);
+    draw.filter = 'none';
+  } else {
+    const backdrop = draw.createLinearGradient(0, 0, width, height);
+    backdrop.addColorStop(0, '#0f766e');
+    backdrop.addColorStop(0.55, '#1e3a8a');
+    backdrop.addColorStop(1, '#581c87');
+    draw.fillStyle = backdrop;
+    draw.fillRect(0, 0, width, height);
+  }
+  const cutout = new OffscreenCanvas(width, height);
+  const cut = cutout.getContext('2d')!;
+  cut.drawImage(frame.source, 0, 0, width, height);
+  cut.globalCompositeOperation = 'destination-in';
+  cut.drawImage(frame.foreground!, 0, 0);
+  draw.drawImage(cutout, 0, 0);
 }
 
 let still: Frame | undefined;
@@ -298,6 +339,11 @@ function showFrame(frame: Frame): void {
     canvas.height = frame.height;
   }
   canvas.classList.remove('empty');
+  if ((viewMode === 'blur' || viewMode === 'replace') && frame.foreground) {
+    drawBackgroundEffect(frame, viewMode);
+    if (frame.marker) drawMarker(frame.marker, frame.width, frame.height);
+    return;
+  }
   if (viewMode === 'mask') {
     draw.fillStyle = '#000';
     draw.fillRect(0, 0, frame.width, frame.height);
@@ -389,7 +435,13 @@ async function segmentStill(my = ++job): Promise<void> {
       demo.result = { width, height, classes, categoryMask: category };
       demo.timing = { planMs, segmentMs };
       demo.runs++;
-      still = { source: target.bitmap, width, height, mask: maskImage(category, width, height) };
+      still = {
+        source: target.bitmap,
+        width,
+        height,
+        mask: maskImage(category, width, height),
+        foreground: foregroundImage(result.confidenceMasks!, seg.model.output === 'probability', width, height),
+      };
       showFrame(still);
       showStats({ width, height, planMs, segmentMs, layers: plan.nodes.length });
       showClasses(category, classes, model, seg.model);
@@ -705,7 +757,13 @@ async function startWebcam(): Promise<void> {
       // The frame that was segmented, kept so the next draw does not overwrite it mid-display.
       const frame = new OffscreenCanvas(width, height);
       frame.getContext('2d')!.drawImage(work, 0, 0);
-      showFrame({ source: frame, width, height, mask: maskImage(category, width, height) });
+      showFrame({
+        source: frame,
+        width,
+        height,
+        mask: maskImage(category, width, height),
+        foreground: foregroundImage(result.r.confidenceMasks!, current!.seg.model.output === 'probability', width, height),
+      });
       const now = performance.now();
       if (first) {
         setStatus('done', '');
