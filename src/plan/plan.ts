@@ -7,13 +7,13 @@
 import { SegwgpuError, describeNode } from '../errors.js';
 import { sizeOf, type Shape, type Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import type { AdapterTraits, BufferRef, GpuLowering, ValueInfo } from '../ops/types.js';
+import type { AdapterTraits, BufferRef, GpuLowering, GpuStep, ValueInfo } from '../ops/types.js';
 import { getOp } from '../ops/registry.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
-import { prepareStep, type PreparedStep } from '../gpu/encode.js';
-import type { Kernel } from '../gpu/kernel.js';
+import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
+import { reflectKernel, type Kernel } from '../gpu/kernel.js';
 import { inferGraph, resolveInputShapes } from './shapes.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
 
@@ -88,6 +88,9 @@ export interface GraphLayout {
   readonly readable: ReadonlySet<string>;
   /** Values written in place inside another (Concat inputs inside its output), by byte offset. */
   readonly aliases: ReadonlyMap<string, { base: string; byteOffset: number }>;
+  /** Steps run once at plan time (they read only constants), and the scratch buffers they fill. */
+  readonly hoisted: ReadonlySet<GpuStep>;
+  readonly persistentTemps: ReadonlySet<string>;
 }
 
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
@@ -137,6 +140,29 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
     return (4 * offset) % limits.minStorageBufferOffsetAlignment === 0 && bytes % 16 === 0;
   }
 
+  // Steps that read only constants and write only scratch (weight repacking) run once, when the
+  // plan is made; their scratch buffers then persist outside the arena.
+  const hoisted = new Set<GpuStep>();
+  const persistentTemps = new Set<string>();
+  for (const { node, lowering } of lowerings) {
+    const candidates = lowering.steps.filter((st) => {
+      const refs = Object.values(st.bindings);
+      const reads = refs.filter((r): r is { input: number } => 'input' in r);
+      return reads.length > 0 && reads.every((r) => graph.initializers.has(node.inputs[r.input])) && refs.every((r) => !('output' in r));
+    });
+    if (candidates.length === 0) continue;
+    const made = new Set(candidates.flatMap((st) => Object.values(st.bindings).filter((r): r is { temp: number } => 'temp' in r).map((r) => r.temp)));
+    // Only if no per-run step writes those buffers (their WGSL declares them read-only).
+    const writtenLater = lowering.steps.some((st) => {
+      if (candidates.includes(st)) return false;
+      const storage = reflectKernel(st.kernel).storage;
+      return Object.entries(st.bindings).some(([name, r]) => 'temp' in r && made.has(r.temp) && !storage.find((b) => b.name === name)?.readOnly);
+    });
+    if (writtenLater) continue;
+    for (const st of candidates) hoisted.add(st);
+    for (const t of made) persistentTemps.add(`${node.name}#temp${t}`);
+  }
+
   // Lifetimes: inputs from the upload (-1), node outputs from their step, to their last reader.
   const lifetimes: Lifetime[] = [];
   const last = new Map<string, number>();
@@ -158,7 +184,10 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
       if (!values.has(name)) scratchInfo.set(name, info);
       addValue(name, step, values.get(name) ?? info);
     });
-    (lowering.temps ?? []).forEach((bytes, i) => lifetimes.push({ id: `${node.name}#temp${i}`, bytes: bufferBytes(Math.ceil(bytes / 4)), first: step, last: step }));
+    (lowering.temps ?? []).forEach((bytes, i) => {
+      const id = `${node.name}#temp${i}`;
+      if (!persistentTemps.has(id)) lifetimes.push({ id, bytes: bufferBytes(Math.ceil(bytes / 4)), first: step, last: step });
+    });
   });
   // An aliased value lives inside its base: the base lives from the first producer to the last reader.
   const byId = new Map(lifetimes.map((l) => [l.id, l]));
@@ -170,7 +199,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   }
   const planned = [...byId.values()];
   const memory = planMemory(planned, limits.minStorageBufferOffsetAlignment);
-  return { graph, order, values, attributes, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases };
+  return { graph, order, values, attributes, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
 }
 
 /**
@@ -197,7 +226,7 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
 }
 
 function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
-  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases } = layout;
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases, hoisted, persistentTemps } = layout;
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
@@ -243,6 +272,20 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     return { buffer: arena, offset: v.offset, size: v.bytes };
   };
 
+  const persistent = new Map<string, GPUBuffer>();
+  let persistentBytes = 0;
+  for (const { node, lowering } of lowerings) {
+    (lowering.temps ?? []).forEach((bytes, i) => {
+      const id = `${node.name}#temp${i}`;
+      if (!persistentTemps.has(id)) return;
+      const b = createStorageBuffer(ctx.device, Math.ceil(bytes / 4), id);
+      created.push(b);
+      persistent.set(id, b);
+      persistentBytes += b.size;
+    });
+  }
+  const setup = ctx.device.createCommandEncoder({ label: `${graph.name} constants` });
+  const setupPass = setup.beginComputePass();
   const nodes: PlannedNode[] = lowerings.map(({ node, lowering }) => {
     const resolve = (ref: BufferRef): GPUBufferBinding => {
       if ('input' in ref) {
@@ -251,12 +294,20 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
         return bindValue(name);
       }
       if ('output' in ref) return bindValue(outputName(node, ref.output));
-      return bindValue(`${node.name}#temp${ref.temp}`);
+      const id = `${node.name}#temp${ref.temp}`;
+      const kept = persistent.get(id);
+      return kept ? { buffer: kept } : bindValue(id);
     };
-    const steps = lowering.steps.map((s) => prepareStep(ctx, { ...s, kernel: arenaKernel(s.kernel), label: s.label ?? node.name }, resolve));
-    for (const s of steps) if (s.uniformBuffer) created.push(s.uniformBuffer);
-    return { node, steps };
+    const prepare = (st: GpuStep) => {
+      const prepared = prepareStep(ctx, { ...st, kernel: arenaKernel(st.kernel), label: st.label ?? node.name }, resolve);
+      if (prepared.uniformBuffer) created.push(prepared.uniformBuffer);
+      return prepared;
+    };
+    for (const st of lowering.steps) if (hoisted.has(st)) recordStep(setupPass, prepare(st));
+    return { node, steps: lowering.steps.filter((st) => !hoisted.has(st)).map(prepare) };
   });
+  setupPass.end();
+  ctx.device.queue.submit([setup.finish()]);
 
   return {
     ctx,
@@ -268,7 +319,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     constants,
     peakBytes: memory.peakBytes,
     lowerBoundBytes: memory.lowerBoundBytes,
-    constantBytes,
+    constantBytes: constantBytes + persistentBytes,
     readable,
     destroy() {
       for (const b of created) b.destroy();
