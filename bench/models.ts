@@ -123,7 +123,8 @@ export async function loadModelAssets(spec: ModelSpec, read: (path: string) => P
   return { spec, onnx, input: input as Tensor<'float32'>, reference, tiny };
 }
 
-export type EngineName = 'segwgpu' | 'ort-webgpu' | 'ort-wasm';
+/** The mediapipe-* engines only run the image-in, mask-out benchmark `selfie` (bench/mediapipe.ts). */
+export type EngineName = 'segwgpu' | 'ort-webgpu' | 'ort-wasm' | 'mediapipe-webgl' | 'mediapipe-cpu';
 
 export interface EngineResult {
   readonly engine: EngineName;
@@ -349,7 +350,7 @@ export async function benchOrtModel(assets: ModelAssets, options: OrtOptions): P
   }
 }
 
-/** segwgpu time / ORT time: above 1, segwgpu is slower by that factor. */
+/** segwgpu time / the other engine's time (ORT, MediaPipe): above 1, segwgpu is slower by that factor. */
 export function ratios(result: ModelResult): { vs: EngineName; first?: number; warm?: number }[] {
   const mine = result.engines.find((e) => e.engine === 'segwgpu');
   return result.engines

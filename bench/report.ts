@@ -22,6 +22,8 @@ export interface BenchEnvironment {
   readonly ortVersion?: string;
   readonly ortThreads?: number;
   readonly ortModule?: string;
+  /** The WebGL renderer MediaPipe ran on (the selfie benchmark). */
+  readonly webgl?: string;
 }
 
 export interface BenchResults {
@@ -56,7 +58,7 @@ export function engineProblems(m: ModelResult): string[] {
   const out: string[] = [];
   for (const e of m.engines) {
     if (e.error) {
-      const what = e.engine === 'segwgpu' ? 'segwgpu' : `ORT-web ${e.engine === 'ort-webgpu' ? 'WebGPU' : 'wasm'}`;
+      const what = e.engine.startsWith('ort-') ? `ORT-web ${e.engine === 'ort-webgpu' ? 'WebGPU' : 'wasm'}` : e.engine;
       out.push(`${m.model} has no ${what} path: ${e.error}`);
     }
     for (const n of e.notes ?? []) out.push(`${m.model} on ${e.engine}: ${n}`);
@@ -70,6 +72,7 @@ export function environmentLines(r: BenchResults): string[] {
   const lines = [`date: ${r.date}`, `runtime: ${env.runtime === 'chromium' ? `headless ${env.browserVersion}` : `Node ${env.node} (dawn.node)`}`, `adapter: ${env.adapter}`];
   if (env.userAgent) lines.push(`user agent: ${env.userAgent}`);
   if (env.ortVersion) lines.push(`onnxruntime-web ${env.ortVersion} (${env.ortModule ?? ''}), wasm threads: ${env.ortThreads}${env.crossOriginIsolated !== undefined ? `, cross-origin isolated: ${env.crossOriginIsolated}` : ''}`);
+  if (env.webgl) lines.push(`WebGL (MediaPipe): ${env.webgl}`);
   lines.push(`host: ${env.platform}, ${env.cpus} CPUs, Node ${env.node}`);
   return lines;
 }
@@ -108,8 +111,9 @@ export function textReport(r: BenchResults): string {
     const problems = r.models.flatMap(engineProblems);
     parts.push(
       'Models: first run = model bytes in memory -> first outputs (import/plan/pipelines or session creation included); warm = median of N runs after it.\n' +
-        'segwgpu/ORT = segwgpu time / ORT time (above 1: segwgpu slower). max|diff| = against the PyTorch output.\n' +
-        table(['model', 'engine', 'first ms', 'warm ms', 'N', 'max|diff|', 'segwgpu/ORT first', 'segwgpu/ORT warm'], rows, [false, false, true, true, true, true, true, true]) +
+        'selfie*: photo in, masks at photo size in JS memory out; first = Segmenter.create + segment() / MediaPipe construction + initialize() + first mask read back as pixels.\n' +
+        'segwgpu/other = segwgpu time / that engine\'s time (ORT, MediaPipe; above 1: segwgpu slower). max|diff| = against the PyTorch output.\n' +
+        table(['model', 'engine', 'first ms', 'warm ms', 'N', 'max|diff|', 'segwgpu/other first', 'segwgpu/other warm'], rows, [false, false, true, true, true, true, true, true]) +
         (problems.length > 0 ? `\n\n${problems.map((p) => `* ${p}`).join('\n')}` : ''),
     );
   }
@@ -124,7 +128,7 @@ export function textReport(r: BenchResults): string {
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c' };
+const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c', 'mediapipe-webgl': '#9467bd', 'mediapipe-cpu': '#8c564b' };
 
 interface Bar {
   readonly label: string;
@@ -193,7 +197,7 @@ function modelSection(m: ModelResult): string {
   return (
     `<h3>${escape(m.model)}</h3><p>${escape(m.description)}; <code>${escape(m.file)}</code> (${(m.modelBytes / 1024).toFixed(0)} KiB), input [${m.inputShape.join('x')}]</p>` +
     barChart(bars, { unit: 'ms' }) +
-    htmlTable(['engine', 'backend', 'first run ms', 'first run parts ms', 'warm ms', 'warm samples ms', 'max |diff| vs PyTorch', 'segwgpu/ORT first / warm'], rows) +
+    htmlTable(['engine', 'backend', 'first run ms', 'first run parts ms', 'warm ms', 'warm samples ms', 'max |diff| vs PyTorch', 'segwgpu/this first / warm'], rows) +
     (profile
       ? `<p>segwgpu GPU time per op type (timestamp queries, one pass per node): ${escape(profile.byOpType.map((o) => `${o.opType} x${o.nodes} ${fmtMs(o.ms)} ms`).join(', '))}; total ${fmtMs(profile.totalMs)} ms</p>`
       : '') +
@@ -243,6 +247,7 @@ export function htmlReport(r: BenchResults): string {
   if (r.models && r.models.length > 0) {
     sections.push(
       `<h2>Models</h2><p>First run: from the model's bytes in memory to the first outputs in JS memory (segwgpu: import, plan with pipeline creation, run; ORT: session creation, run); the runtimes' one-time start (GPU device, ORT's wasm) is outside it. Warm: median of N runs after the first, inputs uploaded and outputs read back every time. segwgpu/ORT is segwgpu's time over ORT's (above 1: segwgpu slower). Dark bars warm, light bars first run.</p>` +
+        `<p><b>selfie, selfie-landscape</b> (image in, mask out, one page): segwgpu's <code>Segmenter</code> (built-in models 'selfie' / 'selfie-landscape') against MediaPipe's own selfie segmentation solution (modelSelection 0 / 1) on the same photo; both end when the masks are in JS memory at the photo's size (MediaPipe's mask drawn onto a 2D canvas and read with getImageData). First run: segwgpu <code>Segmenter.create</code> (model fetch, TFLite import, GPU device) + first <code>segment()</code> (plan, pipelines, run); MediaPipe construction + <code>initialize()</code> (wasm, graph, model) + first send until the mask is read back. mediapipe-webgl: the solution's WebGL inference; mediapipe-cpu: its <code>useCpuInference</code> option (wasm inference, WebGL pre/post-processing). Notes compare MediaPipe's mask with segwgpu's person confidence.</p>` +
         summaryTable(r.models) +
         r.models.map(modelSection).join(''),
     );

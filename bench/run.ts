@@ -5,7 +5,8 @@
  *   kernels        per-kernel median GPU time (timestamp queries), GFLOP/s and GB/s, against the
  *                  adapter's matmul ceiling (bench/kernels.ts)
  *   models         per-model first-run and warm latency on segwgpu and on onnxruntime-web (WebGPU
- *                  EP and wasm EP) with the same .onnx files (bench/models.ts)
+ *                  EP and wasm EP) with the same .onnx files (bench/models.ts), and `selfie`: photo in,
+ *                  masks out, segwgpu's Segmenter against MediaPipe's own solution (bench/mediapipe.ts)
  *
  * Where: --browser (default) headless system Chromium through puppeteer (WebGPU on SwiftShader
  * unless --real-gpu), pages served by a vite dev server on 127.0.0.1; --node: Node on dawn.node
@@ -13,7 +14,8 @@
  *
  * Options: --runs N (5; kernels get 1 warm-up more, models use their first run as the warm-up),
  * --big-runs N (3: cap for the 256x256 U-Net), --filter TEXT (kernels whose name contains it),
- * --models a,b (unet, fcn8s, segnet, unet16_256), --engines segwgpu,ort-webgpu,ort-wasm,
+ * --models a,b (unet, fcn8s, segnet, unet16_256, selfie), --engines segwgpu,ort-webgpu,ort-wasm,
+ * mediapipe-webgl,mediapipe-cpu,
  * --profile (segwgpu per-op-type GPU time for each model), --ort-threads N (0: every core when
  * cross-origin isolated, else 1), --ort-bundle FILE (onnxruntime-web dist file, default
  * ort.min.mjs), --out DIR (bench/results), --real-gpu (let Chromium pick its adapter).
@@ -28,13 +30,24 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nodeGpuContext } from '../src/node/gpu.js';
 import { runKernelBench, type KernelBenchReport } from './kernels.js';
-import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from './models.js';
+import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort, type ModelSpec } from './models.js';
+import { benchSelfie, SELFIE_BENCH, SELFIE_PHOTO } from './mediapipe.js';
 import { textReport, writeResults, type BenchEnvironment, type BenchResults } from './report.js';
 import type { PageConfig, PageState } from './browser/page.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm'];
+const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm', 'mediapipe-webgl', 'mediapipe-cpu'];
+const MEDIAPIPE_PACKAGE = join(ROOT, 'node_modules', '@mediapipe', 'selfie_segmentation');
+/** Chromium flags MediaPipe needs for WebGL on a machine without a GPU (as scripts/make_mediapipe_references.ts). */
+const WEBGL_SWIFTSHADER_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+/** The ONNX models of --models, and whether the selfie benchmark is in it (all when not given). */
+function selection(models?: readonly string[]): { specs: ModelSpec[]; selfie: boolean } {
+  if (!models) return { specs: selectModels(), selfie: true };
+  const onnx = models.filter((m) => m !== SELFIE_BENCH);
+  return { specs: onnx.length > 0 ? selectModels(onnx) : [], selfie: models.includes(SELFIE_BENCH) };
+}
 
 interface Options {
   what: 'all' | 'kernels' | 'models';
@@ -52,7 +65,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [all|kernels|models] [--browser|--node] [--runs N] [--big-runs N] [--filter TEXT]
-       [--models unet,fcn8s,segnet,unet16_256] [--engines segwgpu,ort-webgpu,ort-wasm] [--profile]
+       [--models unet,fcn8s,segnet,unet16_256,selfie] [--engines segwgpu,ort-webgpu,ort-wasm,mediapipe-webgl,mediapipe-cpu] [--profile]
        [--ort-threads N] [--ort-bundle ort.min.mjs] [--out DIR] [--real-gpu]`;
 
 class UsageError extends Error {}
@@ -106,7 +119,11 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--models':
         o.models = value().split(',').filter(Boolean);
-        selectModels(o.models);
+        try {
+          selection(o.models);
+        } catch (e) {
+          throw new UsageError(`${(e as Error).message}, ${SELFIE_BENCH}`);
+        }
         break;
       case '--engines': {
         const list = value().split(',').filter(Boolean);
@@ -143,6 +160,7 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (!enginesGiven) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm'] : [...ALL_ENGINES];
+  if (o.runtime === 'node' && o.engines.some((e) => e.startsWith('mediapipe-'))) throw new UsageError("mediapipe-webgl / mediapipe-cpu need a browser: MediaPipe's selfie segmentation solution runs on the DOM and WebGL (drop --node)");
   if (o.runtime === 'node' && o.engines.includes('ort-webgpu')) throw new UsageError("ort-webgpu needs a browser: onnxruntime-web's Node build has only the wasm EP (drop --node, or use --engines segwgpu,ort-wasm)");
   return o;
 }
@@ -171,7 +189,8 @@ async function runInNode(o: Options): Promise<{ env: BenchEnvironment; kernels?:
       env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: 'onnxruntime-web (Node build)' };
     }
     models = [];
-    for (const spec of selectModels(o.models)) {
+    const { specs, selfie } = selection(o.models);
+    for (const spec of specs) {
       console.log(`model ${spec.name}: ${spec.description}`);
       const assets = await loadModelAssets(spec, async (p) => new Uint8Array(await readFile(join(ROOT, p))));
       models.push(
@@ -182,6 +201,23 @@ async function runInNode(o: Options): Promise<{ env: BenchEnvironment; kernels?:
         ),
       );
     }
+    if (selfie && o.engines.includes('segwgpu')) {
+      console.log(`${SELFIE_BENCH}: photo in, masks out (segwgpu only: MediaPipe needs a browser)`);
+      const { readImageFile } = await import('../src/node/image.js');
+      const photo = readImageFile(join(ROOT, SELFIE_PHOTO));
+      models.push(
+        ...(await benchSelfie({
+          image: photo,
+          width: photo.width,
+          height: photo.height,
+          modelBytes: async (m) => statSync(join(ROOT, m.file)).size,
+          engines: o.engines,
+          device: ctx.device,
+          nodeNote: "MediaPipe not run: --node has no browser (its solution needs the DOM and WebGL); raw RGBA pixels in, the process's dawn.node device",
+          options: { runs: o.runs, log: (l) => console.log(`  ${l}`) },
+        })),
+      );
+    }
   }
   return { env, kernels, models, errors: [] };
 }
@@ -190,7 +226,7 @@ async function runInNode(o: Options): Promise<{ env: BenchEnvironment; kernels?:
 // Headless Chromium
 // ---------------------------------------------------------------------------------------------
 
-const MIME: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
+const MIME: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.binarypb': 'application/octet-stream', '.tflite': 'application/octet-stream', '.data': 'application/octet-stream' };
 
 /**
  * Serves onnxruntime-web's dist folder as it is under /ort/ (vite must not transform ORT's
@@ -209,9 +245,11 @@ function benchServerPlugin() {
       server.middlewares.use((req, res, next) => {
         isolate(res);
         const url = (req.url ?? '').split('?')[0];
-        if (!url.startsWith('/ort/')) return next();
-        const file = resolve(ORT_DIST, decodeURIComponent(url.slice('/ort/'.length)));
-        if (!file.startsWith(ORT_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) {
+        // ORT's dist and MediaPipe's package folder, both untransformed.
+        const mount = url.startsWith('/ort/') ? { prefix: '/ort/', dir: ORT_DIST } : url.startsWith('/mediapipe/') ? { prefix: '/mediapipe/', dir: MEDIAPIPE_PACKAGE } : undefined;
+        if (!mount) return next();
+        const file = resolve(mount.dir, decodeURIComponent(url.slice(mount.prefix.length)));
+        if (!file.startsWith(mount.dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
           res.statusCode = 404;
           res.end(`not found: ${url}`);
           return;
@@ -220,6 +258,24 @@ function benchServerPlugin() {
         res.setHeader('Content-Length', statSync(file).size);
         createReadStream(file).pipe(res);
       });
+    },
+  };
+}
+
+/** launchChromium (src/node/chromium.ts), with WebGL on SwiftShader too, for MediaPipe. */
+async function launchWithWebgl(): Promise<{ browser: import('puppeteer').Browser; version: string; close(): Promise<void> }> {
+  const puppeteer = (await import('puppeteer')).default;
+  const { CHROMIUM_WEBGPU_FLAGS, findChromium } = await import('../src/node/chromium.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const userDataDir = mkdtempSync(join(tmpdir(), 'segwgpu-chromium-'));
+  const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_WEBGPU_FLAGS, ...WEBGL_SWIFTSHADER_FLAGS, `--user-data-dir=${userDataDir}`] });
+  return {
+    browser,
+    version: await browser.version(),
+    async close() {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
@@ -241,7 +297,10 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
   await server.listen();
   const address = server.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const chromium = await launchChromium({ useRealGpu: o.realGpu });
+  const { specs, selfie } = selection(o.models);
+  const withSelfie = o.what !== 'kernels' && selfie;
+  // MediaPipe needs WebGL: on SwiftShader through ANGLE unless --real-gpu (WebGPU stays on its own adapter).
+  const chromium = withSelfie && !o.realGpu ? await launchWithWebgl() : await launchChromium({ useRealGpu: o.realGpu });
   console.log(`segwgpu benchmark in headless ${chromium.version} (${chromium.browser.process()?.spawnfile ?? 'system chromium'}), pages from http://127.0.0.1:${port}/`);
   const base: Omit<PageConfig, 'task'> = {
     runs: o.runs,
@@ -262,7 +321,8 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
       const text = m.text().replace(/\x1b\[[0-9;]*m/g, '');
       if (text.startsWith('bench: ')) console.log(`  ${text.slice('bench: '.length)}`);
       // ORT's info/verbose log (the node-placement probe turns it on) stays in the page.
-      else if ((m.type() === 'error' || m.type() === 'warn') && !/\[[IV]:onnxruntime/.test(text)) console.log(`  [page ${m.type()}] ${text.slice(0, 500)}`);
+      // MediaPipe logs glog lines (I0000 ..., W0000 ...) and TFLite's INFO lines as warnings; they stay too.
+      else if ((m.type() === 'error' || m.type() === 'warn') && !/\[[IV]:onnxruntime/.test(text) && !/^([IW]\d{4} |INFO: )/.test(text)) console.log(`  [page ${m.type()}] ${text.slice(0, 500)}`);
     });
     page.on('pageerror', (e) => console.log(`  [page error] ${(e as Error).message ?? e}`));
     try {
@@ -305,7 +365,7 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
     let models: ModelResult[] | undefined;
     if (o.what !== 'kernels') {
       models = [];
-      for (const spec of selectModels(o.models)) {
+      for (const spec of specs) {
         console.log(`model ${spec.name} (fresh page)`);
         try {
           const state = await runPage({ ...base, task: 'model', model: spec.name });
@@ -313,6 +373,17 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
         } catch (e) {
           errors.push(`model ${spec.name}: ${(e as Error).message}`);
           console.error(`  model ${spec.name} failed: ${(e as Error).message}`);
+        }
+      }
+      if (withSelfie) {
+        console.log(`${SELFIE_BENCH}: ${SELFIE_PHOTO} in, masks out; segwgpu's Segmenter and MediaPipe's solution in one fresh page`);
+        try {
+          const state = await runPage({ ...base, task: 'selfie' });
+          models.push(...state.selfie!);
+          if (state.env?.webgl) env = { ...env!, webgl: state.env.webgl };
+        } catch (e) {
+          errors.push(`${SELFIE_BENCH}: ${(e as Error).message}`);
+          console.error(`  ${SELFIE_BENCH} failed: ${(e as Error).message}`);
         }
       }
     }

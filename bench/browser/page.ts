@@ -8,9 +8,11 @@ import type * as OrtModule from 'onnxruntime-web';
 import { browserGpuContext } from '../../src/gpu/context.js';
 import { runKernelBench, type KernelBenchReport } from '../kernels.js';
 import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from '../models.js';
+import { benchSelfie, loadMediapipe, SELFIE_PHOTO, webglRenderer } from '../mediapipe.js';
 
 export interface PageConfig {
-  readonly task: 'kernels' | 'model';
+  /** 'selfie': the image-in, mask-out benchmark, segwgpu's Segmenter against MediaPipe (bench/mediapipe.ts). */
+  readonly task: 'kernels' | 'model' | 'selfie';
   readonly runs: number;
   readonly filter?: string;
   readonly model?: string;
@@ -32,6 +34,8 @@ export interface PageEnvironment {
   ortVersion?: string;
   ortThreads?: number;
   ortModule?: string;
+  /** The WebGL renderer (MediaPipe's backend), on the selfie page. */
+  webgl?: string;
 }
 
 export interface PageState {
@@ -39,6 +43,8 @@ export interface PageState {
   env?: PageEnvironment;
   kernels?: KernelBenchReport;
   model?: ModelResult;
+  /** The selfie page: one result per selfie model. */
+  selfie?: ModelResult[];
   error?: string;
 }
 
@@ -112,6 +118,10 @@ async function main(): Promise<void> {
     state.kernels = await runKernelBench(ctx, { runs: config.runs, filter: config.filter, runtime: navigator.userAgent, log });
     return;
   }
+  if (config.task === 'selfie') {
+    await runSelfie(config, env);
+    return;
+  }
   const [spec] = selectModels([config.model!]);
   const assets = await loadModelAssets(spec, read);
   const wantsOrt = config.engines.some((e) => e.startsWith('ort-'));
@@ -128,6 +138,30 @@ async function main(): Promise<void> {
     },
     { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, log },
   );
+}
+
+async function runSelfie(config: PageConfig, env: PageEnvironment): Promise<void> {
+  const image = new Image();
+  image.src = `/${SELFIE_PHOTO}`;
+  await image.decode();
+  const wantsMediapipe = config.engines.some((e) => e.startsWith('mediapipe-'));
+  let mediapipe: { image: HTMLImageElement; baseUrl: string; webgl: string } | undefined;
+  if (wantsMediapipe) {
+    await loadMediapipe('/mediapipe/selfie_segmentation.js');
+    env.webgl = webglRenderer();
+    const version = (window as unknown as { VERSION?: string }).VERSION;
+    log(`MediaPipe selfie_segmentation ${version ?? ''} on WebGL: ${env.webgl}`);
+    mediapipe = { image, baseUrl: '/mediapipe/', webgl: env.webgl };
+  }
+  state.selfie = await benchSelfie({
+    image,
+    width: image.naturalWidth,
+    height: image.naturalHeight,
+    modelBytes: async (m) => (await read(m.file)).byteLength,
+    engines: config.engines,
+    mediapipe,
+    options: { runs: config.runs, log },
+  });
 }
 
 main()
