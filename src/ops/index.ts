@@ -20,9 +20,10 @@ import { ops as roiAlign } from './roi-align.js';
 import { ops as shapeOps } from './shape-ops.js';
 import { ops as slice } from './slice.js';
 import { ops as softmax } from './softmax.js';
+import { ops as threshold } from './threshold.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
-  ...roiAlign, ...shapeOps, ...slice, ...softmax,
+  ...roiAlign, ...shapeOps, ...slice, ...softmax, ...threshold,
 ];

@@ -5,11 +5,11 @@
  * scores back to the image size, then confidence masks and the category mask:
  *  - 'logits' models ([1, K, h, w] class scores): softmax over K, argmax over K;
  *  - 'probability' models ([1, 1, h, w], e.g. a person probability): the probability itself, and
- *    category 1 where it exceeds 0.5 (argmax over [1 - p, p], ties to background).
+ *    category 1 where it exceeds 0.5 (the Threshold op; a tie goes to background).
  * One plan, one readback.
  */
 import { SegwgpuError } from '../errors.js';
-import { int64Tensor, tensor } from '../tensor.js';
+import { int64Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
 
@@ -40,13 +40,17 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
   const modelW = typeof w === 'number' ? w : options.imageWidth;
   const mean = options.mean ?? [0, 0, 0];
   const std = options.std ?? [1, 1, 1];
-  const scale = tensor([1, 3, 1, 1], std.map((s) => 1 / (255 * s)));
-  const shift = tensor([1, 3, 1, 1], mean.map((m, i) => -m / std[i]));
   const rowWords = options.rowWords ?? options.imageWidth;
   const pre: GraphNode[] = [
-    { name: 'pre/unpack', opType: 'ImageToTensor', domain: 'ai.segwgpu', inputs: [WRAPPED_IMAGE_INPUT], outputs: ['pre/pixels'], attributes: { width: options.imageWidth } },
-    { name: 'pre/scale', opType: 'Mul', domain: '', inputs: ['pre/pixels', 'pre/scale_k'], outputs: ['pre/scaled'], attributes: {} },
-    { name: 'pre/shift', opType: 'Add', domain: '', inputs: ['pre/scaled', 'pre/shift_k'], outputs: ['pre/normalized'], attributes: {} },
+    {
+      name: 'pre/unpack',
+      opType: 'ImageToTensor',
+      domain: 'ai.segwgpu',
+      inputs: [WRAPPED_IMAGE_INPUT],
+      outputs: ['pre/normalized'],
+      // (pixel / 255 - mean) / std as one multiply-add per channel.
+      attributes: { width: options.imageWidth, scale: std.map((s) => 1 / (255 * s)), bias: mean.map((m, i) => -m / std[i]) },
+    },
     {
       name: 'pre/resize',
       opType: 'Resize',
@@ -79,19 +83,12 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
           { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
         ]
       : [
-          { name: 'post/negate', opType: 'Mul', domain: '', inputs: [WRAPPED_CONFIDENCE, 'post/minus_one'], outputs: ['post/negated'], attributes: {} },
-          { name: 'post/background', opType: 'Add', domain: '', inputs: ['post/negated', 'post/one'], outputs: ['post/background'], attributes: {} },
-          { name: 'post/pair', opType: 'Concat', domain: '', inputs: ['post/background', WRAPPED_CONFIDENCE], outputs: ['post/pair'], attributes: { axis: 1 } },
-          { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/pair'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
+          { name: 'post/threshold', opType: 'Threshold', domain: 'ai.segwgpu', inputs: [WRAPPED_CONFIDENCE], outputs: [WRAPPED_CATEGORY], attributes: { threshold: 0.5 } },
         ]),
   ];
   const initializers = new Map(model.initializers);
-  initializers.set('pre/scale_k', scale);
-  initializers.set('pre/shift_k', shift);
   initializers.set('pre/size', int64Tensor([4], [1, 3, modelH, modelW]));
   initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
-  initializers.set('post/minus_one', tensor([1], [-1]));
-  initializers.set('post/one', tensor([1], [1]));
   return {
     ...model,
     name: `${model.name}+segment`,

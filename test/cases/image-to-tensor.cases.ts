@@ -23,6 +23,26 @@ export const cases: OpCase[] = [
     tolerance: exact,
     expected: [tensor([1, 3, 2, 2], [255, 0, 0, 1, 0, 255, 0, 2, 0, 0, 255, 3])],
   },
+  {
+    name: 'hand-worked normalisation: (pixel / 255 - mean) / std as scale and bias',
+    call: {
+      opType: 'ImageToTensor',
+      attributes: { width: 1, scale: [1 / 255, 2 / 255, 0.5], bias: [-0.5, 0, 1] },
+      inputs: [int32Tensor([1, 1], [word(255, 51, 10, 255)])],
+    },
+    // Scale and bias are f32 uniforms on the GPU and may fuse into one fma: a few ulp apart.
+    tolerance: { atol: 1e-6, rtol: 1e-6 },
+    expected: [tensor([1, 3, 1, 1], [0.5, 0.4, 6])],
+  },
+  {
+    name: 'random 11x6 image, ImageNet normalisation',
+    call: {
+      opType: 'ImageToTensor',
+      attributes: { width: 6, scale: [0.229, 0.224, 0.225].map((s) => 1 / (255 * s)), bias: [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225] },
+      inputs: [packed(11, 64, 44)],
+    },
+    tolerance: { atol: 1e-6, rtol: 1e-6 },
+  },
   ...[
     [7, 9, 9],
     [5, 13, 64],
@@ -35,6 +55,11 @@ export const cases: OpCase[] = [
 ];
 
 export const invalidCases: InvalidCase[] = [
+  {
+    name: 'scale with two values',
+    call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 2, scale: [1, 2] }, inputs: [packed(2, 4, 1)] },
+    messageMatches: [/img/, /ImageToTensor/, /scale=\[1, 2\]/, /3 values/],
+  },
   {
     name: 'width wider than the rows',
     call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 5 }, inputs: [packed(2, 4, 1)] },

@@ -19,8 +19,9 @@ import * as roiAlign from './roi-align.cases.js';
 import * as shapeOps from './shape-ops.cases.js';
 import * as slice from './slice.cases.js';
 import * as softmax from './softmax.cases.js';
+import * as threshold from './threshold.cases.js';
 
 export const families: Record<string, { cases: OpCase[]; invalidCases: InvalidCase[] }> = {
   activations, arith, argmax, batchNormalization, binary, concat, conv, convTranspose, gemm, imageToTensor,
-  maxUnpool, pad, pooling, reduce, resize, roiAlign, shapeOps, slice, softmax,
+  maxUnpool, pad, pooling, reduce, resize, roiAlign, shapeOps, slice, softmax, threshold,
 };
