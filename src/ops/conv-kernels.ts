@@ -349,8 +349,37 @@ ${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels')}
 }
 
 /** Depthwise conv (group == C_in == C_out): TM output pixels of one row of one channel. */
-export function convDepthwiseKernel(tm: number, activation: ActivationKind): Kernel {
-  const kLoop = (interior: boolean): string => `
+/**
+ * A depthwise window whose width, stride and dilation along x are fixed at generation: the
+ * interior tile then slides along each input row, loading its (tm-1)*sx + (kW-1)*dx + 1 inputs
+ * and kW weights once per row instead of tm inputs and a weight per tap.
+ */
+export interface DepthwiseRowWindow {
+  readonly kW: number;
+  readonly strideX: number;
+  readonly dilationX: number;
+}
+
+export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow): Kernel {
+  const slidingRows = (w: DepthwiseRowWindow): string => {
+    const span = (tm - 1) * w.strideX + (w.kW - 1) * w.dilationX + 1;
+    const loads = range(span).map((j) => `        let r_${j} = x[xi + ${j}u];`);
+    const weights = range(w.kW).map((kx) => `        let w_${kx} = wp[wRow + ${kx}u];`);
+    const fmas = range(tm).flatMap((t) => range(w.kW).map((kx) => `        acc_${t} = fma(r_${t * w.strideX + kx * w.dilationX}, w_${kx}, acc_${t});`));
+    return `
+    for (var ky = 0u; ky < kH; ky++) {
+${windowRow('      ', '1u')}
+      let wRow = wChan + ky * ${w.kW}u;
+      if (count > 0u) {
+        let xi = xRow + u32(ix0);
+${loads.join('\n')}
+${weights.join('\n')}
+${fmas.join('\n')}
+      }
+      iy += dilationY;
+    }`;
+  };
+  const kLoop = (interior: boolean): string => interior && window ? slidingRows(window) : `
     for (var ky = 0u; ky < kH; ky++) {
 ${windowRow('      ', 'kW')}
       ${interior ? 'var xi = xRow + u32(ix0);' : 'var ix = ix0;'}
@@ -436,5 +465,6 @@ ${range(tm).map((t) => `    if (ox0 + ${t}u < p.outW) { y[yBase + ${t}u] = v_${t
   }
 }
 `;
-  return generatedKernel(variantName('convDepthwise', [`tm=${tm}`], activation), body);
+  const shape = window ? [`kW=${window.kW}`, `sx=${window.strideX}`, `dx=${window.dilationX}`] : [];
+  return generatedKernel(variantName('convDepthwise', [`tm=${tm}`, ...shape], activation), body);
 }

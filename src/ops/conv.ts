@@ -269,7 +269,8 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
       steps: [
         repack.step,
         {
-          kernel: convDepthwiseKernel(tm, activation.kind),
+          // Small windows (the common 3x3 and 5x5) get the sliding-row variant.
+          kernel: convDepthwiseKernel(tm, activation.kind, geo.kW <= 7 && geo.strideX <= 2 && geo.dilationX <= 2 ? { kW: geo.kW, strideX: geo.strideX, dilationX: geo.dilationX } : undefined),
           params: {
             total,
             tilesX,

@@ -192,7 +192,16 @@ const activations: OpCase[] = [
   activationCase('Relu on 8x8 tile, 3x3 pad 1, 5->8 on 6x11', [1, 5, 6, 11], [8, 5, 3, 3], { pads: [1, 1, 1, 1], activation: 'Relu' }),
 ];
 
-export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations];
+// Depthwise rows wide enough for interior tiles, where the sliding-row variant runs
+// (convDepthwiseKernel with a fixed window): every kernel width, stride and dilation it takes.
+const depthwiseSliding: OpCase[] = [
+  [3, 1, 1], [3, 2, 1], [3, 1, 2], [3, 2, 2], [5, 1, 1], [5, 2, 1], [5, 1, 2], [7, 2, 2], [1, 1, 1],
+].map(([k, s, d]) => {
+  const p = ((k - 1) * d) >> 1;
+  return convCase(`depthwise sliding rows k${k} s${s} d${d} on 2x5x9x45`, [2, 5, 9, 45], [5, 1, k, k], { group: 5, strides: [s, s], dilations: [d, d], pads: [p, p, p, p] }, true);
+});
+
+export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations, ...depthwiseSliding];
 
 const x = (shape: number[]): Tensor => randomTensor(shape, 1);
 const invalid = (name: string, inputs: (Tensor | undefined)[], attributes: Attributes, messageMatches: RegExp[]): InvalidCase => ({
