@@ -4,7 +4,7 @@
  * onnxruntime-web (WebGPU EP and wasm EP).
  *
  * - first run: from "the model's bytes are in memory" to "the first outputs are in JS memory":
- *   for segwgpu importOnnx + planGraph (pipelines, bind groups, constants upload) + runPlan; for
+ *   for segwgpu importOnnx + planGraphAsync (pipelines, bind groups, constants upload) + runPlan; for
  *   ORT InferenceSession.create + session.run (outputs on the CPU). The one-time runtime start is
  *   outside it on both sides: segwgpu's GPU device is made before, and ORT's wasm runtime (and
  *   WebGPU device) is started beforehand by a session on bench/models/tiny.onnx, dropped again.
@@ -21,7 +21,7 @@ import { KernelCache } from '../src/gpu/kernel.js';
 import { describeAdapter } from '../src/gpu/context.js';
 import { importOnnx } from '../src/import/onnx.js';
 import { readNpy } from '../src/io/npy.js';
-import { planGraph } from '../src/plan/plan.js';
+import { planGraphAsync, type GraphPlan } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
 import type { Tensor } from '../src/tensor.js';
 import { median } from './timing.js';
@@ -195,12 +195,12 @@ export async function benchSegwgpuModel(baseCtx: GpuContext, assets: ModelAssets
   const ctx: GpuContext = { ...baseCtx, kernels: new KernelCache(baseCtx.device) };
   const warmSamples: number[] = [];
   const backend = `WebGPU: ${ctx.adapterName}`;
-  let plan: ReturnType<typeof planGraph> | undefined;
+  let plan: GraphPlan | undefined;
   try {
     const t0 = now();
     const graph = importOnnx(assets.onnx, { name: assets.spec.onnx });
     const t1 = now();
-    plan = planGraph(ctx, graph);
+    plan = await planGraphAsync(ctx, graph);
     const t2 = now();
     const feeds = { [graph.inputs[0].name]: assets.input };
     const first = await runPlan(plan, feeds);

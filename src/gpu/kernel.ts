@@ -62,8 +62,22 @@ function scalarOf(typeName: string, format: string | undefined, kernel: string, 
   throw new SegwgpuError(`kernel ${kernel}: uniform field '${field}' has type ${typeName}${format ? `<${format}>` : ''}, which the uniform packer does not support`);
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- wgsl_reflect's member types are loosely typed */
+// Parsing a generated, fully unrolled kernel takes milliseconds and plans ask for the same few
+// sources many times (every Conv of a model shares a handful of variants): remember them.
+const reflected = new Map<string, KernelLayout>();
+const MAX_REFLECTED = 512;
+
 export function reflectKernel(kernel: Kernel): KernelLayout {
+  const hit = reflected.get(kernel.source);
+  if (hit) return hit;
+  const layout = reflectKernelUncached(kernel);
+  if (reflected.size >= MAX_REFLECTED) reflected.delete(reflected.keys().next().value as string);
+  reflected.set(kernel.source, layout);
+  return layout;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- wgsl_reflect's member types are loosely typed */
+function reflectKernelUncached(kernel: Kernel): KernelLayout {
   let reflect: WgslReflect;
   try {
     reflect = new WgslReflect(kernel.source);
