@@ -1,7 +1,7 @@
 /**
  * Wraps a segmentation model into an image-in, masks-out graph so pre- and post-processing run on
- * the GPU with the model: packed RGBA8 pixels unpacked to floats, scaled to [0, 1] and normalised
- * by mean/std, bilinear resize to the model's input size; after the model, bilinear resize of the
+ * the GPU with the model: packed RGBA8 pixels unpacked, resized bilinearly to the model's input size
+ * and normalised by mean/std in one pass (ImageToTensor); after the model, bilinear resize of the
  * scores back to the image size, then confidence masks and the category mask:
  *  - 'logits' models ([1, K, h, w] class scores): softmax over K, argmax over K;
  *  - 'probability' models ([1, 1, h, w], e.g. a person probability): the probability itself, and
@@ -47,17 +47,16 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
       opType: 'ImageToTensor',
       domain: 'ai.segwgpu',
       inputs: [WRAPPED_IMAGE_INPUT],
-      outputs: ['pre/normalized'],
-      // (pixel / 255 - mean) / std as one multiply-add per channel.
-      attributes: { width: options.imageWidth, scale: std.map((s) => 1 / (255 * s)), bias: mean.map((m, i) => -m / std[i]) },
-    },
-    {
-      name: 'pre/resize',
-      opType: 'Resize',
-      domain: '',
-      inputs: ['pre/normalized', '', '', 'pre/size'],
       outputs: [input.name],
-      attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
+      // Unpack, resize to the model's input (bilinear, half-pixel) and normalise,
+      // (pixel / 255 - mean) / std as one multiply-add per channel, in one pass.
+      attributes: {
+        width: options.imageWidth,
+        out_height: modelH,
+        out_width: modelW,
+        scale: std.map((s) => 1 / (255 * s)),
+        bias: mean.map((m, i) => -m / std[i]),
+      },
     },
   ];
   const logits = model.outputs[0];
@@ -87,7 +86,6 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
         ]),
   ];
   const initializers = new Map(model.initializers);
-  initializers.set('pre/size', int64Tensor([4], [1, 3, modelH, modelW]));
   initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
   return {
     ...model,

@@ -43,6 +43,30 @@ export const cases: OpCase[] = [
     },
     tolerance: { atol: 1e-6, rtol: 1e-6 },
   },
+  {
+    name: 'hand-worked 2x2 -> 1x1 resize: the average of the four pixels',
+    call: {
+      opType: 'ImageToTensor',
+      attributes: { width: 2, out_height: 1, out_width: 1 },
+      inputs: [int32Tensor([2, 2], [word(0, 4, 8, 0), word(100, 8, 8, 0), word(0, 12, 8, 0), word(100, 16, 8, 0)])],
+    },
+    tolerance: { atol: 1e-5, rtol: 1e-6 },
+    expected: [tensor([1, 3, 1, 1], [50, 10, 8])],
+  },
+  ...[
+    [13, 9, 64, 7, 5],
+    [6, 10, 64, 15, 21],
+    [512, 384, 384, 256, 256],
+  ].map(([h, w, rowWords, oh, ow], i) => ({
+    name: `random ${h}x${w} resized to ${oh}x${ow}, normalised`,
+    call: {
+      opType: 'ImageToTensor',
+      attributes: { width: w, out_height: oh, out_width: ow, scale: [1 / 58, 1 / 57, 1 / 57.5], bias: [-2.1, -2.0, -1.8] },
+      inputs: [packed(h, rowWords, 60 + i)],
+    },
+    // Bilinear weights are f32 on the GPU and f64 in the reference; values reach about 2.5.
+    tolerance: { atol: 1e-5, rtol: 1e-5 },
+  })),
   ...[
     [7, 9, 9],
     [5, 13, 64],
@@ -55,6 +79,11 @@ export const cases: OpCase[] = [
 ];
 
 export const invalidCases: InvalidCase[] = [
+  {
+    name: 'out_height without out_width',
+    call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 2, out_height: 3 }, inputs: [packed(2, 4, 1)] },
+    messageMatches: [/img/, /ImageToTensor/, /out_width/, /both out_height and out_width/],
+  },
   {
     name: 'scale with two values',
     call: { opType: 'ImageToTensor', name: 'img', attributes: { width: 2, scale: [1, 2] }, inputs: [packed(2, 4, 1)] },
