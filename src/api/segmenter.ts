@@ -173,10 +173,11 @@ export class Segmenter {
       }
       const { outputs } = await runPlan(plan, inputs, { gpuInputs, int32Outputs: true });
       const labels = outputs[WRAPPED_CATEGORY].data as Int32Array;
-      const categoryMask = Uint8Array.from(labels);
+      // The typed-array constructor copies natively; Uint8Array.from would iterate.
+      const categoryMask = new Uint8Array(labels);
       const scores = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
       const plane = width * height;
-      const confidenceMasks = Array.from({ length: classes }, (_, k) => scores.slice(k * plane, (k + 1) * plane));
+      const confidenceMasks = Array.from({ length: classes }, (_, k) => scores.subarray(k * plane, (k + 1) * plane));
       return { width, height, categoryMask, confidenceMasks };
     } finally {
       texture?.destroy();

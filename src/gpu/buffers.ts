@@ -38,7 +38,7 @@ export function fromGpuWords(dtype: DType, shape: Shape, bytes: ArrayBuffer): Te
   const n = sizeOf(shape);
   if (dtype === 'float32') return { dtype, shape: [...shape], data: new Float32Array(bytes.slice(0, n * 4)) };
   const words = new Int32Array(bytes, 0, n);
-  if (dtype === 'int32') return { dtype, shape: [...shape], data: Int32Array.from(words) };
+  if (dtype === 'int32') return { dtype, shape: [...shape], data: words.slice() };
   const wide = new BigInt64Array(n);
   for (let i = 0; i < n; i++) wide[i] = BigInt(words[i]);
   return { dtype, shape: [...shape], data: wide };
