@@ -215,11 +215,7 @@ export function pickConvTiling(traits: AdapterTraits, geo: ConvGeometry): ConvTi
   if (!traits.cpuLike) return { tm: 4, tn4: 1 };
   const path = convPath(geo);
   const rowPixels = path === '1x1' ? geo.outH * geo.outW : geo.outW;
-  // A short reduction (the 3-channel stem, 1x1 convs over 16 channels) leaves the per-invocation
-  // fixed cost (indexing, epilogue) dominant: taller tiles amortise it (measured on SwiftShader:
-  // stem 3->16 26 -> 20 ms, 1x1 16->72 10 -> 7 ms); long reductions keep 8 (64->64 3x3 is best at 8x8).
-  const k = geo.groupInC * geo.kH * geo.kW;
-  const tm = rowPixels <= 4 ? 4 : k <= 32 && rowPixels >= 64 ? 16 : 8;
+  const tm = rowPixels <= 4 ? 4 : 8;
   const tn4 = geo.groupOutC > 4 ? 2 : 1;
   return { tm, tn4 };
 }

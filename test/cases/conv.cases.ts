@@ -201,16 +201,7 @@ const depthwiseSliding: OpCase[] = [
   return convCase(`depthwise sliding rows k${k} s${s} d${d} on 2x5x9x45`, [2, 5, 9, 45], [5, 1, k, k], { group: 5, strides: [s, s], dilations: [d, d], pads: [p, p, p, p] }, true);
 });
 
-// Short reductions over wide rows take the tall tm=16 tile (pickConvTiling): stems and 1x1s.
-const tallTiles: OpCase[] = [
-  convCase('tall tile: 3->16 stem 3x3 s1 on 1x3x5x70', [1, 3, 5, 70], [16, 3, 3, 3], { pads: [1, 1, 1, 1] }),
-  convCase('tall tile: 3->16 stem 3x3 s2 on 2x3x6x141, HardSwish', [2, 3, 6, 141], [16, 3, 3, 3], { pads: [1, 1, 1, 1], strides: [2, 2], activation: 'HardSwish' }),
-  convCase('tall tile: 1x1 16->24 on 1x16x9x9', [1, 16, 9, 9], [24, 16, 1, 1], {}),
-  convCase('tall tile: 1x1 16->8 on 1x16x8x9 (vec4 loads), Relu', [1, 16, 8, 9], [8, 16, 1, 1], { activation: 'Relu' }),
-  convCase('tall tile: 1x1 12->5 on 2x12x7x11, no bias', [2, 12, 7, 11], [5, 12, 1, 1], {}, false),
-];
-
-export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations, ...depthwiseSliding, ...tallTiles];
+export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations, ...depthwiseSliding];
 
 const x = (shape: number[]): Tensor => randomTensor(shape, 1);
 const invalid = (name: string, inputs: (Tensor | undefined)[], attributes: Attributes, messageMatches: RegExp[]): InvalidCase => ({
