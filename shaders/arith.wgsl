@@ -1,13 +1,14 @@
-// Sub / Div / Pow with multidirectional broadcasting (ONNX Sub-14, Div-14, Pow-15).
+// Add / Sub / Mul / Div / Pow with multidirectional broadcasting (ONNX Add-14, Sub-14, Mul-14,
+// Div-14, Pow-15).
 // One invocation per output element; the output index is split into coordinates and each input
-// is read through its broadcast strides (0 along dimensions of size 1), as in binary.wgsl.
-// Buffers hold raw 32-bit words so one kernel serves f32 math and i32 math (integer Sub/Div:
-// wrapping subtraction, division truncating toward zero; WGSL gives x for x / 0).
+// is read through its broadcast strides (0 along dimensions of size 1).
+// Buffers hold raw 32-bit words so one kernel serves f32 math and i32 math (integer Add/Sub/Mul/
+// Div: wrapping, division truncating toward zero; WGSL gives x for x / 0).
 
 struct Params {
   total: u32,
   rank: u32,
-  op: u32,                      // 0 Sub, 1 Div, 2 Pow
+  op: u32,                      // 0 Sub, 1 Div, 2 Pow, 3 Add, 4 Mul
   intMath: u32,                 // 1: a, b and y are i32 words (Sub/Div on integers)
   intExponent: u32,             // 1: Pow's exponent b holds i32 words (its base is always f32)
   outShape: array<vec4u, 2>,    // up to rank 8, innermost last
@@ -65,7 +66,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (p.intMath == 1u) {
     let va = bitcast<i32>(wa);
     let vb = bitcast<i32>(wb);
-    y[i] = bitcast<u32>(select(va - vb, va / vb, p.op == 1u));
+    var r: i32;
+    switch p.op {
+      case 0u: { r = va - vb; }
+      case 1u: { r = va / vb; }
+      case 3u: { r = va + vb; }
+      default: { r = va * vb; }
+    }
+    y[i] = bitcast<u32>(r);
     return;
   }
   let va = bitcast<f32>(wa);
@@ -74,6 +82,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   switch p.op {
     case 0u: { r = va - vb; }
     case 1u: { r = va / vb; }
+    case 3u: { r = va + vb; }
+    case 4u: { r = va * vb; }
     default: { r = powFloat(va, vb); }
   }
   y[i] = bitcast<u32>(r);

@@ -1,4 +1,4 @@
-// Add / Mul fast path (ONNX Add-14, Mul-14) for the common segmentation shapes: one input has the
+// Float Add / Mul fast path (ONNX Add-14, Mul-14; src/ops/arith.ts) for the common segmentation shapes: one input has the
 // output's full shape, the other is that shape, a scalar, or a contiguous block of it such as a
 // per-channel [1, C, 1, 1] scale. Its element for flat output index i is (i / inner) % count.
 // Four outputs per invocation with vec4 loads; the caller guarantees total % 4 == 0 and that the

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
 import { foldBatchNorm, foldConstants, fuseActivation, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
+import { runOpCpu } from '../src/ops/call.js';
 import { int64Tensor, tensor } from '../src/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { randomTensor } from './util/random.js';
@@ -92,6 +93,13 @@ describe('passes', () => {
     expect(Array.from(folded.initializers.get('sizes')!.data as BigInt64Array, Number)).toEqual([1, 2, 14, 18]);
     const xs = randomTensor([1, 2, 7, 9], 3);
     expect(compareTensors(runGraphCpu(folded, { x: xs }, noPasses).y, runGraphCpu(g, { x: xs }, noPasses).y, { atol: 0, rtol: 0 }).ok).toBe(true);
+  });
+
+  it('folds int64 shape arithmetic exactly, past 2^53 (CPU references in BigInt)', () => {
+    const [product] = runOpCpu({ opType: 'Mul', inputs: [int64Tensor([2], [2n ** 40n, -3n]), int64Tensor([1], [2n ** 20n])] });
+    expect(Array.from(product.data as BigInt64Array)).toEqual([2n ** 60n, -3n * 2n ** 20n]);
+    const [sum] = runOpCpu({ opType: 'Add', inputs: [int64Tensor([1], [2n ** 62n]), int64Tensor([1], [2n ** 62n])] });
+    expect(Array.from(sum.data as BigInt64Array)).toEqual([-(2n ** 63n)]); // wraps like int64
   });
 
   it('foldConstants keeps a node that depends on a runtime input', () => {

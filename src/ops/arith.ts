@@ -1,9 +1,9 @@
 /**
  * Elementwise arithmetic at ONNX opset-17 semantics.
  *
- * Binary, with multidirectional broadcasting: Sub-14, Div-14 and Pow-15.
- *   Sub/Div: float32, or integers (int32/int64, both inputs the same dtype) for the shape
- *   arithmetic of exported graphs. Integer division truncates toward zero (C++ style, as
+ * Binary, with multidirectional broadcasting: Add-14, Sub-14, Mul-14, Div-14 and Pow-15.
+ *   Add/Sub/Mul/Div: float32, or integers (int32/int64, both inputs the same dtype) for the shape
+ *   arithmetic of exported graphs (wrapping like the dtype's machine arithmetic). Integer division truncates toward zero (C++ style, as
  *   onnxruntime and the ONNX reference do); division by zero is refused on the CPU, and gives the
  *   dividend on the GPU (WGSL's rule), where it can only happen for values computed at run time.
  *   Pow: float32 base; the exponent float32, int32 or int64. Integral exponents up to 64 in
@@ -14,7 +14,8 @@
  * Exp-13, Log-13 (float32).
  *
  * GPU: shaders/arith.wgsl (binary, one invocation per output element reading both inputs through
- * broadcast strides, like binary.wgsl) and shaders/arith-unary.wgsl. Both move raw 32-bit words,
+ * broadcast strides), with a vec4 fast path for float Add/Mul against scalars, per-channel vectors
+ * and same-shape operands (shaders/binary-broadcast.wgsl), and shaders/arith-unary.wgsl. Both move raw 32-bit words,
  * so one kernel covers f32 and i32 math (int64 goes through the GPU as i32, see tensor.ts).
  */
 import { InputError } from '../errors.js';
@@ -32,10 +33,35 @@ type Known = ValueInfo | Tensor;
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-type BinaryKind = 'Sub' | 'Div' | 'Pow';
-const BINARY_CODES: Record<BinaryKind, number> = { Sub: 0, Div: 1, Pow: 2 };
+type BinaryKind = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow';
+const BINARY_CODES: Record<BinaryKind, number> = { Sub: 0, Div: 1, Pow: 2, Add: 3, Mul: 4 };
 /** ONNX's input names, for messages. */
-const INPUT_NAMES: Record<BinaryKind, [string, string]> = { Sub: ['A', 'B'], Div: ['A', 'B'], Pow: ['X', 'Y'] };
+const INPUT_NAMES: Record<BinaryKind, [string, string]> = { Add: ['A', 'B'], Sub: ['A', 'B'], Mul: ['A', 'B'], Div: ['A', 'B'], Pow: ['X', 'Y'] };
+
+/**
+ * When one operand has the output's full shape and the other's non-unit dimensions form one
+ * contiguous block of the output's (a scalar, a per-channel [1, C, 1, 1] vector, the same shape),
+ * the other's element for flat index i is (i / inner) % count: the vec4 fast path applies when
+ * four consecutive outputs share it (inner % 4 == 0) or walk it (inner == 1). Add and Mul
+ * commute, so either operand may be the full one.
+ */
+function broadcastBlock(a: Shape, b: Shape, out: Shape): { full: 0 | 1; inner: number; count: number } | undefined {
+  const total = sizeOf(out);
+  if (total % 4 !== 0) return undefined;
+  for (const full of [0, 1] as const) {
+    const [f, o] = full === 0 ? [a, b] : [b, a];
+    if (f.length !== out.length || f.some((d, i) => d !== out[i])) continue;
+    const padded = [...new Array<number>(out.length - o.length).fill(1), ...o];
+    const nonUnit = padded.map((d, i) => (d !== 1 ? i : -1)).filter((i) => i >= 0);
+    const first = nonUnit[0] ?? out.length;
+    const last = nonUnit[nonUnit.length - 1] ?? out.length - 1;
+    if (nonUnit.some((i) => padded[i] !== out[i]) || last - first + 1 !== nonUnit.length) continue;
+    const count = sizeOf(padded);
+    const inner = sizeOf(out.slice(last + 1));
+    if (inner % 4 === 0 || inner === 1) return { full, inner: count === 1 ? 4 : inner, count };
+  }
+  return undefined;
+}
 
 function broadcast(node: OpNode, names: [string, string], a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
@@ -67,19 +93,25 @@ function binaryGeometry(kind: BinaryKind, node: OpNode, inputs: readonly (Known 
   return { a, b, shape, dtype: a.dtype };
 }
 
-/** Integer Sub/Div, exactly as the dtype's machine arithmetic does it (wrapping), via BigInt for int64. */
-function integerBinary(node: OpNode, kind: 'Sub' | 'Div', x: number | bigint, y: number | bigint, dtype: DType): number | bigint {
+type IntegerKind = 'Add' | 'Sub' | 'Mul' | 'Div';
+
+/** Integer Add/Sub/Mul/Div, exactly as the dtype's machine arithmetic does it (wrapping), via BigInt for int64. */
+function integerBinary(node: OpNode, kind: IntegerKind, x: number | bigint, y: number | bigint, dtype: DType): number | bigint {
   if (kind === 'Div' && (y === 0 || y === 0n)) throw new InputError(node, 'B', 'holds 0: integer division by zero');
   if (dtype === 'int64') {
     const [p, q] = [x as bigint, y as bigint];
-    return BigInt.asIntN(64, kind === 'Sub' ? p - q : p / q); // BigInt division truncates toward zero.
+    // BigInt division truncates toward zero, as ONNX integer Div does.
+    return BigInt.asIntN(64, kind === 'Add' ? p + q : kind === 'Sub' ? p - q : kind === 'Mul' ? p * q : p / q);
   }
   const [p, q] = [x as number, y as number];
-  return (kind === 'Sub' ? p - q : Math.trunc(p / q)) | 0;
+  if (kind === 'Mul') return Math.imul(p, q);
+  return (kind === 'Add' ? p + q : kind === 'Sub' ? p - q : Math.trunc(p / q)) | 0;
 }
 
 function floatBinary(kind: BinaryKind, x: number, y: number): number {
+  if (kind === 'Add') return x + y;
   if (kind === 'Sub') return x - y;
+  if (kind === 'Mul') return x * y;
   if (kind === 'Div') return x / y;
   return Math.pow(x, y);
 }
@@ -113,7 +145,7 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
           ib += coord * sb[d];
         }
         (out as { [i: number]: number | bigint })[i] =
-          dtype === 'float32' ? floatBinary(kind, da[ia] as number, Number(db[ib])) : integerBinary(node, kind as 'Sub' | 'Div', da[ia], db[ib], dtype);
+          dtype === 'float32' ? floatBinary(kind, da[ia] as number, Number(db[ib])) : integerBinary(node, kind as IntegerKind, da[ia], db[ib], dtype);
       }
       return [{ dtype, shape, data: out } as Tensor];
     },
@@ -122,6 +154,19 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
       const shape = outputs[0].shape;
       const total = sizeOf(shape);
       if (total === 0) return { steps: [] };
+      const fast = (kind === 'Add' || kind === 'Mul') && a.dtype === 'float32' ? broadcastBlock(a.shape, b.shape, shape) : undefined;
+      if (fast) {
+        return {
+          steps: [
+            {
+              kernel: kernelFromFile('binary-broadcast'),
+              params: { total4: total / 4, inner: fast.inner, count: fast.count, op: kind === 'Add' ? 0 : 1 },
+              bindings: { full: { input: fast.full }, other: { input: 1 - fast.full }, y: { output: 0 } },
+              invocations: total / 4,
+            },
+          ],
+        };
+      }
       return {
         steps: [
           {
@@ -213,6 +258,8 @@ function unaryOp(kind: UnaryKind): OpDefinition<null> {
 }
 
 export const ops: AnyOpDefinition[] = [
+  binaryOp('Add'),
+  binaryOp('Mul'),
   binaryOp('Sub'),
   binaryOp('Div'),
   binaryOp('Pow'),

@@ -5,7 +5,6 @@ import { ops as arith } from './arith.js';
 import { ops as argmax } from './argmax.js';
 import { ops as averagePool } from './average-pool.js';
 import { ops as batchNormalization } from './batch-normalization.js';
-import { ops as binary } from './binary.js';
 import { ops as concat } from './concat.js';
 import { ops as conv } from './conv.js';
 import { ops as convTranspose } from './conv-transpose.js';
@@ -23,7 +22,7 @@ import { ops as softmax } from './softmax.js';
 import { ops as threshold } from './threshold.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
-  ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...binary, ...concat, ...conv,
+  ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
   ...roiAlign, ...shapeOps, ...slice, ...softmax, ...threshold,
 ];

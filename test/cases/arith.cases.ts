@@ -163,7 +163,34 @@ const unary: OpCase[] = [
   { name: 'Abs int32', call: { opType: 'Abs', inputs: [int32Tensor([4], [-3, 3, 0, -2147483647])] }, tolerance: exact, expected: [int32Tensor([4], [3, 3, 0, 2147483647])] },
 ];
 
-export const cases: OpCase[] = [...handWorked, ...grid, ...unary];
+// Integer Add/Mul: the shape arithmetic of exported graphs (e.g. size * 2 + 1), and int32 wrapping.
+const integerAddMul: OpCase[] = [
+  {
+    name: 'hand-worked int64 Mul with a scalar',
+    call: { opType: 'Mul', inputs: [int64Tensor([3], [64, -3, 1000]), int64Tensor([1], [1024])] },
+    tolerance: { atol: 0, rtol: 0 },
+    expected: [int64Tensor([3], [65536, -3072, 1024000])],
+  },
+  {
+    name: 'hand-worked int64 Add with broadcasting',
+    call: { opType: 'Add', inputs: [int64Tensor([2, 2], [1, 2, 3, 4]), int64Tensor([2], [10, -10])] },
+    tolerance: { atol: 0, rtol: 0 },
+    expected: [int64Tensor([2, 2], [11, -8, 13, -6])],
+  },
+  {
+    name: 'hand-worked int32 Mul and Add wrap like machine integers',
+    call: { opType: 'Mul', inputs: [int32Tensor([2], [65536, -7]), int32Tensor([2], [65536, 3])] },
+    tolerance: { atol: 0, rtol: 0 },
+    expected: [int32Tensor([2], [0, -21])],
+  },
+  {
+    name: 'int32 Add on the GPU, 3x5 with 5',
+    call: { opType: 'Add', inputs: [int32Tensor([3, 5], Array.from({ length: 15 }, (_, i) => i * 1000 - 7000)), int32Tensor([5], [1, -2, 3, -4, 2147483647])] },
+    tolerance: { atol: 0, rtol: 0 },
+  },
+];
+
+export const cases: OpCase[] = [...handWorked, ...grid, ...unary, ...integerAddMul];
 
 export const invalidCases: InvalidCase[] = [
   {
