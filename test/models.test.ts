@@ -92,6 +92,20 @@ describe('segwgpu run', () => {
 });
 
 describe('segwgpu info', () => {
+  it('reads TFLite models too (told apart by their bytes)', async () => {
+    const r = await segwgpu(['info', 'node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/output \S+: float32 \[1x1x256x256\]/);
+  });
+
+  it('exits 2 naming a file that is not a model', async () => {
+    const bad = join(work, 'bad.onnx');
+    writeFileSync(bad, 'garbage\n');
+    const r = await segwgpu(['info', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.onnx: not an ONNX model/);
+  });
+
   it('prints shapes, MACs, receptive fields and a U-Net peak within 1.1x of its lower bound', async () => {
     const r = await segwgpu(['info', join(FIXTURES, 'unet.onnx')]);
     expect(r.code, r.stderr).toBe(0);

@@ -1,12 +1,9 @@
-/** Loading a model file by its format. */
+/** Loading a model file: ONNX or TFLite, told apart by the bytes (TFLite carries "TFL3"). */
 import { basename } from 'node:path';
-import { SegwgpuError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { importOnnx } from '../import/onnx.js';
+import { importModelBytes } from '../api/models.js';
 import { readInputFile } from './files.js';
 
 export function loadModelFile(path: string): Graph {
-  const bytes = readInputFile(path, 'model file');
-  if (/\.onnx$/i.test(path)) return importOnnx(bytes, { name: basename(path) });
-  throw new SegwgpuError(`model file '${path}': unknown format (expected a .onnx file)`);
+  return importModelBytes(readInputFile(path, 'model file'), basename(path));
 }
