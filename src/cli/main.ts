@@ -1,8 +1,8 @@
 /**
  * The segwgpu command line.
- *   segwgpu run <model.onnx> --input <name>=<file.npy> ... --output-dir <dir> [--backend webgpu|cpu]
- *   segwgpu validate <model.onnx> --input <name>=<file.npy> ... [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
- *   segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
+ *   segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> ... --output-dir <dir> [--backend webgpu|cpu]
+ *   segwgpu validate <model.onnx|.tflite> --input <name>=<file.npy> ... [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
+ *   segwgpu info <model.onnx|.tflite> [--input-shape <name>=1x3xHxW ...]
  *   segwgpu segment <image> [--model selfie|selfie-landscape|...|<file>] [--effect mask|blur|replace=<image>] --out <file.png>
  *   segwgpu adapter
  * Exit codes: 0 success, 1 validation outside tolerance, 2 bad input or failure.
@@ -11,9 +11,9 @@ import { SegwgpuError } from '../errors.js';
 import { runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
 
 const USAGE = `usage:
-  segwgpu run <model.onnx> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu] [--input-shape <name>=1x3xHxW]
-  segwgpu validate <model.onnx> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
-  segwgpu info <model.onnx> [--input-shape <name>=1x3xHxW ...]
+  segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu] [--input-shape <name>=1x3xHxW]
+  segwgpu validate <model.onnx|.tflite> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
+  segwgpu info <model.onnx|.tflite> [--input-shape <name>=1x3xHxW ...]
   segwgpu segment <image.png|jpg> [--model selfie|selfie-landscape|unet|fcn8s|segnet|<file.onnx|.tflite>] [--effect mask|blur|replace=<image>] [--mean r,g,b] [--std r,g,b] [--output-kind logits|probability] [--backend webgpu|cpu] --out <file.png>
   segwgpu adapter`;
 
