@@ -11,7 +11,7 @@ import { SegwgpuError } from '../errors.js';
 import { runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
 
 const USAGE = `usage:
-  segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu] [--input-shape <name>=1x3xHxW]
+  segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu]
   segwgpu validate <model.onnx|.tflite> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
   segwgpu info <model.onnx|.tflite> [--input-shape <name>=1x3xHxW ...]
   segwgpu segment <image.png|jpg> [--model selfie|selfie-landscape|unet|fcn8s|segnet|<file.onnx|.tflite>] [--effect mask|blur|replace=<image>] [--mean r,g,b] [--std r,g,b] [--output-kind logits|probability] [--backend webgpu|cpu] --out <file.png>
