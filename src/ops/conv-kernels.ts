@@ -169,6 +169,31 @@ function windowRow(indent: string, count: string): string {
   ].join('\n');
 }
 
+/** The window geometry in the Params of both windowed kernels (conv.ts windowParams fills it). */
+const WINDOW_FIELDS = `  inH: u32,
+  inW: u32,
+  outH: u32,
+  outW: u32,
+  kH: u32,
+  kW: u32,
+  strideY: i32,
+  strideX: i32,
+  dilationY: i32,
+  dilationX: i32,
+  padTop: i32,
+  padLeft: i32,`;
+
+/** The window uniforms the loops use, copied into locals: SwiftShader does not hoist uniform loads. */
+const WINDOW_LOCALS = `  let inH = i32(p.inH);
+  let inW = i32(p.inW);
+  let kH = p.kH;
+  let kW = p.kW;
+  let strideX = p.strideX;
+  let strideXu = u32(p.strideX);
+  let dilationX = p.dilationX;
+  let dilationXu = u32(p.dilationX);
+  let dilationY = p.dilationY;`;
+
 /** The implicit-GEMM conv kernel with a TM x (4*TN4) register tile (see the file comment). */
 export function convKernel(tiling: ConvTiling, activation: ActivationKind): Kernel {
   const { tm, tn4 } = tiling;
@@ -195,27 +220,16 @@ ${tileMultiplyAdds(tm, tn4, '          ')}
 // Invocation order, fastest first: channel block, group, pixel tile along x, output row, batch
 // (neighbouring invocations share a tile, so they take the same interior/edge branch).
 struct Params {
+${WINDOW_FIELDS}
   total: u32,
   channelBlocks: u32,      // ceil(groupOutC / ${4 * tn4})
   groups: u32,
   tilesX: u32,             // ceil(outW / ${tm})
   inC: u32,
-  inH: u32,
-  inW: u32,
   outC: u32,
-  outH: u32,
-  outW: u32,
   groupInC: u32,
   groupOutC: u32,
   packedOutC4: u32,        // vec4s per k in the packed weights (channelBlocks * ${tn4})
-  kH: u32,
-  kW: u32,
-  strideY: i32,
-  strideX: i32,
-  dilationY: i32,
-  dilationX: i32,
-  padTop: i32,
-  padLeft: i32,
   biasOffset4: u32,        // vec4 index of the packed bias section
 ${ACTIVATION_FIELDS}
 }
@@ -241,15 +255,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let oy = rest % p.outH;
   let n = rest / p.outH;
 
-  // Uniforms the loops use, copied into locals: SwiftShader does not hoist uniform loads.
-  let inH = i32(p.inH);
-  let inW = i32(p.inW);
-  let kH = p.kH;
-  let kW = p.kW;
-  let strideX = p.strideX;
-  let strideXu = u32(p.strideX);
-  let dilationX = p.dilationX;
-  let dilationY = p.dilationY;
+${WINDOW_LOCALS}
   let groupInC = p.groupInC;
   let packedOutC4 = p.packedOutC4;
   let inPlane = p.inH * p.inW;
@@ -398,21 +404,10 @@ ${range(tm).map((t) => `        acc_${t} = fma(x_${t}, w, acc_${t});`).join('\n'
 // Invocation order, fastest first: channel, pixel tile along x, output row, batch (neighbouring
 // invocations share a tile, so they take the same interior/edge branch).
 struct Params {
+${WINDOW_FIELDS}
   total: u32,
   tilesX: u32,
   channels: u32,
-  inH: u32,
-  inW: u32,
-  outH: u32,
-  outW: u32,
-  kH: u32,
-  kW: u32,
-  strideY: i32,
-  strideX: i32,
-  dilationY: i32,
-  dilationX: i32,
-  padTop: i32,
-  padLeft: i32,
   biasOffset: u32,         // index of the packed bias section (packed weights are [C][KH*KW])
 ${ACTIVATION_FIELDS}
 }
@@ -436,15 +431,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let oy = rest % p.outH;
   let n = rest / p.outH;
 
-  let inH = i32(p.inH);
-  let inW = i32(p.inW);
-  let kH = p.kH;
-  let kW = p.kW;
-  let strideX = p.strideX;
-  let strideXu = u32(p.strideX);
-  let dilationX = p.dilationX;
-  let dilationXu = u32(p.dilationX);
-  let dilationY = p.dilationY;
+${WINDOW_LOCALS}
   let ox0 = tx * ${tm}u;
   let ix0 = i32(ox0) * strideX - p.padLeft;
   let xBase = (n * p.channels + c) * p.inH * p.inW;

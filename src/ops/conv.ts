@@ -222,6 +222,12 @@ export function pickConvTiling(traits: AdapterTraits, geo: ConvGeometry): ConvTi
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 
+/** The window geometry both windowed kernels (general and depthwise) take in their Params. */
+function windowParams(geo: ConvGeometry) {
+  const { inH, inW, outH, outW, kH, kW, strideY, strideX, dilationY, dilationX, padTop, padLeft } = geo;
+  return { inH, inW, outH, outW, kH, kW, strideY, strideX, dilationY, dilationX, padTop, padLeft };
+}
+
 function repackStep(geo: ConvGeometry, packedOutC: number, k: number): { step: GpuStep; bytes: number; weightSection: number } {
   const weightSection = geo.groups * k * packedOutC;
   const total = weightSection + geo.groups * packedOutC;
@@ -275,18 +281,7 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
             total,
             tilesX,
             channels: geo.outC,
-            inH: geo.inH,
-            inW: geo.inW,
-            outH: geo.outH,
-            outW: geo.outW,
-            kH: geo.kH,
-            kW: geo.kW,
-            strideY: geo.strideY,
-            strideX: geo.strideX,
-            dilationY: geo.dilationY,
-            dilationX: geo.dilationX,
-            padTop: geo.padTop,
-            padLeft: geo.padLeft,
+            ...windowParams(geo),
             biasOffset: repack.weightSection,
             ...act,
           },
@@ -334,18 +329,7 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
         params: {
           total,
           tilesX,
-          inH: geo.inH,
-          inW: geo.inW,
-          outH: geo.outH,
-          outW: geo.outW,
-          kH: geo.kH,
-          kW: geo.kW,
-          strideY: geo.strideY,
-          strideX: geo.strideX,
-          dilationY: geo.dilationY,
-          dilationX: geo.dilationX,
-          padTop: geo.padTop,
-          padLeft: geo.padLeft,
+          ...windowParams(geo),
           ...common,
         },
         bindings: io,
