@@ -21,6 +21,7 @@ import { sizeOf, stridesOf, type DType, type Shape, type Tensor, type TypedArray
 import { kernelFromFile } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr, normalizeAxis } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
+import { stridedCopyStep } from './strided-copy.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The strided-copy kernel carries shapes in uniform arrays of this many dimensions. */
@@ -83,22 +84,6 @@ function sameData(x: Tensor, shape: Shape): Tensor {
   return { dtype: x.dtype, shape: [...shape], data: x.data.slice() } as Tensor;
 }
 
-/** One strided-copy dispatch: y[i] = x[sum over d of coord_d(i) * inStrides[d]]. */
-function stridedCopyStep(outShape: Shape, inStrides: readonly number[], label: string): GpuLowering {
-  const total = sizeOf(outShape);
-  if (total === 0) return { steps: [] };
-  return {
-    steps: [
-      {
-        kernel: kernelFromFile('strided-copy'),
-        params: { total, rank: outShape.length, outShape: [...outShape], inStrides: [...inStrides] },
-        bindings: { x: { input: 0 }, y: { output: 0 } },
-        invocations: total,
-        label,
-      },
-    ],
-  };
-}
 
 /** A copy of input 0 into output 0, word for word (shape relabelling needs no data movement logic). */
 export function plainCopy(elements: number, label: string): GpuLowering {

@@ -11,13 +11,13 @@
  * Repeating an axis is an error (the spec leaves it undefined).
  *
  * dtypes: float32, int32 and int64 data (int64 for shape subgraphs); starts etc. int32 or int64.
- * GPU: one strided gather (shaders/slice.wgsl), rank up to 8. Empty outputs (a dimension of 0)
+ * GPU: one strided copy (src/ops/strided-copy.ts) from the starts with step-scaled strides, rank up to 8. Empty outputs (a dimension of 0)
  * are legal and lower to no steps: there is nothing to write.
  */
 import { InputError, showValue } from '../errors.js';
 import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
+import { stridedCopyStep } from './strided-copy.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The slice kernel carries shapes in uniform arrays of this many dimensions. */
@@ -145,30 +145,14 @@ const slice: OpDefinition<null> = {
     }
     return [{ dtype, shape, data: out } as Tensor];
   },
-  gpu(_, inputs, outputs) {
-    // infer() has validated these inputs already, so this node only labels impossible errors.
-    const { axes } = resolveSlice({ name: '', opType: 'Slice', attributes: {} }, inputs);
+  gpu(_, inputs, outputs, _traits, node) {
+    const { axes } = resolveSlice(node, inputs);
     const shape = outputs[0].shape;
-    const total = sizeOf(shape);
-    if (total === 0) return { steps: [] };
-    return {
-      steps: [
-        {
-          kernel: kernelFromFile('slice'),
-          params: {
-            total,
-            rank: shape.length,
-            outShape: shape,
-            starts: axes.map((a) => a.start),
-            // A dimension that keeps one element never uses its step (which may be huge).
-            steps: axes.map((a) => (a.size > 1 ? a.step : 1)),
-            inStrides: stridesOf((inputs[0] as ValueInfo).shape),
-          },
-          bindings: { x: { input: 0 }, y: { output: 0 } },
-          invocations: total,
-        },
-      ],
-    };
+    // A strided copy: base at the starts, each dimension's stride scaled by its step. A dimension
+    // that keeps one element never moves, so its (possibly huge) step is not used.
+    const inStrides = stridesOf((inputs[0] as ValueInfo).shape);
+    const base = axes.reduce((sum, a, d) => sum + a.start * inStrides[d], 0);
+    return stridedCopyStep(shape, axes.map((a, d) => (a.size > 1 ? a.step * inStrides[d] : 0)), 'slice', base);
   },
 };
 

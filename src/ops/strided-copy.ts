@@ -1,0 +1,24 @@
+/**
+ * The GPU lowering shared by every op that only moves elements to new places (Identity, Reshape,
+ * Transpose, Expand, Slice...): one dispatch of shaders/strided-copy.wgsl,
+ *   y[i] = x[base + sum over d of coord_d(i) * inStrides[d]].
+ */
+import { sizeOf, type Shape } from '../tensor.js';
+import { kernelFromFile } from '../gpu/kernel.js';
+import type { GpuLowering } from './types.js';
+
+export function stridedCopyStep(outShape: Shape, inStrides: readonly number[], label: string, base = 0): GpuLowering {
+  const total = sizeOf(outShape);
+  if (total === 0) return { steps: [] };
+  return {
+    steps: [
+      {
+        kernel: kernelFromFile('strided-copy'),
+        params: { total, rank: outShape.length, base, outShape: [...outShape], inStrides: [...inStrides] },
+        bindings: { x: { input: 0 }, y: { output: 0 } },
+        invocations: total,
+        label,
+      },
+    ],
+  };
+}
