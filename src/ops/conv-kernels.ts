@@ -367,9 +367,15 @@ export interface DepthwiseRowWindow {
 }
 
 export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow): Kernel {
-  const slidingRows = (w: DepthwiseRowWindow): string => {
+  // Edge tiles slide too, with each row input checked against the row's ends: a 16x16 map
+  // with tm=8 has only edge tiles, and per-tap edge loads cost kW times the row loads.
+  const slidingRows = (w: DepthwiseRowWindow, interior: boolean): string => {
     const span = (tm - 1) * w.strideX + (w.kW - 1) * w.dilationX + 1;
-    const loads = range(span).map((j) => `        let r_${j} = x[xi + ${j}u];`);
+    const loads = range(span).map((j) =>
+      interior
+        ? `        let r_${j} = x[xi + ${j}u];`
+        : `        let r_${j} = select(0.0, x[xRow + u32(clamp(ix0 + ${j}, 0, inW - 1))], ix0 + ${j} >= 0 && ix0 + ${j} < inW);`,
+    );
     const weights = range(w.kW).map((kx) => `        let w_${kx} = wp[wRow + ${kx}u];`);
     const fmas = range(tm).flatMap((t) => range(w.kW).map((kx) => `        acc_${t} = fma(r_${t * w.strideX + kx * w.dilationX}, w_${kx}, acc_${t});`));
     return `
@@ -377,7 +383,7 @@ export function convDepthwiseKernel(tm: number, activation: ActivationKind, wind
 ${windowRow('      ', '1u')}
       let wRow = wChan + ky * ${w.kW}u;
       if (count > 0u) {
-        let xi = xRow + u32(ix0);
+${interior ? '        let xi = xRow + u32(ix0);' : ''}
 ${loads.join('\n')}
 ${weights.join('\n')}
 ${fmas.join('\n')}
@@ -385,7 +391,7 @@ ${fmas.join('\n')}
       iy += dilationY;
     }`;
   };
-  const kLoop = (interior: boolean): string => interior && window ? slidingRows(window) : `
+  const kLoop = (interior: boolean): string => window ? slidingRows(window, interior) : `
     for (var ky = 0u; ky < kH; ky++) {
 ${windowRow('      ', 'kW')}
       ${interior ? 'var xi = xRow + u32(ix0);' : 'var ix = ix0;'}
