@@ -59,12 +59,59 @@ describe('Segmenter', () => {
     const onCpu = await seg.segment(im);
     const onGpu = await seg.segment(im, { keepOnGpu: true });
     expect(onGpu.categoryMask).toBeUndefined();
-    const labels = new Int32Array(await readBuffer(device, onGpu.gpu!.category));
+    const labels = new Int32Array(await readBuffer(device, onGpu.gpu!.category!));
     expect(Array.from(labels)).toEqual(Array.from(onCpu.categoryMask!));
-    const confidence = new Float32Array(await readBuffer(device, onGpu.gpu!.confidence));
+    const confidence = new Float32Array(await readBuffer(device, onGpu.gpu!.confidence!));
     expect(confidence.subarray(0, 24 * 18)).toEqual(onCpu.confidenceMasks![0]);
-    onGpu.gpu!.category.destroy();
-    onGpu.gpu!.confidence.destroy();
+    onGpu.gpu!.category!.destroy();
+    onGpu.gpu!.confidence!.destroy();
+  });
+
+  it('returns only the masks asked for, with the same values as both together', async () => {
+    const device = (await testGpu()).device;
+    const im = photo(21, 19, 7);
+    const both = await seg.segment(im);
+    const categoryOnly = await Segmenter.create({ model: 'segnet', device, outputConfidenceMasks: false });
+    const confidenceOnly = await Segmenter.create({ model: 'segnet', device, outputCategoryMask: false });
+    try {
+      const c = await categoryOnly.segment(im);
+      expect(c.confidenceMasks).toBeUndefined();
+      expect(c.categoryMask).toEqual(both.categoryMask);
+      const f = await confidenceOnly.segment(im);
+      expect(f.categoryMask).toBeUndefined();
+      expect(f.confidenceMasks).toEqual(both.confidenceMasks);
+      // Neither mask's ops are in a plan that does not output it.
+      const ops = async (s: Segmenter) => (await s.planForSize(21, 19)).nodes.map((n) => n.node.opType);
+      expect(await ops(categoryOnly)).not.toContain('Softmax');
+      expect(await ops(confidenceOnly)).not.toContain('ArgMax');
+      const onGpu = await confidenceOnly.segment(im, { keepOnGpu: true });
+      expect(onGpu.gpu!.category).toBeUndefined();
+      expect(new Float32Array(await readBuffer(device, onGpu.gpu!.confidence!)).subarray(0, 21 * 19)).toEqual(both.confidenceMasks![0]);
+      onGpu.gpu!.confidence!.destroy();
+    } finally {
+      categoryOnly.close();
+      confidenceOnly.close();
+    }
+  });
+
+  it('drops the threshold of a probability model when only its confidence is asked for', async () => {
+    const device = (await testGpu()).device;
+    const selfie = await Segmenter.create({ model: 'selfie', device, outputCategoryMask: false });
+    try {
+      expect((await selfie.planForSize(16, 12)).nodes.map((n) => n.node.opType)).not.toContain('Threshold');
+      const r = await selfie.segment(photo(16, 12, 8));
+      expect(r.categoryMask).toBeUndefined();
+      expect(r.confidenceMasks!.length).toBe(1);
+      expect(r.confidenceMasks![0].length).toBe(16 * 12);
+    } finally {
+      selfie.close();
+    }
+  });
+
+  it('refuses to output no mask at all', async () => {
+    await expect(Segmenter.create({ model: 'segnet', device: (await testGpu()).device, outputCategoryMask: false, outputConfidenceMasks: false })).rejects.toThrow(
+      /outputCategoryMask and outputConfidenceMasks are both false/,
+    );
   });
 
   it('refuses raw pixels of the wrong length, naming the sizes', async () => {

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor.js';
 import { browserGpuContext, createGpuContextForDevice, type GpuContext } from '../gpu/context.js';
 import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
-import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
+import { scoresOf, wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
 import { alignedRowWords, packRgba } from '../segment/pack.js';
 import { resolveModel, type ModelSource, type ProgressCallback, type SegmentationModel } from './models.js';
 
@@ -47,6 +47,12 @@ export interface SegmenterOptions {
   readonly output?: 'logits' | 'probability';
   /** How many image sizes keep a plan (video at one size needs one). */
   readonly maxCachedPlans?: number;
+  /**
+   * Which masks segment() returns (MediaPipe's ImageSegmenter options): both by default; at
+   * least one. A mask not asked for is not computed on the GPU nor read back.
+   */
+  readonly outputCategoryMask?: boolean;
+  readonly outputConfidenceMasks?: boolean;
 }
 
 export interface SegmentOptions {
@@ -57,12 +63,15 @@ export interface SegmentOptions {
 export interface SegmentationResult {
   readonly width: number;
   readonly height: number;
-  /** Per pixel, the winning class (row-major, width x height). Absent with keepOnGpu. */
+  /** Per pixel, the winning class (row-major, width x height). Absent with keepOnGpu or outputCategoryMask: false. */
   readonly categoryMask?: Uint8Array;
-  /** Per class, per pixel, the confidence in [0, 1]. Absent with keepOnGpu. */
+  /** Per class, per pixel, the confidence in [0, 1]. Absent with keepOnGpu or outputConfidenceMasks: false. */
   readonly confidenceMasks?: Float32Array[];
-  /** With keepOnGpu: caller-owned buffers (destroy them when done): i32 labels and f32 [K, H, W] confidences. */
-  readonly gpu?: { readonly category: GPUBuffer; readonly confidence: GPUBuffer; readonly classes: number };
+  /**
+   * With keepOnGpu: caller-owned buffers (destroy them when done): i32 labels and f32 [K, H, W]
+   * confidences, each present when its mask was asked for.
+   */
+  readonly gpu?: { readonly category?: GPUBuffer; readonly confidence?: GPUBuffer; readonly classes: number };
 }
 
 interface SizedPlan {
@@ -91,13 +100,16 @@ export class Segmenter {
     readonly model: SegmentationModel,
     private readonly ownsDevice: boolean,
     private readonly maxCachedPlans: number,
+    private readonly masks: { readonly category: boolean; readonly confidence: boolean },
   ) {}
 
   static async create(options: SegmenterOptions): Promise<Segmenter> {
     if (!options || options.model === undefined) throw new SegwgpuError('Segmenter.create: options.model is required (a built-in name, a URL or the model bytes)');
+    const masks = { category: options.outputCategoryMask ?? true, confidence: options.outputConfidenceMasks ?? true };
+    if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
     const model = await resolveModel(options.model, options);
     const ctx = options.device ? await createGpuContextForDevice(options.device) : await browserGpuContext();
-    return new Segmenter(ctx, model, !options.device, options.maxCachedPlans ?? 4);
+    return new Segmenter(ctx, model, !options.device, options.maxCachedPlans ?? 4, masks);
   }
 
   /** The adapter the segmenter runs on, for display. */
@@ -115,9 +127,18 @@ export class Segmenter {
       return hit;
     }
     const rowWords = alignedRowWords(width);
-    const graph = wrapForSegmentation(this.model.graph, { imageWidth: width, imageHeight: height, rowWords, mean: this.model.mean, std: this.model.std, output: this.model.output });
+    const graph = wrapForSegmentation(this.model.graph, {
+      imageWidth: width,
+      imageHeight: height,
+      rowWords,
+      mean: this.model.mean,
+      std: this.model.std,
+      output: this.model.output,
+      categoryMask: this.masks.category,
+      confidenceMasks: this.masks.confidence,
+    });
     // The promise is cached at once, so concurrent first calls at one size share one plan.
-    const sized = planGraphAsync(this.ctx, graph).then((plan) => ({ plan, rowWords, classes: plan.values.get(WRAPPED_CONFIDENCE)!.shape[1] }));
+    const sized = planGraphAsync(this.ctx, graph).then((plan) => ({ plan, rowWords, classes: plan.values.get(scoresOf(graph))!.shape[1] }));
     this.plans.set(key, sized);
     sized.catch(() => this.plans.delete(key));
     while (this.plans.size > this.maxCachedPlans) {
@@ -166,19 +187,26 @@ export class Segmenter {
     try {
       if (options.keepOnGpu) {
         const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-        const category = device.createBuffer({ label: 'segwgpu category mask', size: 4 * width * height, usage });
-        const confidence = device.createBuffer({ label: 'segwgpu confidence masks', size: 4 * classes * width * height, usage });
-        await runPlan(plan, inputs, { gpuInputs, outputs: [], copyTo: { [WRAPPED_CATEGORY]: category, [WRAPPED_CONFIDENCE]: confidence } });
+        const category = this.masks.category ? device.createBuffer({ label: 'segwgpu category mask', size: 4 * width * height, usage }) : undefined;
+        const confidence = this.masks.confidence ? device.createBuffer({ label: 'segwgpu confidence masks', size: 4 * classes * width * height, usage }) : undefined;
+        const copyTo: Record<string, GPUBuffer> = {};
+        if (category) copyTo[WRAPPED_CATEGORY] = category;
+        if (confidence) copyTo[WRAPPED_CONFIDENCE] = confidence;
+        await runPlan(plan, inputs, { gpuInputs, outputs: [], copyTo });
         return { width, height, gpu: { category, confidence, classes } };
       }
       const { outputs } = await runPlan(plan, inputs, { gpuInputs, int32Outputs: true });
-      const labels = outputs[WRAPPED_CATEGORY].data as Int32Array;
-      // The typed-array constructor copies natively; Uint8Array.from would iterate.
-      const categoryMask = new Uint8Array(labels);
-      const scores = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
-      const plane = width * height;
-      const confidenceMasks = Array.from({ length: classes }, (_, k) => scores.subarray(k * plane, (k + 1) * plane));
-      return { width, height, categoryMask, confidenceMasks };
+      const result: { width: number; height: number; categoryMask?: Uint8Array; confidenceMasks?: Float32Array[] } = { width, height };
+      if (this.masks.category) {
+        // The typed-array constructor copies natively; Uint8Array.from would iterate.
+        result.categoryMask = new Uint8Array(outputs[WRAPPED_CATEGORY].data as Int32Array);
+      }
+      if (this.masks.confidence) {
+        const scores = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
+        const plane = width * height;
+        result.confidenceMasks = Array.from({ length: classes }, (_, k) => scores.subarray(k * plane, (k + 1) * plane));
+      }
+      return result;
     } finally {
       texture?.destroy();
     }

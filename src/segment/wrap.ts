@@ -6,6 +6,7 @@
  *  - 'logits' models ([1, K, h, w] class scores): softmax over K, argmax over K;
  *  - 'probability' models ([1, 1, h, w], e.g. a person probability): the probability itself, and
  *    category 1 where it exceeds 0.5 (the Threshold op; a tie goes to background).
+ * Either mask can be left out (categoryMask / confidenceMasks: false), and its ops with it.
  * One plan, one readback.
  */
 import { SegwgpuError } from '../errors.js';
@@ -24,11 +25,21 @@ export interface SegmentationWrapOptions {
   readonly std?: readonly [number, number, number];
   /** What the model outputs: class logits (default) or a single foreground probability. */
   readonly output?: 'logits' | 'probability';
+  /** Which masks the graph outputs (both by default); at least one. Leaving one out drops its ops. */
+  readonly categoryMask?: boolean;
+  readonly confidenceMasks?: boolean;
 }
 
 export const WRAPPED_IMAGE_INPUT = 'image';
 export const WRAPPED_CONFIDENCE = 'confidence';
 export const WRAPPED_CATEGORY = 'category';
+
+/** The wrapped graph's resized class scores ([1, K, H, W], K = 1 for probability models). */
+export function scoresOf(wrapped: Graph): string {
+  const resize = wrapped.nodes.find((n) => n.name === 'post/resize');
+  if (!resize) throw new SegwgpuError(`segment: graph ${wrapped.name} was not made by wrapForSegmentation`);
+  return resize.outputs[0];
+}
 
 export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
   if (model.inputs.length !== 1) throw new SegwgpuError(`segment: model ${model.name} has ${model.inputs.length} inputs; a segmentation model takes one image`);
@@ -66,6 +77,9 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
   const classes = scoreShape[1];
   const kind = options.output ?? 'logits';
   if (kind === 'probability' && classes !== 1) throw new SegwgpuError(`segment: a probability model must output [1x1xhxw], '${logits}' is [${scoreShape.join('x')}]`);
+  const wantsCategory = options.categoryMask ?? true;
+  const wantsConfidence = options.confidenceMasks ?? true;
+  if (!wantsCategory && !wantsConfidence) throw new SegwgpuError('segment: asked for neither the category mask nor the confidence masks');
   const post: GraphNode[] = [
     {
       name: 'post/resize',
@@ -76,22 +90,21 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
       outputs: [kind === 'logits' ? 'post/scores' : WRAPPED_CONFIDENCE],
       attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
     },
-    ...(kind === 'logits'
-      ? [
-          { name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } },
-          { name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } },
-        ]
-      : [
-          { name: 'post/threshold', opType: 'Threshold', domain: 'ai.segwgpu', inputs: [WRAPPED_CONFIDENCE], outputs: [WRAPPED_CATEGORY], attributes: { threshold: 0.5 } },
-        ]),
   ];
+  if (kind === 'logits') {
+    if (wantsConfidence) post.push({ name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } });
+    // Argmax of the scores equals argmax of their softmax, so the category mask needs no softmax.
+    if (wantsCategory) post.push({ name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } });
+  } else if (wantsCategory) {
+    post.push({ name: 'post/threshold', opType: 'Threshold', domain: 'ai.segwgpu', inputs: [WRAPPED_CONFIDENCE], outputs: [WRAPPED_CATEGORY], attributes: { threshold: 0.5 } });
+  }
   const initializers = new Map(model.initializers);
   initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
   return {
     ...model,
     name: `${model.name}+segment`,
     inputs: [{ name: WRAPPED_IMAGE_INPUT, dtype: 'int32', shape: [options.imageHeight, rowWords] }],
-    outputs: [WRAPPED_CONFIDENCE, WRAPPED_CATEGORY],
+    outputs: [...(wantsConfidence ? [WRAPPED_CONFIDENCE] : []), ...(wantsCategory ? [WRAPPED_CATEGORY] : [])],
     initializers,
     nodes: [...pre, ...model.nodes, ...post],
   };
