@@ -1,7 +1,7 @@
 /** Each graph pass on its own: the structure it produces, and unchanged results (CPU executor). */
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
-import { foldBatchNorm, foldConstants, fuseActivation, removeIdentity } from '../src/passes/index.js';
+import { foldBatchNorm, foldConstants, fuseActivation, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { int64Tensor, tensor } from '../src/tensor.js';
@@ -67,6 +67,53 @@ describe('passes', () => {
     const branched: Graph = { ...g, outputs: ['y', 'c'] };
     const fused = fuseActivation(foldBatchNorm(removeIdentity(branched)));
     expect(fused.nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+  });
+
+  // A MobileNet-style block: skip = conv1(x); y = relu(dw(skip)) + skip; z = conv3(y) + y.
+  function residualBlock(extraOutputs: string[] = []): Graph {
+    return {
+      name: 'residual-block',
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 6, 7] }],
+      outputs: ['z', ...extraOutputs],
+      initializers: new Map([
+        ['w1', randomTensor([4, 3, 1, 1], 21)],
+        ['wd', randomTensor([4, 1, 3, 3], 22)],
+        ['bd', randomTensor([4], 23)],
+        ['w3', randomTensor([4, 4, 3, 3], 24)],
+        ['bias', randomTensor([1, 4, 1, 1], 25)],
+      ]),
+      nodes: [
+        { name: 'conv1', opType: 'Conv', domain: '', inputs: ['x', 'w1'], outputs: ['skip'], attributes: {} },
+        { name: 'dw', opType: 'Conv', domain: '', inputs: ['skip', 'wd', 'bd'], outputs: ['d'], attributes: { group: 4, pads: [1, 1, 1, 1] } },
+        { name: 'relu', opType: 'Relu', domain: '', inputs: ['d'], outputs: ['r'], attributes: {} },
+        { name: 'add1', opType: 'Add', domain: '', inputs: ['r', 'skip'], outputs: ['y'], attributes: {} },
+        { name: 'conv3', opType: 'Conv', domain: '', inputs: ['y', 'w3'], outputs: ['c3'], attributes: { pads: [1, 1, 1, 1] } },
+        // Residual on the left this time, the conv on the right.
+        { name: 'add2', opType: 'Add', domain: '', inputs: ['y', 'c3'], outputs: ['z0'], attributes: {} },
+        // A broadcast add of a constant is not a skip connection: it stays.
+        { name: 'add3', opType: 'Add', domain: '', inputs: ['z0', 'bias'], outputs: ['z'], attributes: {} },
+      ],
+    };
+  }
+  const shapes = new Map([['x', [1, 3, 6, 7]]]);
+  const xb = randomTensor([1, 3, 6, 7], 26);
+
+  it('fuseResidualAdd moves skip-connection Adds into the Conv epilogue without changing results', () => {
+    const g = residualBlock();
+    const fused = fuseResidualAdd(fuseActivation(g), shapes);
+    // The fused Conv keeps its name (profiles read naturally) and takes the Add's place.
+    expect(fused.nodes.map((n) => n.name)).toEqual(['conv1', 'dw', 'conv3', 'add3']);
+    expect(fused.nodes.map((n) => n.opType)).toEqual(['Conv', 'Conv', 'Conv', 'Add']);
+    expect(fused.nodes[1]).toMatchObject({ inputs: ['skip', 'wd', 'bd', 'skip'], outputs: ['y'], attributes: { group: 4, activation: 'Relu' } });
+    expect(fused.nodes[2]).toMatchObject({ inputs: ['y', 'w3', '', 'y'], outputs: ['z0'] });
+    const cmp = compareTensors(runGraphCpu(fused, { x: xb }, noPasses).z, runGraphCpu(g, { x: xb }, noPasses).z, { atol: 1e-6, rtol: 1e-6 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+
+  it('fuseResidualAdd leaves an Add whose Conv output has another reader', () => {
+    const fused = fuseResidualAdd(fuseActivation(residualBlock(['c3'])), shapes);
+    expect(fused.nodes.map((n) => n.name)).toEqual(['conv1', 'dw', 'conv3', 'add2', 'add3']);
   });
 
   it('foldConstants evaluates a torch-style shape subgraph feeding Resize', () => {

@@ -22,8 +22,9 @@
  *    pixels, the input loaded as vec4s along pixels when H*W is a multiple of 4.
  *  - convDepthwise[tm]: group == C_in == C_out: TM consecutive output pixels of one row of one
  *    channel, one scalar weight per (ky, kx).
- * All end with bias + activation and NCHW (channel-major) stores: unguarded for a full tile,
- * guarded per element for tiles that overhang the output row or the group's channels.
+ * All end with bias + activation (+ the fused residual input `r`, read at the output's own index)
+ * and NCHW (channel-major) stores: unguarded for a full tile, guarded per element for tiles that
+ * overhang the output row or the group's channels.
  */
 import { generatedKernel, type Kernel } from '../gpu/kernel.js';
 import { ACTIVATION_CODES, type ActivationKind } from './activation-functions.js';
@@ -46,8 +47,26 @@ function activationConst(activation: ActivationKind): string {
   return `// The fused activation (codes of applyActivation in common.wgsl): ${activation}.\nconst ACT = ${ACTIVATION_CODES[activation]}u;`;
 }
 
-function variantName(base: string, params: string[], activation: ActivationKind): string {
-  return `${base}[${[...params, ...(activation === 'None' ? [] : [`act=${activation}`])].join(',')}]`;
+function variantName(base: string, params: string[], activation: ActivationKind, residual: Residual): string {
+  return `${base}[${[...params, ...(activation === 'None' ? [] : [`act=${activation}`]), ...(residual === 'none' ? [] : [`residual=${residual}`])].join(',')}]`;
+}
+
+/**
+ * The fused residual (conv.ts): none, its own binding `r`, or the conv's input `x` itself
+ * (y = act(conv(x)) + x, the same value bound once: see OpNode.inputs). Either way it is read at
+ * the output's own index, after the activation.
+ */
+export type Residual = 'none' | 'binding' | 'input';
+
+function residualBinding(residual: Residual): string {
+  return residual === 'binding' ? '\n@group(0) @binding(4) var<storage, read> r: array<f32>;' : '';
+}
+
+/** ` + R[at]`, or nothing; `xVec4`: x is an array of vec4s (the 1x1 kernel's vec4 loads). */
+function residualTerm(residual: Residual, at: string, xVec4: boolean): string {
+  if (residual === 'binding') return ` + r[${at}]`;
+  if (residual === 'input') return xVec4 ? ` + x[(${at}) / 4u][(${at}) % 4u]` : ` + x[${at}]`;
+  return '';
 }
 
 /** The weight/bias repack step; `hasBias` false writes a zero bias section (no bias binding). */
@@ -108,7 +127,7 @@ function tileMultiplyAdds(tm: number, tn4: number, indent: string): string {
  * pixel t at yBase + (co0 + c)*channelStride + t). `pixelsLeft` is how many of the tile's pixels
  * exist; tiles that are whole (the common case) store without per-element checks.
  */
-function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string): string {
+function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string, residual: Residual, xVec4 = false): string {
   const lines: string[] = [];
   lines.push(`  let biasBase = p.biasOffset4 + g * packedOutC4 + cb * ${tn4}u;`);
   for (const j of range(tn4)) lines.push(`  let bias_${j} = wp[biasBase + ${j}u];`);
@@ -119,7 +138,10 @@ function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride
   for (const j of range(tn4)) {
     for (const c of range(4)) lines.push(`  let y_${4 * j + c} = yBase + (co0 + ${4 * j + c}u) * ${channelStride};`);
   }
-  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = v_${t}_${j}.${XYZW[c]};`;
+  const store = (t: number, j: number, c: number): string => {
+    const at = `y_${4 * j + c} + ${t}u`;
+    return `y[${at}] = v_${t}_${j}.${XYZW[c]}${residualTerm(residual, at, xVec4)};`;
+  };
   lines.push(`  if (${pixelsLeft} >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
   for (const t of range(tm)) lines.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
   lines.push('  } else {');
@@ -195,7 +217,7 @@ const WINDOW_LOCALS = `  let inH = i32(p.inH);
   let dilationY = p.dilationY;`;
 
 /** The implicit-GEMM conv kernel with a TM x (4*TN4) register tile (see the file comment). */
-export function convKernel(tiling: ConvTiling, activation: ActivationKind): Kernel {
+export function convKernel(tiling: ConvTiling, activation: ActivationKind, residual: Residual = 'none'): Kernel {
   const { tm, tn4 } = tiling;
   const kLoop = (interior: boolean): string => `
     for (var ky = 0u; ky < kH; ky++) {
@@ -237,7 +259,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wp: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
 
 const WG = 64u;
 ${activationConst(activation)}
@@ -273,10 +295,10 @@ ${range(tm).flatMap((t) => range(tn4).map((j) => `  var ${acc(t, j)} = vec4f(0.0
   }
 
   let yBase = (n * p.outC + g * p.groupOutC) * p.outH * p.outW + oy * p.outW + ox0;
-${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW')}
+${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW', residual)}
 }
 `;
-  return generatedKernel(variantName('conv', [`tm=${tm}`, `tn=${4 * tn4}`], activation), body);
+  return generatedKernel(variantName('conv', [`tm=${tm}`, `tn=${4 * tn4}`], activation, residual), body);
 }
 
 /**
@@ -284,7 +306,7 @@ ${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW')}
  * as vec4s along pixels (needs H*W % 4 == 0 and tm % 4 == 0). Pixels past the end of the last tile
  * read a clamped index: their sums are never stored, and no other pixel depends on them.
  */
-export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind): Kernel {
+export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind, residual: Residual = 'none'): Kernel {
   const { tm, tn4 } = tiling;
   if (vec4 && tm % 4 !== 0) throw new Error(`conv1x1 vec4 variant needs tm % 4 == 0, got ${tm}`);
   const loads = vec4
@@ -317,7 +339,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4f' : 'f32'}>;
 @group(0) @binding(2) var<storage, read> wp: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
 
 const WG = 64u;
 ${activationConst(activation)}
@@ -348,10 +370,10 @@ ${tileMultiplyAdds(tm, tn4, '    ')}
   }
 
   let yBase = (n * p.outC + g * p.groupOutC) * pixels + px0;
-${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels')}
+${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels', residual, vec4)}
 }
 `;
-  return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar'], activation), body);
+  return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar'], activation, residual), body);
 }
 
 /** Depthwise conv (group == C_in == C_out): TM output pixels of one row of one channel. */
@@ -366,7 +388,8 @@ export interface DepthwiseRowWindow {
   readonly dilationX: number;
 }
 
-export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow): Kernel {
+export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
+  const depthwiseValue = (t: number): string => `v_${t}${residualTerm(residual, `yBase + ${t}u`, false)}`;
   // Edge tiles slide too, with each row input checked against the row's ends: a 16x16 map
   // with tm=8 has only edge tiles, and per-tap edge loads cost kW times the row loads.
   const slidingRows = (w: DepthwiseRowWindow, interior: boolean): string => {
@@ -421,7 +444,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wp: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
 
 const WG = 64u;
 ${activationConst(activation)}
@@ -452,12 +475,12 @@ ${range(tm).map((t) => `  var acc_${t} = 0.0;`).join('\n')}
 ${range(tm).map((t) => `  let v_${t} = applyActivation(acc_${t} + bias, ACT, p.actAlpha, p.actBeta);`).join('\n')}
   let yBase = ((n * p.channels + c) * p.outH + oy) * p.outW + ox0;
   if (ox0 + ${tm}u <= p.outW) {
-    ${range(tm).map((t) => `y[yBase + ${t}u] = v_${t};`).join(' ')}
+    ${range(tm).map((t) => `y[yBase + ${t}u] = ${depthwiseValue(t)};`).join(' ')}
   } else {
-${range(tm).map((t) => `    if (ox0 + ${t}u < p.outW) { y[yBase + ${t}u] = v_${t}; }`).join('\n')}
+${range(tm).map((t) => `    if (ox0 + ${t}u < p.outW) { y[yBase + ${t}u] = ${depthwiseValue(t)}; }`).join('\n')}
   }
 }
 `;
   const shape = window ? [`kW=${window.kW}`, `sx=${window.strideX}`, `dx=${window.dilationX}`] : [];
-  return generatedKernel(variantName('convDepthwise', [`tm=${tm}`, ...shape], activation), body);
+  return generatedKernel(variantName('convDepthwise', [`tm=${tm}`, ...shape], activation, residual), body);
 }

@@ -7,7 +7,9 @@
  * segwgpu extension, after onnxruntime's com.microsoft FusedConv: `activation` ('Relu',
  * 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu') applied to the conv's output, with
  * `activation_params`: HardSigmoid [alpha, beta] (default [0.2, 0.5]), Clip [min, max] (default
- * unbounded), LeakyRelu [alpha] (default 0.01); the others take none.
+ * unbounded), LeakyRelu [alpha] (default 0.01); the others take none. And a fourth input R, the
+ * residual (fused by src/passes/fuse-residual-add.ts): a tensor of the output's shape added after
+ * the activation, Y = act(conv(X) + B) + R, so a ResNet/MobileNet skip connection costs no pass.
  *
  * GPU: a repack step writes the weights as [group][ky][kx][ci][output channels padded to the tile]
  * plus the bias into a scratch buffer; then one of three kernels (src/ops/conv-kernels.ts, where the
@@ -26,9 +28,9 @@ import {
   type ActivationKind,
 } from './activation-functions.js';
 import { checkKnownAttributes, floatsAttr, intAttr } from './attributes.js';
-import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling } from './conv-kernels.js';
+import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type Residual } from './conv-kernels.js';
 import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
-import type { AdapterTraits, AnyOpDefinition, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AdapterTraits, AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 export type { ConvTiling } from './conv-kernels.js';
 
@@ -159,8 +161,20 @@ export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], nod
   };
 }
 
+/** The fused residual input R (inputs[3]), checked against the output's shape; undefined when absent. */
+function residualOf(geo: ConvGeometry, inputs: readonly Info[], node: OpNode): Info {
+  const r = inputs[3];
+  if (!r) return undefined;
+  const shape = [geo.batch, geo.outC, geo.outH, geo.outW];
+  if (r.dtype !== 'float32') throw new InputError(node, 'R', `(the fused residual) has dtype ${r.dtype}; only float32 is supported`);
+  if (r.shape.length !== 4 || r.shape.some((d, i) => d !== shape[i])) {
+    throw new InputError(node, 'R', `(the fused residual) has shape [${r.shape.join('x')}]; it must equal the output's [${shape.join('x')}]`);
+  }
+  return r;
+}
+
 /** The plain CPU reference: one sum per output element, accumulated in double precision. */
-function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | undefined, activation: Activation): Float32Array {
+function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | undefined, activation: Activation, r?: Float32Array): Float32Array {
   const { batch, inC, inH, inW, outC, outH, outW, groupInC, groupOutC, kH, kW } = geo;
   const out = new Float32Array(batch * outC * outH * outW);
   let o = 0;
@@ -182,7 +196,8 @@ function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32
               }
             }
           }
-          out[o++] = applyActivationCpu(sum, activation);
+          out[o] = applyActivationCpu(sum, activation) + (r ? r[o] : 0);
+          o++;
         }
       }
     }
@@ -255,15 +270,22 @@ export function lowerConvWithTiling(
   const geo = convGeometry(attrs, inputs, node);
   const natural = convPath(geo);
   if (path !== undefined && path !== natural && path !== 'general') throw new Error(`conv: path '${path}' does not fit this shape (it is a '${natural}' conv)`);
-  return lowerConv(geo, attrs.activation, tiling, path ?? natural);
+  return lowerConv(geo, attrs.activation, tiling, path ?? natural, residualKind(geo, inputs, node));
 }
 
-function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling, path: ConvPath): GpuLowering {
+/** How the kernel reads the residual: its own binding, or x's when R is the input value itself. */
+function residualKind(geo: ConvGeometry, inputs: readonly Info[], node: OpNode): Residual {
+  if (!residualOf(geo, inputs, node)) return 'none';
+  return node.inputs !== undefined && node.inputs[3] === node.inputs[0] ? 'input' : 'binding';
+}
+
+function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling, path: ConvPath, residual: Residual): GpuLowering {
   const { tm, tn4 } = tiling;
   if (!Number.isInteger(tm) || tm < 1 || !Number.isInteger(tn4) || tn4 < 1) throw new Error(`conv tiling must be positive integers, got tm=${tm} tn4=${tn4}`);
   const { actAlpha, actBeta } = activationParams(activation);
   const act = { actAlpha, actBeta };
-  const io = { x: { input: 0 }, wp: { temp: 0 }, y: { output: 0 } } as const;
+  const io: Record<string, BufferRef> = { x: { input: 0 }, wp: { temp: 0 }, y: { output: 0 } };
+  if (residual === 'binding') io.r = { input: 3 };
   const k = geo.groupInC * geo.kH * geo.kW;
 
   if (path === 'depthwise') {
@@ -276,7 +298,12 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
         repack.step,
         {
           // Small windows (the common 3x3 and 5x5) get the sliding-row variant.
-          kernel: convDepthwiseKernel(tm, activation.kind, geo.kW <= 7 && geo.strideX <= 2 && geo.dilationX <= 2 ? { kW: geo.kW, strideX: geo.strideX, dilationX: geo.dilationX } : undefined),
+          kernel: convDepthwiseKernel(
+            tm,
+            activation.kind,
+            geo.kW <= 7 && geo.strideX <= 2 && geo.dilationX <= 2 ? { kW: geo.kW, strideX: geo.strideX, dilationX: geo.dilationX } : undefined,
+            residual,
+          ),
           params: {
             total,
             tilesX,
@@ -314,7 +341,7 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
     const total = geo.batch * geo.groups * channelBlocks * pixelTiles;
     return {
       temps: [repack.bytes],
-      steps: [repack.step, { kernel: conv1x1Kernel(tiling, vec4, activation.kind), params: { total, pixelTiles, pixels, ...common }, bindings: io, invocations: total }],
+      steps: [repack.step, { kernel: conv1x1Kernel(tiling, vec4, activation.kind, residual), params: { total, pixelTiles, pixels, ...common }, bindings: io, invocations: total }],
     };
   }
 
@@ -325,7 +352,7 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
     steps: [
       repack.step,
       {
-        kernel: convKernel(tiling, activation.kind),
+        kernel: convKernel(tiling, activation.kind, residual),
         params: {
           total,
           tilesX,
@@ -350,17 +377,19 @@ export const conv: OpDefinition<ConvAttributes> = {
   },
   infer(attrs, inputs, node) {
     const geo = convGeometry(attrs, inputs, node);
+    residualOf(geo, inputs, node);
     return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW] }];
   },
   cpu(attrs, inputs, node) {
     const geo = convGeometry(attrs, inputs, node);
     const [x, w, b] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined];
-    const data = convCpu(geo, x.data, w.data, b?.data, attrs.activation);
+    const r = residualOf(geo, inputs, node) as Tensor<'float32'> | undefined;
+    const data = convCpu(geo, x.data, w.data, b?.data, attrs.activation, r?.data);
     return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW], data }];
   },
   gpu(attrs, inputs, _outputs, traits, node) {
     const geo = convGeometry(attrs, inputs, node);
-    return lowerConv(geo, attrs.activation, pickConvTiling(traits, geo), convPath(geo));
+    return lowerConv(geo, attrs.activation, pickConvTiling(traits, geo), convPath(geo), residualKind(geo, inputs, node));
   },
 };
 

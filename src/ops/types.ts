@@ -13,6 +13,12 @@ export type Attributes = Readonly<Record<string, AttributeValue>>;
 /** One node of a graph, or one op called on its own: its name and type label errors. */
 export interface OpNode extends NodeRef {
   readonly attributes: Attributes;
+  /**
+   * The input value names, when the node is lowered inside a graph: a lowering reading one value
+   * through two inputs must bind it once (the plan's arena bindings are all writable, and WebGPU
+   * forbids overlapping writable bindings in one dispatch).
+   */
+  readonly inputs?: readonly string[];
 }
 
 /** What is known about a value before running: dtype, shape and, for constants, the data. */

@@ -4,12 +4,13 @@ import type { Graph } from '../ir/graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
 import { fuseActivation } from './fuse-activation.js';
+import { fuseResidualAdd } from './fuse-residual-add.js';
 import { removeIdentity } from './remove-identity.js';
 
-export { foldBatchNorm, foldConstants, fuseActivation, removeIdentity };
+export { foldBatchNorm, foldConstants, fuseActivation, fuseResidualAdd, removeIdentity };
 
 export interface PassOptions {
-  /** Fold BatchNormalization into Conv and fuse activations (on by default). */
+  /** Fold BatchNormalization into Conv, fuse activations and skip-connection Adds into it (on by default). */
   readonly fuse?: boolean;
 }
 
@@ -19,6 +20,7 @@ export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Sha
   if (options.fuse !== false) {
     g = foldBatchNorm(g);
     g = fuseActivation(g);
+    g = fuseResidualAdd(g, inputShapes);
   }
   return g;
 }

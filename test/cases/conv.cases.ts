@@ -13,7 +13,7 @@
  * group, and the path (general, 1x1 with vec4 or scalar loads, depthwise) by shape: the grid
  * below reaches every combination.
  */
-import { tensor, type Tensor } from '../../src/tensor.js';
+import { int32Tensor, tensor, type Tensor } from '../../src/tensor.js';
 import type { Attributes } from '../../src/ops/types.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
@@ -201,7 +201,37 @@ const depthwiseSliding: OpCase[] = [
   return convCase(`depthwise sliding rows k${k} s${s} d${d} on 2x5x9x45`, [2, 5, 9, 45], [5, 1, k, k], { group: 5, strides: [s, s], dilations: [d, d], pads: [p, p, p, p] }, true);
 });
 
-export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations, ...depthwiseSliding];
+// The fused residual input R (4th input, from src/passes/fuse-residual-add.ts): added after the
+// activation, on every kernel path, with and without bias and activation, including tiles that
+// overhang the row or the channels (the guarded stores add R too).
+// Stride 1 and symmetric pads only, so the output size is input + 2*pad - kernel + 1.
+function residualCase(name: string, x: number[], w: number[], attributes: Attributes, bias = true): OpCase {
+  const base = convCase(name, x, w, attributes, bias);
+  const [xt, wt, bt] = base.call.inputs;
+  const [padY, padX] = (attributes.pads as number[] | undefined) ?? [0, 0];
+  const r = randomTensor([x[0], w[0], x[2] + 2 * padY - w[2] + 1, x[3] + 2 * padX - w[3] + 1], seed++, -2, 2);
+  return { ...base, call: { ...base.call, inputs: [xt, wt, bt, r] } };
+}
+const residual: OpCase[] = [
+  {
+    // 1x1 identity weight, no bias, Relu, then R: relu([1, -2]) + [10, 20] = [11, 20] (the
+    // activation comes before the residual, as in a MobileNet block's projection + skip).
+    name: 'hand-worked residual after the fused Relu',
+    call: { opType: 'Conv', attributes: { activation: 'Relu' }, inputs: [tensor([1, 1, 1, 2], [1, -2]), tensor([1, 1, 1, 1], [1]), undefined, tensor([1, 1, 1, 2], [10, 20])] },
+    tolerance: tol,
+    expected: [tensor([1, 1, 1, 2], [11, 20])],
+  },
+  residualCase('residual, general 3x3 pad 1, HardSwish, batch 2, 5->6 on 7x11', [2, 5, 7, 11], [6, 5, 3, 3], { pads: [1, 1, 1, 1], activation: 'HardSwish' }),
+  residualCase('residual, general 3x3 pad 1, no bias, 3->12 on 4x9', [1, 3, 4, 9], [12, 3, 3, 3], { pads: [1, 1, 1, 1] }, false),
+  residualCase('residual, 1x1 vec4 loads, Relu, 6->9 on 4x8', [1, 6, 4, 8], [9, 6, 1, 1], { activation: 'Relu' }),
+  residualCase('residual, 1x1 scalar loads, batch 2, 5->7 on 7x9', [2, 5, 7, 9], [7, 5, 1, 1], {}),
+  residualCase('residual, 1x1 vec4 tail tile, 16->16 on 6x6', [1, 16, 6, 6], [16, 16, 1, 1], {}),
+  residualCase('residual, depthwise sliding rows 3x3 pad 1, Relu, batch 2 on 9x21', [2, 4, 9, 21], [4, 1, 3, 3], { group: 4, pads: [1, 1, 1, 1], activation: 'Relu' }),
+  residualCase('residual, depthwise 5x5 pad 2 (edge tiles only) on 6x13', [1, 3, 6, 13], [3, 1, 5, 5], { group: 3, pads: [2, 2, 2, 2] }),
+  residualCase('residual, depthwise 9x9 (no sliding variant) pad 4 on 9x10', [1, 2, 9, 10], [2, 1, 9, 9], { group: 2, pads: [4, 4, 4, 4] }),
+];
+
+export const cases: OpCase[] = [...handWorked, ...general, ...groups, ...pointwise, ...activations, ...depthwiseSliding, ...residual];
 
 const x = (shape: number[]): Tensor => randomTensor(shape, 1);
 const invalid = (name: string, inputs: (Tensor | undefined)[], attributes: Attributes, messageMatches: RegExp[]): InvalidCase => ({
@@ -232,4 +262,6 @@ export const invalidCases: InvalidCase[] = [
   invalid('kernel_shape not matching W', [x([1, 2, 5, 5]), x([3, 2, 3, 3])], { kernel_shape: [2, 2] }, [/kernel_shape/, /\[2, 2\]/, /3x3|\[3, 3\]/]),
   invalid('bias of the wrong length', [x([1, 2, 5, 5]), x([3, 2, 3, 3]), x([2])], {}, [/input B/, /\[2\]/, /\[3\]/]),
   invalid('unknown attribute', [x([1, 2, 5, 5]), x([3, 2, 3, 3])], { padding: [1, 1, 1, 1] }, [/padding/, /not an attribute/]),
+  invalid('residual of the wrong shape', [x([1, 2, 5, 5]), x([3, 2, 3, 3]), undefined, x([1, 3, 5, 5])], {}, [/input R/, /\[1x3x5x5\]/, /\[1x3x3x3\]/]),
+  invalid('residual of integer dtype', [x([1, 2, 5, 5]), x([3, 2, 3, 3]), undefined, int32Tensor([1, 3, 3, 3], new Array(27).fill(1))], {}, [/input R/, /int32/]),
 ];
