@@ -86,3 +86,47 @@ describe('in-place Concat', () => {
     expect(cmp.ok, cmp.message).toBe(true);
   });
 });
+
+describe('fused residual (Add into the Conv epilogue)', () => {
+  // y = conv(x) + x in three kernel families, the residual being the conv's own input: the
+  // kernel reads it through x (one value, one binding), and z = y * y reads one value twice.
+  function selfResidual(): Graph {
+    return {
+      name: 'self-residual',
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [2, 8, 6, 8] }],
+      outputs: ['z'],
+      initializers: new Map([
+        ['wd', randomTensor([8, 1, 3, 3], 31)],
+        ['w1', randomTensor([8, 8, 1, 1], 32)],
+        ['w3', randomTensor([8, 8, 3, 3], 33)],
+        ['b3', randomTensor([8], 34)],
+      ]),
+      nodes: [
+        { name: 'dw', opType: 'Conv', domain: '', inputs: ['x', 'wd'], outputs: ['d'], attributes: { group: 8, pads: [1, 1, 1, 1], activation: 'Relu' } },
+        { name: 'add_dw', opType: 'Add', domain: '', inputs: ['x', 'd'], outputs: ['a'], attributes: {} },
+        { name: 'pw', opType: 'Conv', domain: '', inputs: ['a', 'w1'], outputs: ['p'], attributes: {} },
+        { name: 'add_pw', opType: 'Add', domain: '', inputs: ['p', 'a'], outputs: ['b'], attributes: {} },
+        { name: 'c3', opType: 'Conv', domain: '', inputs: ['b', 'w3', 'b3'], outputs: ['c'], attributes: { pads: [1, 1, 1, 1] } },
+        { name: 'add_c3', opType: 'Add', domain: '', inputs: ['c', 'b'], outputs: ['y'], attributes: {} },
+        { name: 'square', opType: 'Mul', domain: '', inputs: ['y', 'y'], outputs: ['z'], attributes: {} },
+      ],
+    };
+  }
+
+  it('fuses every Add, reads the residual through x, and matches the CPU executor', async () => {
+    const graph = selfResidual();
+    const plan = planGraph(await testGpu(), graph);
+    const kernels = plan.nodes.map((n) => n.steps.at(-1)!.compiled.kernel.name);
+    expect(plan.nodes.map((n) => n.node.opType)).toEqual(['Conv', 'Conv', 'Conv', 'Mul']);
+    expect(kernels.slice(0, 3).every((k) => k.includes('residual=input'))).toBe(true);
+    expect(kernels[1]).toContain('vec4');
+    // Mul(y, y): the second read goes through a copy, made just before.
+    expect(plan.nodes[3].steps.map((s) => s.compiled.kernel.name)).toEqual(['strided-copy', 'binary-broadcast']);
+    const x = randomTensor([2, 8, 6, 8], 35);
+    const gpu = (await runPlan(plan, { x })).outputs.z;
+    plan.destroy();
+    const cmp = compareTensors(gpu, runGraphCpu(graph, { x }, { fuse: false }).z, { atol: 1e-4, rtol: 1e-4 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+});

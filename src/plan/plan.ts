@@ -9,6 +9,7 @@ import { sizeOf, type Shape, type Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep, ValueInfo } from '../ops/types.js';
 import { getOp } from '../ops/registry.js';
+import { stridedCopyStep } from '../ops/strided-copy.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -62,6 +63,38 @@ function arenaKernel(kernel: Kernel): Kernel {
   return { name: kernel.name, source: kernel.source.replace(/var<storage,\s*read>/g, 'var<storage, read_write>') };
 }
 
+/**
+ * A step that reads one value through two bindings (Mul(x, x)) would bind one buffer range twice,
+ * and every planned binding is writable (arenaKernel), which WebGPU refuses. The repeated
+ * bindings read a scratch copy instead, made by a copy step just before. (Kernels that can read
+ * the value through one binding avoid the copy: Conv's residual, see OpNode.inputs.)
+ */
+function separateRepeatedInputs(node: GraphNode, lowering: GpuLowering, inputs: readonly (ValueInfo | undefined)[]): GpuLowering {
+  const temps = [...(lowering.temps ?? [])];
+  const steps: GpuStep[] = [];
+  for (const st of lowering.steps) {
+    const seen = new Set<string>();
+    const bindings: Record<string, BufferRef> = {};
+    for (const [name, ref] of Object.entries(st.bindings)) {
+      const value = 'input' in ref ? node.inputs[ref.input] : undefined;
+      if (value === undefined || !seen.has(value)) {
+        if (value !== undefined) seen.add(value);
+        bindings[name] = ref;
+        continue;
+      }
+      const { input } = ref as { input: number };
+      const elements = sizeOf(inputs[input]!.shape);
+      const temp = temps.length;
+      temps.push(4 * elements);
+      const [copy] = stridedCopyStep([elements], [1], `${node.name}: copy of '${value}' (read twice)`).steps;
+      if (copy) steps.push({ ...copy, bindings: { x: { input }, y: { temp } } });
+      bindings[name] = { temp };
+    }
+    steps.push(seen.size === 0 || Object.keys(bindings).every((k) => bindings[k] === st.bindings[k]) ? st : { ...st, bindings });
+  }
+  return temps.length === (lowering.temps ?? []).length ? lowering : { ...lowering, temps, steps };
+}
+
 /** Adapter facts the layout depends on; defaults are WebGPU's guaranteed minimums. */
 export interface LayoutLimits {
   readonly traits: AdapterTraits;
@@ -110,7 +143,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
     const inputs = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
     const outputs = def.infer(attributes.get(node), inputs, node);
-    const lowering = def.gpu(attributes.get(node), inputs, outputs, limits.traits, node);
+    const lowering = separateRepeatedInputs(node, def.gpu(attributes.get(node), inputs, outputs, limits.traits, node), inputs);
     const offsets = def.inPlaceOffsets?.(attributes.get(node), inputs, outputs);
     const inPlace = offsets ? node.inputs.map((n, i) => canWriteInPlace(node, step, n, i, offsets[i])) : [];
     if (!inPlace.some((x) => x)) return { node, lowering, outputs };
