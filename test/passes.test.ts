@@ -1,7 +1,7 @@
 /** Each graph pass on its own: the structure it produces, and unchanged results (CPU executor). */
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
-import { foldBatchNorm, foldConstants, fuseActivation, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
+import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { int64Tensor, tensor } from '../src/tensor.js';
@@ -114,6 +114,42 @@ describe('passes', () => {
   it('fuseResidualAdd leaves an Add whose Conv output has another reader', () => {
     const fused = fuseResidualAdd(fuseActivation(residualBlock(['c3'])), shapes);
     expect(fused.nodes.map((n) => n.name)).toEqual(['conv1', 'dw', 'conv3', 'add2', 'add3']);
+  });
+
+  // MediaPipe's selfie decoder: skip * se(skip + up) + up, with the SE scale [1, C, 1, 1].
+  function squeezeExciteSkip(): Graph {
+    return {
+      name: 'se-skip',
+      opset: 17,
+      inputs: [
+        { name: 'skip', dtype: 'float32', shape: [1, 4, 5, 8] },
+        { name: 'up', dtype: 'float32', shape: [1, 4, 5, 8] },
+      ],
+      outputs: ['y', 'z'],
+      initializers: new Map([['w', randomTensor([4, 4, 1, 1], 41)], ['half', tensor([1], [0.5])]]),
+      nodes: [
+        { name: 'sum', opType: 'Add', domain: '', inputs: ['skip', 'up'], outputs: ['s'], attributes: {} },
+        { name: 'pool', opType: 'GlobalAveragePool', domain: '', inputs: ['s'], outputs: ['p'], attributes: {} },
+        { name: 'fc', opType: 'Conv', domain: '', inputs: ['p', 'w'], outputs: ['e'], attributes: { activation: 'Sigmoid' } },
+        { name: 'scale', opType: 'Mul', domain: '', inputs: ['skip', 'e'], outputs: ['m'], attributes: {} },
+        { name: 'add', opType: 'Add', domain: '', inputs: ['up', 'm'], outputs: ['y'], attributes: {} },
+        // A constant addend is not fused.
+        { name: 'scale2', opType: 'Mul', domain: '', inputs: ['y', 'e'], outputs: ['m2'], attributes: {} },
+        { name: 'shift', opType: 'Add', domain: '', inputs: ['m2', 'half'], outputs: ['z'], attributes: {} },
+      ],
+    };
+  }
+
+  it('fuseMulAdd folds an Add of a product into the Mul without changing results', () => {
+    const g = squeezeExciteSkip();
+    const fused = fuseMulAdd(g, new Map([['skip', [1, 4, 5, 8]], ['up', [1, 4, 5, 8]]]));
+    expect(fused.nodes.map((n) => n.name)).toEqual(['sum', 'pool', 'fc', 'scale', 'scale2', 'shift']);
+    expect(fused.nodes[3]).toMatchObject({ opType: 'Mul', inputs: ['skip', 'e', 'up'], outputs: ['y'] });
+    const inputs = { skip: randomTensor([1, 4, 5, 8], 42), up: randomTensor([1, 4, 5, 8], 43) };
+    for (const out of ['y', 'z']) {
+      const cmp = compareTensors(runGraphCpu(fused, inputs, noPasses)[out], runGraphCpu(g, inputs, noPasses)[out], { atol: 0, rtol: 0 });
+      expect(cmp.ok, cmp.message).toBe(true);
+    }
   });
 
   it('foldConstants evaluates a torch-style shape subgraph feeding Resize', () => {

@@ -10,6 +10,10 @@
  *   magnitude use repeated multiplication on the GPU (so x^2 is x*x and negative bases keep
  *   their sign); other exponents use exp2(e * log2(x)), NaN for a negative base.
  *
+ * segwgpu extension: Mul takes a third input C, an addend of the output's shape (float32):
+ * Y = A * B + C, fused by src/passes/fuse-mul-add.ts from Add(Mul(A, B), C) (a squeeze-and-
+ * excitation scale followed by a skip connection) and computed with the same two roundings.
+ *
  * Unary: Neg-13 and Abs-13 (float32, int32, int64), Sqrt-13, Reciprocal-13, Floor-13, Ceil-13,
  * Exp-13, Log-13 (float32).
  *
@@ -23,7 +27,7 @@ import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../tenso
 import { kernelFromFile } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
-import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The arith kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_ARITH_RANK = 8;
@@ -79,7 +83,8 @@ function broadcast(node: OpNode, names: [string, string], a: Shape, b: Shape): n
 
 function binaryGeometry(kind: BinaryKind, node: OpNode, inputs: readonly (Known | undefined)[]): { a: Known; b: Known; shape: number[]; dtype: DType } {
   const names = INPUT_NAMES[kind];
-  if (inputs.length > 2) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${kind} (it takes two)`);
+  const most = kind === 'Mul' ? 3 : 2;
+  if (inputs.length > most) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${kind} (it takes ${most === 3 ? 'two, and segwgpu\'s fused addend C' : 'two'})`);
   const [a, b] = inputs;
   if (!a) throw new InputError(node, names[0], 'is missing');
   if (!b) throw new InputError(node, names[1], 'is missing');
@@ -91,6 +96,17 @@ function binaryGeometry(kind: BinaryKind, node: OpNode, inputs: readonly (Known 
   const shape = broadcast(node, names, a.shape, b.shape);
   if (shape.length > MAX_ARITH_RANK) throw new InputError(node, names[0], `broadcasts to rank ${shape.length}; at most ${MAX_ARITH_RANK} is supported`);
   return { a, b, shape, dtype: a.dtype };
+}
+
+/** Mul's fused addend C (inputs[2]), checked: float32, of the output's shape. */
+function addendOf(node: OpNode, inputs: readonly (Known | undefined)[], shape: readonly number[], dtype: DType): Known | undefined {
+  const c = inputs[2];
+  if (!c) return undefined;
+  if (dtype !== 'float32' || c.dtype !== 'float32') throw new InputError(node, 'C', `(the fused addend) has dtype ${c.dtype} for a ${dtype} product; only float32 is supported`);
+  if (c.shape.length !== shape.length || c.shape.some((d, i) => d !== shape[i])) {
+    throw new InputError(node, 'C', `(the fused addend) has shape [${c.shape.join('x')}]; it must equal the product's [${shape.join('x')}]`);
+  }
+  return c;
 }
 
 type IntegerKind = 'Add' | 'Sub' | 'Mul' | 'Div';
@@ -116,6 +132,26 @@ function floatBinary(kind: BinaryKind, x: number, y: number): number {
   return Math.pow(x, y);
 }
 
+/** One step of the general broadcasting kernel: y = a (kind) b, over the output's shape. */
+function arithStep(kind: BinaryKind, a: Known, b: Known, shape: readonly number[], bindings: GpuStep['bindings']): GpuStep {
+  const total = sizeOf(shape);
+  return {
+    kernel: kernelFromFile('arith'),
+    params: {
+      total,
+      rank: shape.length,
+      op: BINARY_CODES[kind],
+      intMath: a.dtype === 'float32' ? 0 : 1,
+      intExponent: kind === 'Pow' && b.dtype !== 'float32' ? 1 : 0,
+      outShape: [...shape],
+      aStrides: broadcastStrides(a.shape, shape),
+      bStrides: broadcastStrides(b.shape, shape),
+    },
+    bindings,
+    invocations: total,
+  };
+}
+
 function binaryOp(kind: BinaryKind): OpDefinition<null> {
   return {
     type: kind,
@@ -125,6 +161,7 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
     },
     infer(_, inputs, node) {
       const { shape, dtype } = binaryGeometry(kind, node, inputs);
+      addendOf(node, inputs, shape, dtype);
       return [{ dtype, shape }];
     },
     cpu(_, inputs, node) {
@@ -147,6 +184,9 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
         (out as { [i: number]: number | bigint })[i] =
           dtype === 'float32' ? floatBinary(kind, da[ia] as number, Number(db[ib])) : integerBinary(node, kind as IntegerKind, da[ia], db[ib], dtype);
       }
+      const addend = addendOf(node, inputs, shape, dtype) as Tensor<'float32'> | undefined;
+      // Rounded to f32 after the product and after the sum, as the unfused Mul then Add.
+      if (addend) for (let i = 0; i < n; i++) (out as Float32Array)[i] += addend.data[i];
       return [{ dtype, shape, data: out } as Tensor];
     },
     gpu(_, inputs, outputs) {
@@ -155,6 +195,30 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
       const total = sizeOf(shape);
       if (total === 0) return { steps: [] };
       const fast = (kind === 'Add' || kind === 'Mul') && a.dtype === 'float32' ? broadcastBlock(a.shape, b.shape, shape) : undefined;
+      const withAddend = inputs[2] !== undefined;
+      if (withAddend && fast) {
+        return {
+          steps: [
+            {
+              kernel: kernelFromFile('mul-add'),
+              params: { total4: total / 4, inner: fast.inner, count: fast.count },
+              bindings: { full: { input: fast.full }, other: { input: 1 - fast.full }, addend: { input: 2 }, y: { output: 0 } },
+              invocations: total / 4,
+            },
+          ],
+        };
+      }
+      if (withAddend) {
+        // Shapes the vec4 form does not take: the product into scratch, then the sum.
+        const c = inputs[2]!;
+        return {
+          temps: [4 * total],
+          steps: [
+            arithStep(kind, a, b, shape, { a: { input: 0 }, b: { input: 1 }, y: { temp: 0 } }),
+            arithStep('Add', c, c, shape, { a: { temp: 0 }, b: { input: 2 }, y: { output: 0 } }),
+          ],
+        };
+      }
       if (fast) {
         return {
           steps: [
@@ -167,25 +231,7 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
           ],
         };
       }
-      return {
-        steps: [
-          {
-            kernel: kernelFromFile('arith'),
-            params: {
-              total,
-              rank: shape.length,
-              op: BINARY_CODES[kind],
-              intMath: a.dtype === 'float32' ? 0 : 1,
-              intExponent: kind === 'Pow' && b.dtype !== 'float32' ? 1 : 0,
-              outShape: shape,
-              aStrides: broadcastStrides(a.shape, shape),
-              bStrides: broadcastStrides(b.shape, shape),
-            },
-            bindings: { a: { input: 0 }, b: { input: 1 }, y: { output: 0 } },
-            invocations: total,
-          },
-        ],
-      };
+      return { steps: [arithStep(kind, a, b, shape, { a: { input: 0 }, b: { input: 1 }, y: { output: 0 } })] };
     },
   };
 }

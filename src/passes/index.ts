@@ -4,13 +4,14 @@ import type { Graph } from '../ir/graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
 import { fuseActivation } from './fuse-activation.js';
+import { fuseMulAdd } from './fuse-mul-add.js';
 import { fuseResidualAdd } from './fuse-residual-add.js';
 import { removeIdentity } from './remove-identity.js';
 
-export { foldBatchNorm, foldConstants, fuseActivation, fuseResidualAdd, removeIdentity };
+export { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fuseResidualAdd, removeIdentity };
 
 export interface PassOptions {
-  /** Fold BatchNormalization into Conv, fuse activations and skip-connection Adds into it (on by default). */
+  /** Fold BatchNormalization into Conv, fuse activations and skip-connection Adds into it, and Mul-then-Add (on by default). */
   readonly fuse?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Sha
     g = foldBatchNorm(g);
     g = fuseActivation(g);
     g = fuseResidualAdd(g, inputShapes);
+    g = fuseMulAdd(g, inputShapes);
   }
   return g;
 }

@@ -44,9 +44,44 @@ export const cases: OpCase[] = [
       tolerance: tol,
     })),
   ),
+  // Mul's fused addend C (Y = A * B + C, src/passes/fuse-mul-add.ts): the vec4 form and the
+  // general shapes it falls back from (a scratch product, then the sum).
+  {
+    // [1, 2, 3, 4] * [10, -1] per channel = [10, 20, -3, -4]; + [1, 1, 1, 1] -> [11, 21, -2, -3].
+    name: 'Mul with addend, hand-worked per-channel scale then skip (vec4 form)',
+    call: { opType: 'Mul', inputs: [tensor([1, 2, 1, 2], [1, 2, 3, 4]), tensor([1, 2, 1, 1], [10, -1]), tensor([1, 2, 1, 2], [1, 1, 1, 1])] },
+    tolerance: tol,
+    expected: [tensor([1, 2, 1, 2], [11, 21, -2, -3])],
+  },
+  ...[
+    [[2, 5, 8, 6], [1, 5, 1, 1]],
+    [[2, 3, 4, 6], [2, 3, 4, 6]],
+    [[1, 5, 1, 1], [2, 5, 4, 3]],
+    [[2, 3, 4, 4], [1]],
+    // Not the vec4 form: 315 elements, and a broadcast along two separate axes.
+    [[1, 5, 7, 9], [1, 5, 1, 1]],
+    [[2, 4, 3, 4], [2, 1, 3, 1]],
+  ].map(([a, b], i) => {
+    const shape = a.map((d, k) => Math.max(d, b[b.length - a.length + k] ?? 1));
+    return {
+      name: `Mul ${a.join('x')} with ${b.join('x')} plus addend`,
+      call: { opType: 'Mul', inputs: [randomTensor(a, 40 + i), randomTensor(b, 50 + i), randomTensor(shape, 60 + i)] },
+      tolerance: tol,
+    };
+  }),
 ];
 
 export const invalidCases: InvalidCase[] = [
+  {
+    name: 'Mul addend of the wrong shape',
+    call: { opType: 'Mul', name: 'mul1', inputs: [randomTensor([1, 2, 2, 2], 1), randomTensor([1, 2, 1, 1], 2), randomTensor([1, 2, 1, 1], 3)] },
+    messageMatches: [/mul1/, /Mul/, /input C/, /\[1x2x1x1\]/, /\[1x2x2x2\]/],
+  },
+  {
+    name: 'Add given a third input',
+    call: { opType: 'Add', name: 'add3', inputs: [randomTensor([2], 1), randomTensor([2], 2), randomTensor([2], 3)] },
+    messageMatches: [/add3/, /Add/, /#2/, /takes two/],
+  },
   {
     name: 'Add shapes that do not broadcast',
     call: { opType: 'Add', name: 'add1', inputs: [randomTensor([2, 3], 1), randomTensor([4], 2)] },
