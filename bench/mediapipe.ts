@@ -17,12 +17,14 @@
  *   WebGL work is done, so send time alone would flatter it. `mediapipe-webgl` is the solution's
  *   default (TFLite GPU delegate on WebGL); `mediapipe-cpu` its `useCpuInference: true` option
  *   (XNNPACK in wasm; pre- and post-processing still WebGL).
+ * First runs go one engine after another; warm runs interleave, one per engine per round, so
+ * load from elsewhere on the machine falls on every engine alike.
  *
  * The MediaPipe half needs a browser (DOM, WebGL, the solution's script loaded as a global);
  * the segwgpu half also runs in Node (raw RGBA pixels, dawn.node device).
  */
 import { Segmenter, type ImageSource } from '../src/api/segmenter.js';
-import type { EngineResult, ModelResult } from './models.js';
+import type { EngineName, EngineResult, ModelResult } from './models.js';
 import { median } from './timing.js';
 
 /** The name `--models` knows this benchmark by. */
@@ -52,46 +54,49 @@ const now = () => performance.now();
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).trim();
 
 /**
- * segwgpu's Segmenter on `image`. `device`: use it (Node); otherwise Segmenter.create makes its
- * own from navigator.gpu (included in the first run, as a user's first call would). Returns the
- * person confidence of the first run too, to compare with MediaPipe's mask.
+ * One engine on one model, measured in steps so that several engines' warm runs can interleave:
+ * `first` creates the engine and runs it once (timed by the caller), `warm` runs it again to the
+ * same end point, `close` frees it. An error in any step is kept as the result's error.
  */
-export async function benchSegwgpuSelfie(
-  model: SelfieModel,
-  image: ImageSource,
-  options: SelfieBenchOptions & { device?: GPUDevice },
-): Promise<{ result: EngineResult; person?: Float32Array }> {
-  const log = (l: string) => options.log?.(`${'segwgpu'.padEnd(15)} ${l}`);
-  const warmSamples: number[] = [];
-  let backend = 'WebGPU';
+interface SelfieRunner {
+  readonly engine: EngineName;
+  backend: string;
+  /** Creates the engine and runs it once; returns the first run's parts (ms). */
+  first(): Promise<Record<string, number>>;
+  warm(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * segwgpu's Segmenter on `image`, confidence mask only. `device`: use it (Node); otherwise
+ * Segmenter.create makes its own from navigator.gpu (included in the first run, as a user's first
+ * call would). `person` holds the first run's person confidence, to compare with MediaPipe's mask.
+ */
+function segwgpuRunner(model: SelfieModel, image: ImageSource, device: GPUDevice | undefined): SelfieRunner & { person?: Float32Array } {
   let seg: Segmenter | undefined;
-  try {
-    const t0 = now();
-    seg = await Segmenter.create({ model: model.name, device: options.device, outputCategoryMask: false });
-    const t1 = now();
-    backend = `WebGPU: ${seg.adapterName}`;
-    const first = await seg.segment(image);
-    const t2 = now();
-    if (!first.confidenceMasks) throw new Error('segment() returned no confidence mask');
-    const person = first.confidenceMasks[first.confidenceMasks.length - 1];
-    log(`first ${(t2 - t0).toFixed(1)} ms (create ${(t1 - t0).toFixed(1)}, first segment ${(t2 - t1).toFixed(1)}); ${first.width}x${first.height}, ${first.confidenceMasks.length} confidence masks`);
-    for (let i = 0; i < options.runs; i++) {
-      const s = now();
+  const runner: SelfieRunner & { person?: Float32Array } = {
+    engine: 'segwgpu',
+    backend: 'WebGPU',
+    async first() {
+      const t0 = now();
+      seg = await Segmenter.create({ model: model.name, device, outputCategoryMask: false });
+      const t1 = now();
+      runner.backend = `WebGPU: ${seg.adapterName}`;
       const r = await seg.segment(image);
-      warmSamples.push(now() - s);
-      if (!r.confidenceMasks) throw new Error('segment() returned no masks');
-      log(`warm ${i + 1}/${options.runs}: ${warmSamples[i].toFixed(1)} ms`);
-    }
-    return {
-      result: { engine: 'segwgpu', backend, firstMs: t2 - t0, firstParts: { create: t1 - t0, 'first segment': t2 - t1 }, warmMs: median(warmSamples), warmSamples },
-      person,
-    };
-  } catch (e) {
-    log(`error: ${message(e)}`);
-    return { result: { engine: 'segwgpu', backend, warmSamples, error: message(e) } };
-  } finally {
-    seg?.close();
-  }
+      const t2 = now();
+      if (!r.confidenceMasks) throw new Error('segment() returned no confidence mask');
+      runner.person = r.confidenceMasks[r.confidenceMasks.length - 1];
+      return { create: t1 - t0, 'first segment': t2 - t1 };
+    },
+    async warm() {
+      const r = await seg!.segment(image);
+      if (!r.confidenceMasks) throw new Error('segment() returned no confidence mask');
+    },
+    async close() {
+      seg?.close();
+    },
+  };
+  return runner;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,16 +151,12 @@ function maskPixels(mask: CanvasImageSource, canvas: HTMLCanvasElement, ctx: Can
   return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
 }
 
-/** MediaPipe's solution on `image`, a fresh instance; returns the first mask's confidence bytes. */
-export async function benchMediapipeSelfie(
+/** MediaPipe's solution on `image`, a fresh instance; `alpha` holds the first mask's confidence bytes. */
+function mediapipeRunner(
   model: SelfieModel,
   image: HTMLImageElement,
-  options: SelfieBenchOptions & { baseUrl: string; cpuInference: boolean; webgl: string },
-): Promise<{ result: EngineResult; alpha?: Uint8Array }> {
-  const engine = options.cpuInference ? 'mediapipe-cpu' : 'mediapipe-webgl';
-  const log = (l: string) => options.log?.(`${engine.padEnd(15)} ${l}`);
-  const backend = options.cpuInference ? `wasm (useCpuInference; pre/post-processing on WebGL: ${options.webgl})` : `WebGL: ${options.webgl}`;
-  const warmSamples: number[] = [];
+  options: { baseUrl: string; cpuInference: boolean; webgl: string },
+): SelfieRunner & { alpha?: Uint8Array } {
   const width = image.naturalWidth;
   const height = image.naturalHeight;
   const canvas = document.createElement('canvas');
@@ -170,37 +171,77 @@ export async function benchMediapipeSelfie(
     if (!latest) throw new Error('MediaPipe returned no results');
     return maskPixels((latest as MediapipeResults).segmentationMask, canvas, ctx);
   };
-  let stage = 'initialize';
-  try {
-    const Ctor = (window as unknown as MediapipeGlobal).SelfieSegmentation!;
-    const t0 = now();
-    solution = new Ctor({ locateFile: (file) => `${options.baseUrl}${file}` });
-    solution.onResults((r) => {
-      latest = r;
-    });
-    solution.setOptions({ selfieMode: false, modelSelection: model.modelSelection, ...(options.cpuInference ? { useCpuInference: true } : {}) });
-    await solution.initialize();
-    const t1 = now();
-    stage = 'first send';
-    const rgba = await sendAndRead();
-    const t2 = now();
-    const alpha = new Uint8Array(width * height);
-    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3];
-    log(`first ${(t2 - t0).toFixed(1)} ms (initialize ${(t1 - t0).toFixed(1)}, first mask as pixels ${(t2 - t1).toFixed(1)})`);
-    stage = 'warm sends';
-    for (let i = 0; i < options.runs; i++) {
-      const s = now();
+  const runner: SelfieRunner & { alpha?: Uint8Array } = {
+    engine: options.cpuInference ? 'mediapipe-cpu' : 'mediapipe-webgl',
+    backend: options.cpuInference ? `wasm (useCpuInference; pre/post-processing on WebGL: ${options.webgl})` : `WebGL: ${options.webgl}`,
+    async first() {
+      const Ctor = (window as unknown as MediapipeGlobal).SelfieSegmentation!;
+      const t0 = now();
+      solution = new Ctor({ locateFile: (file) => `${options.baseUrl}${file}` });
+      solution.onResults((r) => {
+        latest = r;
+      });
+      solution.setOptions({ selfieMode: false, modelSelection: model.modelSelection, ...(options.cpuInference ? { useCpuInference: true } : {}) });
+      await solution.initialize();
+      const t1 = now();
+      const rgba = await sendAndRead();
+      const t2 = now();
+      const alpha = new Uint8Array(width * height);
+      for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3];
+      runner.alpha = alpha;
+      return { initialize: t1 - t0, 'first mask': t2 - t1 };
+    },
+    async warm() {
       await sendAndRead();
-      warmSamples.push(now() - s);
-      log(`warm ${i + 1}/${options.runs}: ${warmSamples[i].toFixed(1)} ms`);
+    },
+    async close() {
+      await solution?.close().catch(() => undefined);
+    },
+  };
+  return runner;
+}
+
+/**
+ * Runs the engines' first runs one after another, then their warm runs in rounds (each engine
+ * once per round, in turn), so load from elsewhere on the machine falls on all of them alike: on a
+ * shared 2-core machine, back-to-back blocks of runs drifted by 30% against each other.
+ */
+async function runInterleaved(runners: readonly SelfieRunner[], options: SelfieBenchOptions): Promise<EngineResult[]> {
+  const results = runners.map((r) => ({ warmSamples: [] as number[], firstMs: undefined as number | undefined, firstParts: undefined as Record<string, number> | undefined, error: undefined as string | undefined }));
+  const log = (i: number, line: string) => options.log?.(`${runners[i].engine.padEnd(15)} ${line}`);
+  for (const [i, runner] of runners.entries()) {
+    try {
+      const t0 = now();
+      const parts = await runner.first();
+      results[i].firstMs = now() - t0;
+      results[i].firstParts = parts;
+      log(i, `first ${results[i].firstMs!.toFixed(1)} ms (${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`);
+    } catch (e) {
+      results[i].error = `first run failed: ${message(e)}`;
+      log(i, `error: ${results[i].error}`);
     }
-    return { result: { engine, backend, firstMs: t2 - t0, firstParts: { initialize: t1 - t0, 'first mask': t2 - t1 }, warmMs: median(warmSamples), warmSamples }, alpha };
-  } catch (e) {
-    log(`error: ${stage} failed: ${message(e)}`);
-    return { result: { engine, backend, warmSamples, error: `${stage} failed: ${message(e)}` } };
-  } finally {
-    await solution?.close().catch(() => undefined);
   }
+  for (let round = 0; round < options.runs; round++) {
+    for (const [i, runner] of runners.entries()) {
+      if (results[i].error) continue;
+      try {
+        const s = now();
+        await runner.warm();
+        results[i].warmSamples.push(now() - s);
+        log(i, `warm ${round + 1}/${options.runs}: ${results[i].warmSamples[round].toFixed(1)} ms`);
+      } catch (e) {
+        results[i].error = `warm run failed: ${message(e)}`;
+        log(i, `error: ${results[i].error}`);
+      }
+    }
+  }
+  await Promise.all(runners.map((r) => r.close()));
+  return runners.map((runner, i) => {
+    const r = results[i];
+    const base = { engine: runner.engine, backend: runner.backend, warmSamples: r.warmSamples };
+    if (r.error) return { ...base, error: r.error };
+    return { ...base, firstMs: r.firstMs, firstParts: r.firstParts, warmMs: median(r.warmSamples) };
+  });
 }
 
 /** How far MediaPipe's mask (bytes, confidence x 255) is from segwgpu's person confidence. */
@@ -237,22 +278,20 @@ export async function benchSelfie(args: {
   const out: ModelResult[] = [];
   for (const model of SELFIE_MODELS) {
     args.options.log?.(`${model.name}: ${model.description}; ${SELFIE_PHOTO} ${args.width}x${args.height}`);
-    const engines: EngineResult[] = [];
-    let person: Float32Array | undefined;
-    if (args.engines.includes('segwgpu')) {
-      const r = await benchSegwgpuSelfie(model, args.image, { ...args.options, device: args.device });
-      person = r.person;
-      engines.push(args.nodeNote ? { ...r.result, notes: [args.nodeNote] } : r.result);
-    }
-    if (args.mediapipe) {
-      for (const cpuInference of [false, true]) {
-        if (!args.engines.includes(cpuInference ? 'mediapipe-cpu' : 'mediapipe-webgl')) continue;
-        const r = await benchMediapipeSelfie(model, args.mediapipe.image, { ...args.options, ...args.mediapipe, cpuInference });
-        const notes = person && r.alpha ? [maskAgreement(person, r.alpha)] : [];
-        notes.forEach((n) => args.options.log?.(`${r.result.engine.padEnd(15)} ${n}`));
-        engines.push({ ...r.result, notes });
-      }
-    }
+    const segwgpu = args.engines.includes('segwgpu') ? segwgpuRunner(model, args.image, args.device) : undefined;
+    const mediapipe = args.mediapipe
+      ? ([false, true] as const)
+          .filter((cpuInference) => args.engines.includes(cpuInference ? 'mediapipe-cpu' : 'mediapipe-webgl'))
+          .map((cpuInference) => mediapipeRunner(model, args.mediapipe!.image, { ...args.mediapipe!, cpuInference }))
+      : [];
+    const runners: SelfieRunner[] = [...(segwgpu ? [segwgpu] : []), ...mediapipe];
+    const results = await runInterleaved(runners, args.options);
+    const engines: EngineResult[] = results.map((r, i) => {
+      const runner = runners[i] as SelfieRunner & { alpha?: Uint8Array };
+      const notes = r.engine === 'segwgpu' ? (args.nodeNote ? [args.nodeNote] : []) : segwgpu?.person && runner.alpha ? [maskAgreement(segwgpu.person, runner.alpha)] : [];
+      notes.forEach((n) => args.options.log?.(`${r.engine.padEnd(15)} ${n}`));
+      return { ...r, notes };
+    });
     out.push({
       model: model.name,
       description: `${model.description}: ${SELFIE_PHOTO} (${args.width}x${args.height}) in, masks at that size in JS memory out`,
