@@ -219,6 +219,10 @@ const models: OpCase[] = [
   convT('FCN upsample k64 s32 no pads', randomInputs([1, 1, 1, 2], [1, 2, 64, 64], 1, false), { strides: [32, 32] }),
   // U-Net up-convolution k2 s2 with bias, halving the channels.
   convT('U-Net up-conv k2 s2', randomInputs([2, 8, 5, 3], [8, 4, 2, 2], 1, true), { strides: [2, 2], kernel_shape: [2, 2] }),
+  // A one-channel head (MediaPipe selfie's 16 -> 1 k2 s2): scalar lanes, 16-pixel tiles, a row
+  // phase of 21 pixels = one whole tile and a tail of 5; and 2 channels with the bias.
+  convT('narrow head 16->1 k2 s2 on 5x21', randomInputs([1, 16, 5, 21], [16, 1, 2, 2], 1, true), { strides: [2, 2] }),
+  convT('narrow head 6->2 k3 s2 p1 batch 2 on 4x19', randomInputs([2, 6, 4, 19], [6, 2, 3, 3], 1, true), { strides: [2, 2], pads: [1, 1, 1, 1] }),
   convT('odd sizes k3 s1 p1 batch 2', randomInputs([2, 3, 7, 5], [3, 5, 3, 3], 1, true), { pads: [1, 1, 1, 1] }),
 ];
 
