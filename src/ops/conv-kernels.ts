@@ -138,10 +138,20 @@ function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride
   for (const j of range(tn4)) {
     for (const c of range(4)) lines.push(`  let y_${4 * j + c} = yBase + (co0 + ${4 * j + c}u) * ${channelStride};`);
   }
-  const store = (t: number, j: number, c: number): string => {
-    const at = `y_${4 * j + c} + ${t}u`;
-    return `y[${at}] = v_${t}_${j}.${XYZW[c]}${residualTerm(residual, at, xVec4)};`;
-  };
+  // The residual joins each value before the stores, read at an index clamped into the tensor
+  // (a partial tile's missing pixels and channels read a neighbour they never store): written
+  // once here rather than in both store paths, it halves those variants' compile time.
+  const value = (t: number, j: number): string => (residual === 'none' ? `v_${t}_${j}` : `o_${t}_${j}`);
+  if (residual !== 'none') {
+    lines.push(`  let lastOut = ${residual === 'binding' ? 'arrayLength(&r)' : xVec4 ? '4u * arrayLength(&x)' : 'arrayLength(&x)'} - 1u;`);
+    for (const t of range(tm)) {
+      for (const j of range(tn4)) {
+        const reads = range(4).map((c) => residualTerm(residual, `min(y_${4 * j + c} + ${t}u, lastOut)`, xVec4).replace(/^ \+ /, ''));
+        lines.push(`  let o_${t}_${j} = v_${t}_${j} + vec4f(${reads.join(', ')});`);
+      }
+    }
+  }
+  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = ${value(t, j)}.${XYZW[c]};`;
   lines.push(`  if (${pixelsLeft} >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
   for (const t of range(tm)) lines.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
   lines.push('  } else {');
