@@ -5,7 +5,8 @@
 // src/ops/resize.ts prepends per variant: on CPU-like adapters a switch on a uniform costs a
 // branch per output, a constant folds away. Each output coordinate is mapped back to a source
 // coordinate by the coordinate transformation mode, in f32 and in the same order of operations
-// as onnxruntime and the CPU reference, so nearest picks the same pixel on ties.
+// as onnxruntime and the CPU reference, so nearest picks the same pixel on ties; nearest mode
+// divides exactly (divNearest), since GPUs' f32 division is not correctly rounded.
 
 struct Params {
   total: u32,         // invocations: planes * outH * ceil(outW / 4)
@@ -23,21 +24,65 @@ struct Params {
 
 const WG = 64u;
 
+// a / b rounded to the nearest f32 (ties to even), as IEEE division on the CPU gives it, for a >= 0
+// and b > 0. WGSL lets `/` be off by 2.5 ULP, and GPUs multiply by an approximate reciprocal: on
+// NVIDIA 2 / f32(4/7) gives 3.5 where the rounded quotient is 3.4999998, so round_prefer_ceil
+// picked pixel 4 instead of 3. Nearest mode therefore divides the significands bit by bit here;
+// linear mode keeps `/` (an ULP in a weight is far inside its tolerance).
+fn divNearest(a: f32, b: f32) -> f32 {
+  let ua = bitcast<u32>(a);
+  let ub = bitcast<u32>(b);
+  let ea = i32(ua >> 23u);  // biased exponents; a, b > 0 so the sign bits are 0
+  let eb = i32(ub >> 23u);
+  // Zero, negative, subnormal, infinite or NaN operands are no coordinates to round: plain `/`.
+  if (!(a > 0.0) || !(b > 0.0) || ea == 0 || eb == 0 || ea == 255 || eb == 255) { return a / b; }
+  var rem = (ua & 0x7fffffu) | 0x800000u;
+  let mb = (ub & 0x7fffffu) | 0x800000u;
+  var e = ea - eb + 127;  // biased exponent of the quotient, once rem / mb is in [1, 2)
+  if (rem < mb) {
+    rem = rem << 1u;
+    e = e - 1;
+  }
+  // 25 quotient bits (24 significand bits and a rounding bit); rem stays under 2 * mb < 2^25.
+  var q = 0u;
+  for (var i = 0u; i < 25u; i++) {
+    q = q << 1u;
+    if (rem >= mb) {
+      rem = rem - mb;
+      q = q | 1u;
+    }
+    rem = rem << 1u;
+  }
+  var m = q >> 1u;
+  if ((q & 1u) == 1u && (rem != 0u || (m & 1u) == 1u)) { m = m + 1u; }  // to nearest, ties to even
+  if (m == 0x1000000u) {
+    m = m >> 1u;
+    e = e + 1;
+  }
+  if (e <= 0 || e >= 255) { return a / b; }
+  return bitcast<f32>((u32(e) << 23u) | (m & 0x7fffffu));
+}
+
+fn divide(a: f32, b: f32) -> f32 {
+  if (MODE == 0u) { return divNearest(a, b); }
+  return a / b;
+}
+
 // x_original for output coordinate xOut along an axis of lenIn -> lenOut.
 fn sourceCoordinate(xOut: u32, scale: f32, lenIn: u32, lenOut: u32) -> f32 {
   let xr = f32(xOut);
   switch COORD_MODE {  // 0 half_pixel, 1 pytorch_half_pixel, 2 align_corners, 3 asymmetric, 4 tf_half_pixel_for_nn
     case 1u: {  // pytorch_half_pixel
-      if (lenOut > 1u) { return (xr + 0.5) / scale - 0.5; }
+      if (lenOut > 1u) { return divide(xr + 0.5, scale) - 0.5; }
       return 0.0;
     }
     case 2u: {  // align_corners
       if (lenOut == 1u) { return 0.0; }
-      return xr * f32(lenIn - 1u) / f32(lenOut - 1u);
+      return divide(xr * f32(lenIn - 1u), f32(lenOut - 1u));
     }
-    case 3u: { return xr / scale; }            // asymmetric
-    case 4u: { return (xr + 0.5) / scale; }    // tf_half_pixel_for_nn
-    default: { return (xr + 0.5) / scale - 0.5; }  // half_pixel
+    case 3u: { return divide(xr, scale); }            // asymmetric
+    case 4u: { return divide(xr + 0.5, scale); }      // tf_half_pixel_for_nn
+    default: { return divide(xr + 0.5, scale) - 0.5; }  // half_pixel
   }
 }
 
