@@ -37,6 +37,12 @@ const CONFIGS: { label: string; shape: number[]; by: { scales?: number[]; sizes?
   { label: '2x3x5x7 sizes 9x4', shape: [2, 3, 5, 7], by: { sizes: [2, 3, 9, 4] } },
   // Output length 1 along H: align_corners and pytorch_half_pixel take coordinate 0 there.
   { label: '1x2x4x5 sizes 1x3', shape: [1, 2, 4, 5], by: { sizes: [1, 2, 1, 3] } },
+  // Exact power-of-two factors: every mode but align_corners takes the integer-scale kernel
+  // (src/ops/resize.ts); align_corners keeps the general one. W 7 is read as scalars (7 % 4 != 0),
+  // H 5 is odd (the last 2-row tile is half empty); W 8 is read and written as vec4s.
+  { label: '2x3x5x7 scales 2, 2', shape: [2, 3, 5, 7], by: { scales: [1, 1, 2, 2] } },
+  { label: '1x2x3x8 sizes x2 (vec4)', shape: [1, 2, 3, 8], by: { sizes: [1, 2, 6, 16] } },
+  { label: '2x2x3x5 scales 4, 1', shape: [2, 2, 3, 5], by: { scales: [1, 1, 4, 1] } },
 ];
 
 const gridCases: OpCase[] = CONFIGS.flatMap((config, ci) =>
@@ -47,8 +53,8 @@ const gridCases: OpCase[] = CONFIGS.flatMap((config, ci) =>
       call: resizeCall({ mode: 'linear', coordinate_transformation_mode }, randomTensor(config.shape, 100 + ci), config.by),
       tolerance: linearTol,
     },
-    // nearest: every nearest_mode on the first and third configs, the default on the others.
-    ...(ci === 0 || ci === 2 ? NEAREST_MODES : (['round_prefer_floor'] as const)).map((nearest_mode) => ({
+    // nearest: every nearest_mode on the first, third and integer-scale configs, the default on the others.
+    ...(ci === 0 || ci === 2 || ci >= 4 ? NEAREST_MODES : (['round_prefer_floor'] as const)).map((nearest_mode) => ({
       name: `nearest ${coordinate_transformation_mode} ${nearest_mode} ${config.label}`,
       call: resizeCall({ mode: 'nearest', coordinate_transformation_mode, nearest_mode }, randomTensor(config.shape, 200 + ci), config.by),
       tolerance: exact,
@@ -140,6 +146,102 @@ const handWorked: OpCase[] = [
   },
 ];
 
+// The integer-scale kernel: x2 / x4 with weights 0.25 / 0.75 (x2) and 1/8, 3/8, 5/8, 7/8 (x4).
+const row3 = tensor([1, 1, 1, 3], [1, 2, 4]);
+
+const integerScaleHandWorked: OpCase[] = [
+  {
+    // asymmetric x2: x_original = x / 2 = 0, .5, 1, 1.5, 2, 2.5 (clamped to 2): 1, 1.5, 2, 3, 4, 4.
+    // H: 1 -> 2, both rows read row 0.
+    name: 'hand-worked linear asymmetric x2 1x3 -> 2x6',
+    call: resizeCall({ mode: 'linear', coordinate_transformation_mode: 'asymmetric' }, row3, { scales: [1, 1, 2, 2] }),
+    tolerance: linearTol,
+    expected: [tensor([1, 1, 2, 6], [1, 1.5, 2, 3, 4, 4, 1, 1.5, 2, 3, 4, 4])],
+  },
+  {
+    // tf_half_pixel_for_nn x2: (x + 0.5) / 2 = .25, .75, 1.25, 1.75, 2.25 and 2.75 (both clamped to 2):
+    // 1.25, 1.75, 2.5, 3.5, 4, 4.
+    name: 'hand-worked linear tf_half_pixel_for_nn x2 1x3 -> 2x6',
+    call: resizeCall({ mode: 'linear', coordinate_transformation_mode: 'tf_half_pixel_for_nn' }, row3, { sizes: [1, 1, 2, 6] }),
+    tolerance: linearTol,
+    expected: [tensor([1, 1, 2, 6], [1.25, 1.75, 2.5, 3.5, 4, 4, 1.25, 1.75, 2.5, 3.5, 4, 4])],
+  },
+  {
+    // half_pixel x4 along W: (x + 0.5) / 4 - 0.5 = -.375, -.125 (clamped to 0), .125, .375, .625,
+    // .875, 1.125, 1.375 (clamped to 1) between 0 and 8: 0, 0, 1, 3, 5, 7, 8, 8. H: 1 -> 1.
+    name: 'hand-worked linear half_pixel x4 1x2 -> 1x8',
+    call: resizeCall({ mode: 'linear' }, tensor([1, 1, 1, 2], [0, 8]), { scales: [1, 1, 1, 4] }),
+    tolerance: linearTol,
+    expected: [tensor([1, 1, 1, 8], [0, 0, 1, 3, 5, 7, 8, 8])],
+  },
+  {
+    // half_pixel x2, nearest floor: x_original = -.25, .25, .75, 1.25, 1.75, 2.25 -> -1 (clamped
+    // to 0), 0, 0, 1, 1, 2: 1, 1, 1, 2, 2, 4. (round_prefer_floor would replicate each pixel.)
+    name: 'hand-worked nearest half_pixel floor x2 1x3 -> 1x6',
+    call: resizeCall({ mode: 'nearest', nearest_mode: 'floor' }, row3, { scales: [1, 1, 1, 2] }),
+    tolerance: exact,
+    expected: [tensor([1, 1, 1, 6], [1, 1, 1, 2, 2, 4])],
+  },
+  {
+    // The segmentation-head case read as vec4s, worked by hand on one row of 8 (H 1 -> 2, both
+    // rows equal): half_pixel x2 gives x[0], then 0.75 x[j] + 0.25 x[j -+ 1] around each pixel, then x[7].
+    name: 'hand-worked linear half_pixel x2 1x8 -> 2x16 (vec4 tile edges)',
+    call: resizeCall({ mode: 'linear' }, tensor([1, 1, 1, 8], [0, 4, 8, 12, 16, 20, 24, 28]), { scales: [1, 1, 2, 2] }),
+    tolerance: linearTol,
+    expected: [
+      tensor([1, 1, 2, 16], [
+        ...[0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 28],
+        ...[0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 28],
+      ]),
+    ],
+  },
+];
+
+/** Shapes around the integer-scale kernel's tiles (2 x 4 input pixels) and its selection rule. */
+const integerScaleCases: OpCase[] = [
+  ...[
+    { label: '1x3x1x1 -> x2', shape: [1, 3, 1, 1], by: { scales: [1, 1, 2, 2] } },
+    { label: '2x1x1x4 -> x2 (vec4, one tile)', shape: [2, 1, 1, 4], by: { scales: [1, 1, 2, 2] } },
+    { label: '1x1x1x1 -> sizes 4x4', shape: [1, 1, 1, 1], by: { sizes: [1, 1, 4, 4] } },
+    { label: '3x2x6x12 -> x2 (vec4, 3 tiles a row)', shape: [3, 2, 6, 12], by: { scales: [1, 1, 2, 2] } },
+    { label: '1x2x33x20 -> sizes x2 (vec4, odd H)', shape: [1, 2, 33, 20], by: { sizes: [1, 2, 66, 40] } },
+    { label: '1x2x7x9 -> x2 H only', shape: [1, 2, 7, 9], by: { scales: [1, 1, 2, 1] } },
+    { label: '1x1x5x6 -> x2 H, x4 W', shape: [1, 1, 5, 6], by: { scales: [1, 1, 2, 4] } },
+    { label: '2x2x3x4 -> x4', shape: [2, 2, 3, 4], by: { scales: [1, 1, 4, 4] } },
+    { label: 'rank 3 3x5x8 -> x2', shape: [3, 5, 8], by: { scales: [1, 2, 2] } },
+    { label: 'rank 1 7 -> x2', shape: [7], by: { scales: [2] } },
+    // Not integer power-of-two factors (or not exact): the general kernel.
+    { label: '1x2x3x4 -> x8 (general kernel)', shape: [1, 2, 3, 4], by: { scales: [1, 1, 8, 8] } },
+    { label: '1x2x5x6 -> x3 (general kernel)', shape: [1, 2, 5, 6], by: { scales: [1, 1, 3, 3] } },
+    { label: '1x2x5x6 -> sizes 2n+1 (general kernel)', shape: [1, 2, 5, 6], by: { sizes: [1, 2, 11, 13] } },
+    { label: '1x2x5x8 -> scales 2, 2.5 (general kernel)', shape: [1, 2, 5, 8], by: { scales: [1, 1, 2, 2.5] } },
+  ].flatMap((config, ci) =>
+    COORDINATE_MODES.flatMap((coordinate_transformation_mode) => [
+      {
+        name: `linear ${coordinate_transformation_mode} ${config.label}`,
+        call: resizeCall({ mode: 'linear', coordinate_transformation_mode }, randomTensor(config.shape, 400 + ci), config.by),
+        tolerance: linearTol,
+      },
+      {
+        name: `nearest ${coordinate_transformation_mode} ${NEAREST_MODES[ci % 4]} ${config.label}`,
+        call: resizeCall({ mode: 'nearest', coordinate_transformation_mode, nearest_mode: NEAREST_MODES[ci % 4] }, randomTensor(config.shape, 450 + ci), config.by),
+        tolerance: exact,
+      },
+    ]),
+  ),
+  {
+    // sizes equal to the input: factor 1 on both axes; pytorch_half_pixel's out == 1 rule applies on H.
+    name: 'linear pytorch_half_pixel 2x3x1x5 -> same size',
+    call: resizeCall({ mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, randomTensor([2, 3, 1, 5], 500), { sizes: [2, 3, 1, 5] }),
+    tolerance: linearTol,
+  },
+  {
+    name: 'linear half_pixel downsample x0.5 (general kernel)',
+    call: resizeCall({ mode: 'linear' }, randomTensor([1, 2, 8, 8], 501), { scales: [1, 1, 0.5, 0.5] }),
+    tolerance: linearTol,
+  },
+];
+
 const otherCases: OpCase[] = [
   {
     name: 'linear opset-11 style: empty roi and scales, sizes given',
@@ -202,7 +304,7 @@ const otherCases: OpCase[] = [
   },
 ];
 
-export const cases: OpCase[] = [...handWorked, ...gridCases, ...otherCases];
+export const cases: OpCase[] = [...handWorked, ...integerScaleHandWorked, ...gridCases, ...integerScaleCases, ...otherCases];
 
 const x = randomTensor([1, 3, 4, 4], 1);
 
