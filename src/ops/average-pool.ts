@@ -14,16 +14,18 @@
  * (the extra area counts as zeros), and it spreads the extra area half before and half after the
  * input, which shifts the windows when that area is 2 or more. We follow PyTorch / onnxruntime.
  *
- * GPU: one invocation per output element (shaders/average-pool.wgsl). GlobalAveragePool runs the
- * same kernel with one window covering the whole plane.
+ * GPU: AveragePool, one invocation per output element (shaders/average-pool.wgsl).
+ * GlobalAveragePool sums each plane in segments, in one or two passes of a generated kernel
+ * (globalAveragePoolLowering, below).
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
+import { shaderSource } from '../gpu/shaders.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, type Window } from './spatial.js';
 import { parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes } from './max-pool.js';
-import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 interface AveragePoolAttributes extends PoolAttributes {
   readonly countIncludePad: boolean;
@@ -135,23 +137,66 @@ const globalAveragePool: OpDefinition<null> = {
     }
     return [{ dtype: 'float32', shape: [N, C, 1, 1], data: y }];
   },
-  gpu(_, inputs, outputs) {
-    const x = inputs[0] as ValueInfo;
-    const [, , H, W] = x.shape;
-    const total = sizeOf(outputs[0].shape);
-    // One window covering the whole plane: kernel H x W, stride 1, no padding, output 1 x 1.
-    const wholePlane: Window = { kernel: [H, W], strides: [1, 1], dilations: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], outputSize: [1, 1] };
-    return {
-      steps: [
-        {
-          kernel: kernelFromFile('average-pool'),
-          params: { total, ...poolWindowParams(x.shape, wholePlane), padBottom: 0, padRight: 0, countIncludePad: false },
-          bindings: { x: { input: 0 }, y: { output: 0 } },
-          invocations: total,
-        },
-      ],
-    };
+  gpu(_, inputs) {
+    const [N, C, H, W] = (inputs[0] as ValueInfo).shape;
+    return globalAveragePoolLowering(N * C, H * W, DEFAULT_SPLIT);
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// GlobalAveragePool on the GPU. A plane of H*W values is too long for one invocation (16 planes of
+// 128x128 would leave all the work to 16 invocations, one thread of a CPU adapter), so it is
+// summed in two passes:
+//   1. each plane is cut into `chunks` contiguous segments; one invocation sums one segment, read
+//      as vec4s when H*W % 4 == 0 (shaders/global-average-pool.wgsl);
+//   2. one invocation per plane sums its segments' partial sums the same way (as vec4s: the
+//      number of segments is a multiple of 4), divided by H*W.
+// Both passes run the same kernel: sum a segment, divide by `divisor` (1 for partial sums).
+// Planes too short to split take one pass. The summation order depends only on the shapes, so
+// results are deterministic, and the shorter serial runs make the f32 sum more accurate than one
+// long loop. (A workgroup per plane with a tree reduction in workgroup memory measured 2-40x
+// slower on SwiftShader, where barriers are expensive.)
+
+/** How GlobalAveragePool splits its planes: about `invocations` summing invocations in all, segments of at least `minSegment` loads. */
+export interface PlaneSplit {
+  readonly invocations: number;
+  readonly minSegment: number;
+}
+
+const DEFAULT_SPLIT: PlaneSplit = { invocations: 512, minSegment: 64 };
+
+/** shaders/global-average-pool.wgsl reading planes as vec4s or as scalars. */
+export function segmentSumKernel(vec4: boolean): Kernel {
+  const element = vec4
+    ? 'alias Element = vec4f;\nfn horizontalSum(s: Element) -> f32 { return (s.x + s.y) + (s.z + s.w); }\n'
+    : 'alias Element = f32;\nfn horizontalSum(s: Element) -> f32 { return s; }\n';
+  return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}]`, element + shaderSource('global-average-pool'));
+}
+
+/** GlobalAveragePool's lowering over `planes` planes of `planeSize` values: one or two segment-sum passes. */
+export function globalAveragePoolLowering(planes: number, planeSize: number, split: PlaneSplit): GpuLowering {
+  const vec4 = planeSize % 4 === 0;
+  const length = vec4 ? planeSize / 4 : planeSize;
+  // A multiple of 4 when split, so that pass 2 reads the partial sums as vec4s too (one kernel).
+  const wanted = Math.min(Math.ceil(split.invocations / planes), Math.floor(length / split.minSegment));
+  const chunks = wanted < 2 ? 1 : 4 * Math.ceil(wanted / 4);
+  const segment = Math.ceil(length / chunks);
+  const sumStep = (o: { vec4: boolean; total: number; length: number; chunks: number; segment: number; divisor: number; from: BufferRef; to: BufferRef }): GpuStep => ({
+    kernel: segmentSumKernel(o.vec4),
+    params: { total: o.total, length: o.length, chunks: o.chunks, segment: o.segment, divisor: o.divisor },
+    bindings: { x: o.from, y: o.to },
+    invocations: o.total,
+  });
+  if (chunks === 1) {
+    return { steps: [sumStep({ vec4, total: planes, length, chunks: 1, segment: length, divisor: planeSize, from: { input: 0 }, to: { output: 0 } })] };
+  }
+  return {
+    temps: [4 * planes * chunks],
+    steps: [
+      sumStep({ vec4, total: planes * chunks, length, chunks, segment, divisor: 1, from: { input: 0 }, to: { temp: 0 } }),
+      sumStep({ vec4: true, total: planes, length: chunks / 4, chunks: 1, segment: chunks / 4, divisor: planeSize, from: { temp: 0 }, to: { output: 0 } }),
+    ],
+  };
+}
 
 export const ops: AnyOpDefinition[] = [averagePool, globalAveragePool];

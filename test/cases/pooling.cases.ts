@@ -2,9 +2,12 @@
  * MaxPool (values and Indices), AveragePool and GlobalAveragePool.
  *
  * Tolerances: MaxPool is exact (it selects an input value; Indices are integers and always
- * compared exactly). AveragePool / GlobalAveragePool: atol 1e-6, rtol 1e-5: the GPU sums a window
- * in f32 where the CPU reference sums in f64, both in the same order, and divides once; for windows
- * of at most a few hundred values of magnitude <= 3 the f32 sum drifts by well under 1e-5 relative.
+ * compared exactly). AveragePool / GlobalAveragePool: atol 1e-6, rtol 1e-5: the GPU sums in f32
+ * where the CPU reference sums in f64, and divides once. AveragePool sums a window in the
+ * reference's order; for windows of at most a few hundred values of magnitude <= 3 the f32 sum
+ * drifts by well under 1e-5 relative. GlobalAveragePool sums a plane in segments of at most a few
+ * hundred values (four interleaved accumulators each), then the segments' sums: the f32 error is
+ * that of a few hundred serial additions, not of H*W of them, divided by H*W.
  */
 import { int64Tensor, tensor } from '../../src/tensor.js';
 import type { Attributes } from '../../src/ops/types.js';
@@ -210,6 +213,22 @@ const globalAveragePoolCases: OpCase[] = [
     call: { opType: 'GlobalAveragePool', inputs: [randomTensor(shape, 500 + i)] },
     tolerance: averageTol,
   })),
+  // Planes long enough to be summed in two passes (segments, then their sums): as vec4s
+  // (H*W % 4 == 0), as scalars (H*W odd), one long plane (many segments), batch > 1, and many
+  // short planes (one pass).
+  ...[[1, 4, 64, 64], [1, 2, 99, 101], [1, 1, 128, 128], [3, 2, 32, 32], [2, 64, 8, 8], [1, 3, 33, 64]].map((shape, i) => ({
+    name: `GlobalAveragePool ${shape.join('x')} (long and short planes)`,
+    call: { opType: 'GlobalAveragePool', inputs: [randomTensor(shape, 520 + i)] },
+    tolerance: averageTol,
+  })),
+  {
+    // Two planes of 64x64 (two passes): all ones (mean 1) and 0, 1, 2, 3 repeated (mean 1.5).
+    // Every partial sum is an integer below 2^24, so the f32 sums are exact.
+    name: 'GlobalAveragePool hand-worked 1x2x64x64 (two passes)',
+    call: { opType: 'GlobalAveragePool', inputs: [tensor([1, 2, 64, 64], [...new Array(4096).fill(1), ...Array.from({ length: 4096 }, (_, i) => i % 4)])] },
+    tolerance: averageTol,
+    expected: [tensor([1, 2, 1, 1], [1, 1.5])],
+  },
 ];
 
 export const cases: OpCase[] = [...maxPoolCases, ...averagePoolCases, ...globalAveragePoolCases];
