@@ -2,8 +2,9 @@
 // src/ops/average-pool.ts for the two passes that use it. One invocation sums one segment of one
 // plane and writes sum / divisor (divisor 1 for a partial sum, H * W for the mean).
 // src/ops/average-pool.ts prepends the element type, `alias Element = vec4f;` (planes read as
-// vec4s) or `alias Element = f32;`, and `fn horizontalSum(s: Element) -> f32`, which adds up a vec4's
-// components as (x + y) + (z + w).
+// vec4s) or `alias Element = f32;`, `fn horizontalSum(s: Element) -> f32`, which adds up a vec4's
+// components as (x + y) + (z + w), and `fn load(k: u32) -> Element`: x[k], or x[k] + x2[k] for
+// the mean of a fused Add (segwgpu's second input, from src/passes/fuse-pooled-add.ts).
 // Four interleaved accumulators make a quarter of the loop trips, which cost more than the adds on
 // SwiftShader; the order of the additions depends only on the shapes.
 
@@ -34,11 +35,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var s2 = Element(0.0);
   var s3 = Element(0.0);
   for (; k + 4u <= end; k += 4u) {
-    s0 += x[k];
-    s1 += x[k + 1u];
-    s2 += x[k + 2u];
-    s3 += x[k + 3u];
+    s0 += load(k);
+    s1 += load(k + 1u);
+    s2 += load(k + 2u);
+    s3 += load(k + 3u);
   }
-  for (; k < end; k++) { s0 += x[k]; }
+  for (; k < end; k++) { s0 += load(k); }
   y[i] = horizontalSum((s0 + s1) + (s2 + s3)) / p.divisor;
 }

@@ -1,7 +1,7 @@
 /** Each graph pass on its own: the structure it produces, and unchanged results (CPU executor). */
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
-import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
+import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fusePooledAdd, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { int64Tensor, tensor } from '../src/tensor.js';
@@ -150,6 +150,20 @@ describe('passes', () => {
       const cmp = compareTensors(runGraphCpu(fused, inputs, noPasses)[out], runGraphCpu(g, inputs, noPasses)[out], { atol: 0, rtol: 0 });
       expect(cmp.ok, cmp.message).toBe(true);
     }
+  });
+
+  it('fusePooledAdd averages a sum without writing it, without changing results', () => {
+    const g = squeezeExciteSkip();
+    const fused = fusePooledAdd(g, new Map([['skip', [1, 4, 5, 8]], ['up', [1, 4, 5, 8]]]));
+    expect(fused.nodes.map((n) => n.name)).toEqual(['pool', 'fc', 'scale', 'add', 'scale2', 'shift']);
+    expect(fused.nodes[0]).toMatchObject({ opType: 'GlobalAveragePool', inputs: ['skip', 'up'], outputs: ['p'] });
+    const inputs = { skip: randomTensor([1, 4, 5, 8], 44), up: randomTensor([1, 4, 5, 8], 45) };
+    for (const out of ['y', 'z']) {
+      const cmp = compareTensors(runGraphCpu(fused, inputs, noPasses)[out], runGraphCpu(g, inputs, noPasses)[out], { atol: 1e-7, rtol: 1e-6 });
+      expect(cmp.ok, cmp.message).toBe(true);
+    }
+    // A sum with a second reader is kept.
+    expect(fusePooledAdd({ ...g, outputs: [...g.outputs, 's'] }, new Map([['skip', [1, 4, 5, 8]], ['up', [1, 4, 5, 8]]])).nodes.map((n) => n.name)).toContain('sum');
   });
 
   it('foldConstants evaluates a torch-style shape subgraph feeding Resize', () => {

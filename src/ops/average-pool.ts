@@ -17,6 +17,11 @@
  * GPU: AveragePool, one invocation per output element (shaders/average-pool.wgsl).
  * GlobalAveragePool sums each plane in segments, in one or two passes of a generated kernel
  * (globalAveragePoolLowering, below).
+ *
+ * segwgpu extension: GlobalAveragePool takes a second input X2 of X's shape and averages X + X2
+ * (each sum rounded to f32 first, as the Add it replaces), fused from GlobalAveragePool(Add(X, X2))
+ * by src/passes/fuse-pooled-add.ts: a squeeze-and-excitation block pooling a skip connection's
+ * sum then reads both tensors once instead of writing and re-reading their sum.
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
@@ -124,22 +129,27 @@ const globalAveragePool: OpDefinition<null> = {
   },
   infer(_, inputs, node) {
     const x = checkX(node, inputs[0]);
+    checkAddend(node, x, inputs[1]);
     return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], 1, 1] }];
   },
   cpu(_, inputs, node) {
     const x = checkX(node, inputs[0]) as Tensor<'float32'>;
+    const x2 = checkAddend(node, x, inputs[1]) as Tensor<'float32'> | undefined;
     const [N, C, H, W] = x.shape;
     const y = new Float32Array(N * C);
     for (let plane = 0; plane < N * C; plane++) {
       let sum = 0;
-      for (let i = 0; i < H * W; i++) sum += x.data[plane * H * W + i];
+      for (let i = 0; i < H * W; i++) {
+        const k = plane * H * W + i;
+        sum += x2 ? Math.fround(x.data[k] + x2.data[k]) : x.data[k];
+      }
       y[plane] = sum / (H * W);
     }
     return [{ dtype: 'float32', shape: [N, C, 1, 1], data: y }];
   },
   gpu(_, inputs) {
     const [N, C, H, W] = (inputs[0] as ValueInfo).shape;
-    return globalAveragePoolLowering(N * C, H * W, DEFAULT_SPLIT);
+    return globalAveragePoolLowering(N * C, H * W, DEFAULT_SPLIT, inputs[1] !== undefined);
   },
 };
 
@@ -165,35 +175,47 @@ export interface PlaneSplit {
 
 const DEFAULT_SPLIT: PlaneSplit = { invocations: 512, minSegment: 64 };
 
-/** shaders/global-average-pool.wgsl reading planes as vec4s or as scalars. */
-export function segmentSumKernel(vec4: boolean): Kernel {
+/** The fused addend X2 (inputs[1]), checked against X; undefined when absent. */
+function checkAddend(node: OpNode, x: ValueInfo | Tensor, x2: ValueInfo | Tensor | undefined): ValueInfo | Tensor | undefined {
+  if (!x2) return undefined;
+  if (x2.dtype !== 'float32' || x2.shape.length !== x.shape.length || x2.shape.some((d, i) => d !== x.shape[i])) {
+    throw new InputError(node, 'X2', `(the fused addend) is ${x2.dtype} [${x2.shape.join('x')}]; it must be float32 of X's shape [${x.shape.join('x')}]`);
+  }
+  return x2;
+}
+
+/** shaders/global-average-pool.wgsl reading planes as vec4s or as scalars; `addend`: summing x + x2. */
+export function segmentSumKernel(vec4: boolean, addend = false): Kernel {
   const element = vec4
     ? 'alias Element = vec4f;\nfn horizontalSum(s: Element) -> f32 { return (s.x + s.y) + (s.z + s.w); }\n'
     : 'alias Element = f32;\nfn horizontalSum(s: Element) -> f32 { return s; }\n';
-  return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}]`, element + shaderSource('global-average-pool'));
+  const load = addend
+    ? '@group(0) @binding(3) var<storage, read> x2: array<Element>;\nfn load(k: u32) -> Element { return x[k] + x2[k]; }\n'
+    : 'fn load(k: u32) -> Element { return x[k]; }\n';
+  return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}${addend ? ',addend' : ''}]`, element + load + shaderSource('global-average-pool'));
 }
 
 /** GlobalAveragePool's lowering over `planes` planes of `planeSize` values: one or two segment-sum passes. */
-export function globalAveragePoolLowering(planes: number, planeSize: number, split: PlaneSplit): GpuLowering {
+export function globalAveragePoolLowering(planes: number, planeSize: number, split: PlaneSplit, addend = false): GpuLowering {
   const vec4 = planeSize % 4 === 0;
   const length = vec4 ? planeSize / 4 : planeSize;
   // A multiple of 4 when split, so that pass 2 reads the partial sums as vec4s too (one kernel).
   const wanted = Math.min(Math.ceil(split.invocations / planes), Math.floor(length / split.minSegment));
   const chunks = wanted < 2 ? 1 : 4 * Math.ceil(wanted / 4);
   const segment = Math.ceil(length / chunks);
-  const sumStep = (o: { vec4: boolean; total: number; length: number; chunks: number; segment: number; divisor: number; from: BufferRef; to: BufferRef }): GpuStep => ({
-    kernel: segmentSumKernel(o.vec4),
+  const sumStep = (o: { vec4: boolean; total: number; length: number; chunks: number; segment: number; divisor: number; from: BufferRef; to: BufferRef; addend?: boolean }): GpuStep => ({
+    kernel: segmentSumKernel(o.vec4, o.addend),
     params: { total: o.total, length: o.length, chunks: o.chunks, segment: o.segment, divisor: o.divisor },
-    bindings: { x: o.from, y: o.to },
+    bindings: o.addend ? { x: o.from, x2: { input: 1 }, y: o.to } : { x: o.from, y: o.to },
     invocations: o.total,
   });
   if (chunks === 1) {
-    return { steps: [sumStep({ vec4, total: planes, length, chunks: 1, segment: length, divisor: planeSize, from: { input: 0 }, to: { output: 0 } })] };
+    return { steps: [sumStep({ vec4, total: planes, length, chunks: 1, segment: length, divisor: planeSize, from: { input: 0 }, to: { output: 0 }, addend })] };
   }
   return {
     temps: [4 * planes * chunks],
     steps: [
-      sumStep({ vec4, total: planes * chunks, length, chunks, segment, divisor: 1, from: { input: 0 }, to: { temp: 0 } }),
+      sumStep({ vec4, total: planes * chunks, length, chunks, segment, divisor: 1, from: { input: 0 }, to: { temp: 0 }, addend }),
       sumStep({ vec4: true, total: planes, length: chunks / 4, chunks: 1, segment: chunks / 4, divisor: planeSize, from: { temp: 0 }, to: { output: 0 } }),
     ],
   };

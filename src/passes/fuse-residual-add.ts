@@ -13,15 +13,12 @@
 import type { Shape } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { inferGraph } from '../plan/shapes.js';
-import { consumersOf, hasSingleInternalUse } from './graph-util.js';
-
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+import { consumersOf, hasSingleInternalUse, producersOf, sameShape } from './graph-util.js';
 
 export function fuseResidualAdd(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
   const { values } = inferGraph(graph, inputShapes);
   const consumers = consumersOf(graph);
-  const producers = new Map<string, GraphNode>();
-  for (const node of graph.nodes) for (const o of node.outputs) producers.set(o, node);
+  const producers = producersOf(graph);
 
   const replaced = new Map<GraphNode, GraphNode>();
   const removed = new Set<GraphNode>();

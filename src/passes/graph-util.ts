@@ -15,6 +15,15 @@ export function consumersOf(graph: Graph): Map<string, GraphNode[]> {
   return map;
 }
 
+/** value name -> the node writing it. */
+export function producersOf(graph: Graph): Map<string, GraphNode> {
+  const map = new Map<string, GraphNode>();
+  for (const node of graph.nodes) for (const o of node.outputs) if (o !== '') map.set(o, node);
+  return map;
+}
+
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
 /** True when `value` feeds exactly one node and is not a graph output: safe to fuse away. */
 export function hasSingleInternalUse(graph: Graph, consumers: Map<string, GraphNode[]>, value: string): boolean {
   return (consumers.get(value)?.length ?? 0) === 1 && !graph.outputs.includes(value);

@@ -5,13 +5,14 @@ import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
 import { fuseActivation } from './fuse-activation.js';
 import { fuseMulAdd } from './fuse-mul-add.js';
+import { fusePooledAdd } from './fuse-pooled-add.js';
 import { fuseResidualAdd } from './fuse-residual-add.js';
 import { removeIdentity } from './remove-identity.js';
 
-export { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fuseResidualAdd, removeIdentity };
+export { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fusePooledAdd, fuseResidualAdd, removeIdentity };
 
 export interface PassOptions {
-  /** Fold BatchNormalization into Conv, fuse activations and skip-connection Adds into it, and Mul-then-Add (on by default). */
+  /** Fold BatchNormalization into Conv, fuse activations and skip-connection Adds into it, Mul-then-Add, and pooled Adds (on by default). */
   readonly fuse?: boolean;
 }
 
@@ -23,6 +24,7 @@ export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Sha
     g = fuseActivation(g);
     g = fuseResidualAdd(g, inputShapes);
     g = fuseMulAdd(g, inputShapes);
+    g = fusePooledAdd(g, inputShapes);
   }
   return g;
 }

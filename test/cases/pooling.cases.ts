@@ -229,6 +229,20 @@ const globalAveragePoolCases: OpCase[] = [
     tolerance: averageTol,
     expected: [tensor([1, 2, 1, 1], [1, 1.5])],
   },
+  // The fused addend X2 (the mean of X + X2, src/passes/fuse-pooled-add.ts): one and two passes,
+  // vec4 and scalar reads.
+  {
+    // Means of [1, 2, 3, 4] + [10, 20, 30, 40] = 27.5 and of [-1, 1, 5, 7] + [1, -1, -5, -7] = 0.
+    name: 'GlobalAveragePool of a sum, hand-worked 1x2x2x2',
+    call: { opType: 'GlobalAveragePool', inputs: [tensor([1, 2, 2, 2], [1, 2, 3, 4, -1, 1, 5, 7]), tensor([1, 2, 2, 2], [10, 20, 30, 40, 1, -1, -5, -7])] },
+    tolerance: averageTol,
+    expected: [tensor([1, 2, 1, 1], [27.5, 0])],
+  },
+  ...[[1, 4, 64, 64], [1, 2, 99, 101], [2, 3, 5, 7], [2, 16, 8, 8]].map((shape, i) => ({
+    name: `GlobalAveragePool of a sum ${shape.join('x')}`,
+    call: { opType: 'GlobalAveragePool', inputs: [randomTensor(shape, 540 + i), randomTensor(shape, 550 + i)] },
+    tolerance: averageTol,
+  })),
 ];
 
 export const cases: OpCase[] = [...maxPoolCases, ...averagePoolCases, ...globalAveragePoolCases];
@@ -340,6 +354,11 @@ export const invalidCases: InvalidCase[] = [
     name: 'GlobalAveragePool rank-3 input',
     call: { opType: 'GlobalAveragePool', name: 'gap1', inputs: [randomTensor([2, 5, 5], 3)] },
     messageMatches: [/gap1/, /GlobalAveragePool/, /input X/, /\[2x5x5\]/, /rank 4/],
+  },
+  {
+    name: 'GlobalAveragePool addend of another shape',
+    call: { opType: 'GlobalAveragePool', name: 'gap3', inputs: [randomTensor([1, 2, 4, 4], 4), randomTensor([1, 2, 4, 1], 5)] },
+    messageMatches: [/gap3/, /GlobalAveragePool/, /input X2/, /\[1x2x4x1\]/, /\[1x2x4x4\]/],
   },
   {
     name: 'GlobalAveragePool with an attribute',
