@@ -62,6 +62,26 @@ describe('passes', () => {
     expect(cmp.ok, cmp.message).toBe(true);
   });
 
+  it('fuseActivation moves a head Sigmoid into the ConvTranspose without changing results', () => {
+    const g: Graph = {
+      name: 'head',
+      opset: 17,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4, 3, 5] }],
+      outputs: ['y'],
+      initializers: new Map([['w', randomTensor([4, 1, 2, 2], 61)], ['b', randomTensor([1], 62)]]),
+      nodes: [
+        { name: 'up', opType: 'ConvTranspose', domain: '', inputs: ['x', 'w', 'b'], outputs: ['u'], attributes: { strides: [2, 2] } },
+        { name: 'sig', opType: 'Sigmoid', domain: '', inputs: ['u'], outputs: ['y'], attributes: {} },
+      ],
+    };
+    const fused = fuseActivation(g);
+    expect(fused.nodes.map((n) => n.opType)).toEqual(['ConvTranspose']);
+    expect(fused.nodes[0].attributes.activation).toBe('Sigmoid');
+    const xs = randomTensor([1, 4, 3, 5], 63);
+    const cmp = compareTensors(runGraphCpu(fused, { x: xs }, noPasses).y, runGraphCpu(g, { x: xs }, noPasses).y, { atol: 1e-6, rtol: 1e-6 });
+    expect(cmp.ok, cmp.message).toBe(true);
+  });
+
   it('fuseActivation leaves a Conv whose output has a second reader alone', () => {
     const g = convBnRelu();
     const branched: Graph = { ...g, outputs: ['y', 'c'] };

@@ -34,11 +34,16 @@
  * three scalar channels for groups narrower than 4). Only contributing taps are visited: the first
  * is solved from the residue of o + padBegin modulo the stride, the rest follow at a fixed step
  * (no zero-inserted input, no per-tap divisibility tests). Bias is added in the epilogue.
+ *
+ * segwgpu extension, as on Conv (src/ops/conv.ts): `activation` / `activation_params`, applied in
+ * the epilogue (fused by src/passes/fuse-activation.ts; a segmentation head's final Sigmoid).
  */
 import { AttributeError, InputError } from '../errors.js';
 import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor.js';
+import { ACTIVATION_CODES, activationParams, applyActivationCpu, type Activation, type ActivationKind } from './activation-functions.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
+import { parseFusedActivation } from './conv.js';
 import { checkSpatialInput, parseWindowAttributes, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
 
@@ -51,6 +56,7 @@ export interface ConvTransposeAttributes {
   readonly group: number;
   readonly outputPadding: number[];
   readonly outputShape: number[] | undefined;
+  readonly activation: Activation;
 }
 
 /** Resolved geometry for one input shape. padEnd may be negative: the output extends past what any tap reaches. */
@@ -69,7 +75,7 @@ export interface ConvTransposeGeometry {
 }
 
 function parseConvTranspose(node: OpNode): ConvTransposeAttributes {
-  checkKnownAttributes(node, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides']);
+  checkKnownAttributes(node, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides', 'activation', 'activation_params']);
   const window = parseWindowAttributes(node);
   for (const [name, value, expected] of [
     ['kernel_shape', window.kernelShape, SPATIAL_RANK],
@@ -108,7 +114,7 @@ function parseConvTranspose(node: OpNode): ConvTransposeAttributes {
     }
     if (outputShape.some((v) => v < 1)) throw new AttributeError(node, 'output_shape', outputShape, 'must be positive');
   }
-  return { node, window, group, outputPadding, outputShape };
+  return { node, window, group, outputPadding, outputShape, activation: parseFusedActivation(node) };
 }
 
 /** Validates the inputs and resolves the output size and the pads actually applied. */
@@ -200,7 +206,7 @@ export function convTransposeGeometry(
 }
 
 /** The scatter definition: each input pixel adds X * W[c, m, ky, kx] at (iy*s - padBegin + ky*d, ...). */
-function convTransposeCpu(geo: ConvTransposeGeometry, x: Tensor<'float32'>, w: Tensor<'float32'>, b: Tensor<'float32'> | undefined): Tensor<'float32'> {
+function convTransposeCpu(geo: ConvTransposeGeometry, x: Tensor<'float32'>, w: Tensor<'float32'>, b: Tensor<'float32'> | undefined, activation: Activation): Tensor<'float32'> {
   const { batch, inChannels, outChannels, group, inSize, kernel, strides, dilations, padsBegin, outputSize } = geo;
   const [H, W] = inSize;
   const [kH, kW] = kernel;
@@ -233,7 +239,7 @@ function convTransposeCpu(geo: ConvTransposeGeometry, x: Tensor<'float32'>, w: T
   if (b) {
     for (let i = 0; i < sums.length; i++) sums[i] += b.data[Math.floor(i / (OH * OW)) % outChannels];
   }
-  return { dtype: 'float32', shape: [batch, outChannels, OH, OW], data: Float32Array.from(sums) };
+  return { dtype: 'float32', shape: [batch, outChannels, OH, OW], data: Float32Array.from(sums, (v) => applyActivationCpu(v, activation)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +258,8 @@ export interface ConvTransposeVariant {
   /** Output pixels per invocation, all in one row and one phase (ox, ox + sW, ox + 2sW, ...). */
   readonly pixels: number;
   readonly bias: boolean;
+  /** The fused activation's kind, a constant of the variant (its parameters are uniforms). */
+  readonly activation?: ActivationKind;
 }
 
 /**
@@ -271,6 +279,7 @@ export function convTransposeWgsl(v: ConvTransposeVariant): string {
   const Q = Array.from({ length: v.loads }, (_, q) => q);
   const E = Array.from({ length: v.lanes }, (_, e) => e);
   const vt = v.lanes === 4 ? 'vec4f' : 'f32';
+  const activation = v.activation ?? 'None';
   const per = <T>(xs: T[], f: (x: T) => string, indent: string) => xs.map((x) => indent + f(x)).join('\n');
   const tile = P.flatMap((j) => Q.map((q) => [j, q] as const));
   const plus = (n: number, what = '') => (n === 0 ? '' : ` + ${n}${what}`);
@@ -278,7 +287,8 @@ export function convTransposeWgsl(v: ConvTransposeVariant): string {
   const stores = Q.flatMap((q) =>
     E.map((e) => {
       const m = q * v.lanes + e;
-      const value = (j: number) => `acc${j}_${q}${v.lanes === 4 ? `[${e}]` : ''}${v.bias ? ' + biasValue' : ''}`;
+      const sum = (j: number) => `acc${j}_${q}${v.lanes === 4 ? `[${e}]` : ''}${v.bias ? ' + biasValue' : ''}`;
+      const value = (j: number) => (activation === 'None' ? sum(j) : `applyActivation(${sum(j)}, ACT, p.actAlpha, p.actBeta)`);
       return [
         `if (mInGroup${plus(m, 'u')} < p.groupOutChannels) {`,
         v.bias ? `  let biasValue = bias[m0${plus(m, 'u')}];` : undefined,
@@ -312,6 +322,8 @@ struct Params {
   tapStep: vec2i,       // stride / G: distance between contributing taps
   dilationInverse: vec2i, // inverse of dilation / G modulo tapStep (0 when tapStep is 1)
   inputStep: vec2i,     // dilation / G: the input coordinate falls by this per tap step
+  actAlpha: f32,        // the fused activation's parameters (HardSigmoid alpha, Clip min, LeakyRelu alpha)
+  actBeta: f32,         // (HardSigmoid beta, Clip max)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -320,6 +332,8 @@ struct Params {
 ${v.bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;\n@group(0) @binding(4)' : '@group(0) @binding(3)'} var<storage, read_write> y: array<f32>;
 
 const WG = 64u;
+// The fused activation (codes of applyActivation in common.wgsl): ${activation}.
+const ACT = ${ACTIVATION_CODES[activation]}u;
 
 // The contributing taps along one axis for output coordinate o: (first tap, its input coordinate,
 // count); tap first + a*tapStep reads input coordinate at - a*inputStep. With clip, only taps that
@@ -405,7 +419,8 @@ ${per(stores, (s) => s, '  ')}
 }
 
 export function convTransposeKernel(v: ConvTransposeVariant): Kernel {
-  return generatedKernel(`conv-transpose-p${v.pixels}-${v.lanes === 4 ? `v4x${v.loads}` : `s${v.loads}`}${v.bias ? '-bias' : ''}`, convTransposeWgsl(v));
+  const act = v.activation && v.activation !== 'None' ? `-${v.activation}` : '';
+  return generatedKernel(`conv-transpose-p${v.pixels}-${v.lanes === 4 ? `v4x${v.loads}` : `s${v.loads}`}${v.bias ? '-bias' : ''}${act}`, convTransposeWgsl(v));
 }
 
 /**
@@ -430,11 +445,11 @@ function modularInverse(a: number, m: number): number {
   throw new Error(`modularInverse: ${a} has no inverse modulo ${m}`);
 }
 
-function convTransposeGpu(geo: ConvTransposeGeometry, hasBias: boolean): GpuLowering {
+function convTransposeGpu(geo: ConvTransposeGeometry, hasBias: boolean, activation: Activation): GpuLowering {
   const { batch, inChannels, outChannels, group, inSize, kernel, strides, dilations, padsBegin, outputSize } = geo;
   const groupOut = outChannels / group;
   const pixelsPerPhase = Math.ceil(outputSize[1] / strides[1]);
-  const variant = chooseConvTransposeVariant(groupOut, pixelsPerPhase, hasBias);
+  const variant = { ...chooseConvTransposeVariant(groupOut, pixelsPerPhase, hasBias), activation: activation.kind };
   const perInvocation = variant.lanes * variant.loads;
   const paddedGroupOut = Math.ceil(groupOut / perInvocation) * perInvocation;
   const repacked = kernel[0] * kernel[1] * inChannels * paddedGroupOut;
@@ -476,6 +491,8 @@ function convTransposeGpu(geo: ConvTransposeGeometry, hasBias: boolean): GpuLowe
           tapStep: tapSteps,
           dilationInverse: dilations.map((d, i) => modularInverse((d / gcds[i]) % tapSteps[i], tapSteps[i])),
           inputStep: dilations.map((d, i) => d / gcds[i]),
+          actAlpha: activationParams(activation).actAlpha,
+          actBeta: activationParams(activation).actBeta,
         },
         bindings: { x: { input: 0 }, wt: { temp: 0 }, ...(hasBias ? { bias: { input: 2 } } : {}), y: { output: 0 } },
         invocations: total,
@@ -494,10 +511,10 @@ const convTranspose: OpDefinition<ConvTransposeAttributes> = {
   cpu(attrs, inputs) {
     const geo = convTransposeGeometry(attrs, inputs);
     const [x, w, b] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined];
-    return [convTransposeCpu(geo, x, w, b)];
+    return [convTransposeCpu(geo, x, w, b, attrs.activation)];
   },
   gpu(attrs, inputs) {
-    return convTransposeGpu(convTransposeGeometry(attrs, inputs), inputs[2] !== undefined);
+    return convTransposeGpu(convTransposeGeometry(attrs, inputs), inputs[2] !== undefined, attrs.activation);
   },
 };
 

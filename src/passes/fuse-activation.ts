@@ -1,7 +1,7 @@
 /**
- * Fuses a pointwise activation into the Conv feeding it, as Conv's segwgpu extension attributes
- * `activation` / `activation_params` (the form of onnxruntime's com.microsoft FusedConv). Clip
- * fuses only with constant min/max.
+ * Fuses a pointwise activation into the Conv or ConvTranspose feeding it, as their segwgpu
+ * extension attributes `activation` / `activation_params` (the form of onnxruntime's
+ * com.microsoft FusedConv). Clip fuses only with constant min/max.
  */
 import { integerValues, numberValues, type Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
@@ -42,7 +42,7 @@ export function fuseActivation(graph: Graph): Graph {
   const replaced = new Map<GraphNode, GraphNode>();
   const removed = new Set<GraphNode>();
   for (const conv of graph.nodes) {
-    if (conv.opType !== 'Conv' || conv.attributes.activation !== undefined) continue;
+    if ((conv.opType !== 'Conv' && conv.opType !== 'ConvTranspose') || conv.domain !== '' || conv.attributes.activation !== undefined) continue;
     if (!hasSingleInternalUse(graph, consumers, conv.outputs[0])) continue;
     const next = consumers.get(conv.outputs[0])![0];
     if (next.inputs[0] !== conv.outputs[0]) continue;

@@ -59,6 +59,14 @@ const handWorked: OpCase[] = [
     tensor([1, 1, 1, 7], [2, 5, 4, 9, 6, 9, 0]),
   ),
   // SAME: out = 3*2 = 6 of the natural 7, total padding 1: UPPER drops the last, LOWER the first.
+  // The same scatter as above with weights negated and a fused Relu: every output is <= 0 -> 0,
+  // except where bias 3 lifts -2 to 1: [-1, -2, -5, ...] + 3 = [2, 1, -2, ...] -> [2, 1, 0, ...].
+  convT(
+    'hand: 1D row s2 k3 with bias and fused Relu',
+    [row123, tensor([1, 1, 1, 3], [-1, -2, -3]), tensor([1], [3])],
+    { strides: [1, 2], activation: 'Relu' },
+    tensor([1, 1, 1, 7], [2, 1, 0, 0, 0, 0, 0]),
+  ),
   convT('hand: 1D row SAME_UPPER', [row123, kernel123], { strides: [1, 2], auto_pad: 'SAME_UPPER' }, tensor([1, 1, 1, 6], [1, 2, 5, 4, 9, 6])),
   convT('hand: 1D row SAME_LOWER', [row123, kernel123], { strides: [1, 2], auto_pad: 'SAME_LOWER' }, tensor([1, 1, 1, 6], [2, 5, 4, 9, 6, 9])),
   // output_shape 5 of 7: total 2, one from each side. output_shape 8: one column past the reach, at the end.
@@ -223,6 +231,11 @@ const models: OpCase[] = [
   // phase of 21 pixels = one whole tile and a tail of 5; and 2 channels with the bias.
   convT('narrow head 16->1 k2 s2 on 5x21', randomInputs([1, 16, 5, 21], [16, 1, 2, 2], 1, true), { strides: [2, 2] }),
   convT('narrow head 6->2 k3 s2 p1 batch 2 on 4x19', randomInputs([2, 6, 4, 19], [6, 2, 3, 3], 1, true), { strides: [2, 2], pads: [1, 1, 1, 1] }),
+  // segwgpu's fused activation (as on Conv): the head's Sigmoid on scalar lanes, and activations
+  // with parameters on vec4 lanes. Inputs in [-1, 1) reach Clip's bounds and LeakyRelu's slope.
+  convT('fused Sigmoid, narrow head 16->1 k2 s2 on 3x9', randomInputs([1, 16, 3, 9], [16, 1, 2, 2], 1, true), { strides: [2, 2], activation: 'Sigmoid' }),
+  convT('fused Clip [-0.3, 0.4], k2 s2 4->8', randomInputs([1, 4, 3, 5], [4, 8, 2, 2], 1, true), { strides: [2, 2], activation: 'Clip', activation_params: [-0.3, 0.4] }),
+  convT('fused LeakyRelu [0.1], k3 s2 p1 3->5 no bias', randomInputs([2, 3, 4, 4], [3, 5, 3, 3], 1, false), { strides: [2, 2], pads: [1, 1, 1, 1], activation: 'LeakyRelu', activation_params: [0.1] }),
   convT('odd sizes k3 s1 p1 batch 2', randomInputs([2, 3, 7, 5], [3, 5, 3, 3], 1, true), { pads: [1, 1, 1, 1] }),
 ];
 
@@ -240,6 +253,7 @@ export const invalidCases: InvalidCase[] = [
   invalid('output_padding not below stride or dilation', [x, w], { strides: [2, 2], output_padding: [2, 0] }, [/output_padding=\[2, 0\]/, /stride \(2\)/]),
   invalid('output_padding with stride 1', [x, w], { output_padding: [0, 1] }, [/output_padding=\[0, 1\]/]),
   invalid('negative output_padding', [x, w], { strides: [2, 2], output_padding: [-1, 0] }, [/output_padding=\[-1, 0\]/, /negative/]),
+  invalid('unknown fused activation', [x, w], { activation: 'Tanh' }, [/activation/, /'Tanh'/, /Sigmoid/]),
   invalid('output_padding of the wrong length', [x, w], { strides: [2, 2], output_padding: [1] }, [/output_padding=\[1\]/]),
   invalid('negative pads', [x, w], { pads: [-1, 0, 0, 0] }, [/pads=\[-1, 0, 0, 0\]/, /negative/]),
   invalid('pads of the wrong length', [x, w], { pads: [1, 1] }, [/pads=\[1, 1\]/]),
