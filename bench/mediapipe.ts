@@ -27,7 +27,7 @@ import { Segmenter, type ImageSource } from '../src/api/segmenter.js';
 import type { EngineName, EngineResult, ModelResult } from './models.js';
 import { median } from './timing.js';
 
-/** The name `--models` knows this benchmark by. */
+/** The name `--models` knows this benchmark by; its photo unless --photo names another. */
 export const SELFIE_BENCH = 'selfie';
 export const SELFIE_PHOTO = 'assets/astronaut.png';
 export const MEDIAPIPE_DIR = 'node_modules/@mediapipe/selfie_segmentation';
@@ -266,6 +266,8 @@ export function maskAgreement(person: Float32Array, alpha: Uint8Array): string {
  */
 export async function benchSelfie(args: {
   image: ImageSource;
+  /** The photo's path, for the report. */
+  photo: string;
   width: number;
   height: number;
   modelBytes: (model: SelfieModel) => Promise<number>;
@@ -277,7 +279,7 @@ export async function benchSelfie(args: {
 }): Promise<ModelResult[]> {
   const out: ModelResult[] = [];
   for (const model of SELFIE_MODELS) {
-    args.options.log?.(`${model.name}: ${model.description}; ${SELFIE_PHOTO} ${args.width}x${args.height}`);
+    args.options.log?.(`${model.name}: ${model.description}; ${args.photo} ${args.width}x${args.height}`);
     const segwgpu = args.engines.includes('segwgpu') ? segwgpuRunner(model, args.image, args.device) : undefined;
     const mediapipe = args.mediapipe
       ? ([false, true] as const)
@@ -294,7 +296,7 @@ export async function benchSelfie(args: {
     });
     out.push({
       model: model.name,
-      description: `${model.description}: ${SELFIE_PHOTO} (${args.width}x${args.height}) in, masks at that size in JS memory out`,
+      description: `${model.description}: ${args.photo} (${args.width}x${args.height}) in, masks at that size in JS memory out`,
       file: model.file,
       modelBytes: await args.modelBytes(model),
       inputShape: [args.height, args.width, 4],

@@ -16,7 +16,8 @@
  * --big-runs N (3: cap for the 256x256 U-Net), --filter TEXT (kernels whose name contains it),
  * --models a,b (unet, fcn8s, segnet, unet16_256, selfie), --engines segwgpu,ort-webgpu,ort-wasm,
  * mediapipe-webgl,mediapipe-cpu,
- * --profile (segwgpu per-op-type GPU time for each model), --ort-threads N (0: every core when
+ * --photo FILE (the selfie benchmark's photo, a PNG or JPEG inside the repository; default
+ * assets/astronaut.png), --profile (segwgpu per-op-type GPU time for each model), --ort-threads N (0: every core when
  * cross-origin isolated, else 1), --ort-bundle FILE (onnxruntime-web dist file, default
  * ort.min.mjs), --out DIR (bench/results), --real-gpu (let Chromium pick its adapter).
  *
@@ -25,7 +26,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nodeGpuContext } from '../src/node/gpu.js';
@@ -56,6 +57,8 @@ interface Options {
   bigRuns: number;
   filter?: string;
   models?: string[];
+  /** The selfie benchmark's photo, relative to the repository root. */
+  photo: string;
   engines: EngineName[];
   profile: boolean;
   ortThreads: number;
@@ -65,7 +68,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [all|kernels|models] [--browser|--node] [--runs N] [--big-runs N] [--filter TEXT]
-       [--models unet,fcn8s,segnet,unet16_256,selfie] [--engines segwgpu,ort-webgpu,ort-wasm,mediapipe-webgl,mediapipe-cpu] [--profile]
+       [--models unet,fcn8s,segnet,unet16_256,selfie] [--engines segwgpu,ort-webgpu,ort-wasm,mediapipe-webgl,mediapipe-cpu] [--photo FILE] [--profile]
        [--ort-threads N] [--ort-bundle ort.min.mjs] [--out DIR] [--real-gpu]`;
 
 class UsageError extends Error {}
@@ -82,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     ortBundle: 'ort.min.mjs',
     out: join(ROOT, 'bench', 'results'),
     realGpu: false,
+    photo: SELFIE_PHOTO,
   };
   let enginesGiven = false;
   const positiveInt = (name: string, v: string | undefined, min = 1) => {
@@ -150,6 +154,16 @@ function parseArgs(argv: string[]): Options {
       case '--real-gpu':
         o.realGpu = true;
         break;
+      case '--photo': {
+        // The page fetches it from the dev server, which serves the repository: it must be inside.
+        const file = resolve(value());
+        const inside = relative(ROOT, file);
+        if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new UsageError(`--photo ${file}: the photo must be inside the repository (${ROOT}), which the benchmark page is served from`);
+        if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--photo ${file}: no such file`);
+        if (!/\.(png|jpe?g)$/i.test(file)) throw new UsageError(`--photo ${file}: a PNG or JPEG file is needed`);
+        o.photo = inside.split(sep).join('/');
+        break;
+      }
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -204,10 +218,11 @@ async function runInNode(o: Options): Promise<{ env: BenchEnvironment; kernels?:
     if (selfie && o.engines.includes('segwgpu')) {
       console.log(`${SELFIE_BENCH}: photo in, masks out (segwgpu only: MediaPipe needs a browser)`);
       const { readImageFile } = await import('../src/node/image.js');
-      const photo = readImageFile(join(ROOT, SELFIE_PHOTO));
+      const photo = readImageFile(join(ROOT, o.photo));
       models.push(
         ...(await benchSelfie({
           image: photo,
+          photo: o.photo,
           width: photo.width,
           height: photo.height,
           modelBytes: async (m) => statSync(join(ROOT, m.file)).size,
@@ -311,6 +326,7 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
     ortModule: `/ort/${o.ortBundle}`,
     ortWasmPaths: '/ort/',
     ortThreads: o.ortThreads,
+    photo: o.photo,
   };
   let env: BenchEnvironment | undefined;
   const runPage = async (config: PageConfig): Promise<PageState> => {
@@ -376,7 +392,7 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
         }
       }
       if (withSelfie) {
-        console.log(`${SELFIE_BENCH}: ${SELFIE_PHOTO} in, masks out; segwgpu's Segmenter and MediaPipe's solution in one fresh page`);
+        console.log(`${SELFIE_BENCH}: ${o.photo} in, masks out; segwgpu's Segmenter and MediaPipe's solution in one fresh page`);
         try {
           const state = await runPage({ ...base, task: 'selfie' });
           models.push(...state.selfie!);
@@ -406,7 +422,7 @@ async function main(): Promise<number> {
     date,
     what: o.what,
     environment: env,
-    options: { runs: o.runs, bigRuns: o.bigRuns, filter: o.filter, models: o.models, engines: o.engines, profile: o.profile, ortThreads: o.ortThreads, ortBundle: o.ortBundle, realGpu: o.realGpu },
+    options: { runs: o.runs, bigRuns: o.bigRuns, filter: o.filter, models: o.models, engines: o.engines, profile: o.profile, ortThreads: o.ortThreads, ortBundle: o.ortBundle, realGpu: o.realGpu, photo: o.photo },
     kernels,
     models,
     errors: errors.length > 0 ? errors : undefined,

@@ -8,7 +8,7 @@ import type * as OrtModule from 'onnxruntime-web';
 import { browserGpuContext } from '../../src/gpu/context.js';
 import { runKernelBench, type KernelBenchReport } from '../kernels.js';
 import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from '../models.js';
-import { benchSelfie, loadMediapipe, SELFIE_PHOTO, webglRenderer } from '../mediapipe.js';
+import { benchSelfie, loadMediapipe, webglRenderer } from '../mediapipe.js';
 
 export interface PageConfig {
   /** 'selfie': the image-in, mask-out benchmark, segwgpu's Segmenter against MediaPipe (bench/mediapipe.ts). */
@@ -24,6 +24,8 @@ export interface PageConfig {
   readonly ortWasmPaths: string;
   /** 0: all of navigator.hardwareConcurrency when cross-origin isolated, else 1. */
   readonly ortThreads: number;
+  /** The selfie benchmark's photo, a path under the served repository root. */
+  readonly photo: string;
 }
 
 export interface PageEnvironment {
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
 
 async function runSelfie(config: PageConfig, env: PageEnvironment): Promise<void> {
   const image = new Image();
-  image.src = `/${SELFIE_PHOTO}`;
+  image.src = `/${config.photo}`;
   await image.decode();
   const wantsMediapipe = config.engines.some((e) => e.startsWith('mediapipe-'));
   let mediapipe: { image: HTMLImageElement; baseUrl: string; webgl: string } | undefined;
@@ -155,6 +157,7 @@ async function runSelfie(config: PageConfig, env: PageEnvironment): Promise<void
   }
   state.selfie = await benchSelfie({
     image,
+    photo: config.photo,
     width: image.naturalWidth,
     height: image.naturalHeight,
     modelBytes: async (m) => (await read(m.file)).byteLength,
