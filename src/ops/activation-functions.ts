@@ -9,6 +9,10 @@
  *   LeakyRelu(x) = x >= 0 ? x : alpha*x                        alpha=0.01 by default
  * The codes below match applyActivation() in shaders/common.wgsl.
  */
+import { AttributeError } from '../errors.js';
+import { floatsAttr } from './attributes.js';
+import type { OpNode } from './types.js';
+
 export type ActivationKind = 'None' | 'Relu' | 'Sigmoid' | 'HardSigmoid' | 'HardSwish' | 'Clip' | 'LeakyRelu';
 
 export interface Activation {
@@ -56,4 +60,49 @@ export function applyActivationCpu(x: number, a: Activation): number {
 /** Uniform fields every kernel with an activation epilogue declares: act, actAlpha, actBeta. */
 export function activationParams(a: Activation): { act: number; actAlpha: number; actBeta: number } {
   return { act: ACTIVATION_CODES[a.kind], actAlpha: a.alpha, actBeta: a.beta };
+}
+
+const FUSABLE_ACTIVATIONS: readonly ActivationKind[] = ['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu'];
+
+/**
+ * The segwgpu extension attributes `activation` / `activation_params` of the ops with a fused
+ * epilogue (Conv, ConvTranspose; see src/passes/fuse-activation.ts): HardSigmoid [alpha, beta]
+ * (default [0.2, 0.5]), Clip [min, max] (default unbounded), LeakyRelu [alpha] (default 0.01); the
+ * others take none.
+ */
+export function parseFusedActivation(node: OpNode): Activation {
+  const name = node.attributes.activation;
+  const params = floatsAttr(node, 'activation_params');
+  if (name === undefined) {
+    if (params !== undefined) throw new AttributeError(node, 'activation_params', params, 'is given without an activation attribute');
+    return NO_ACTIVATION;
+  }
+  if (typeof name !== 'string' || !(FUSABLE_ACTIVATIONS as readonly string[]).includes(name)) {
+    throw new AttributeError(node, 'activation', name, `must be one of ${FUSABLE_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
+  }
+  const kind = name as ActivationKind;
+  const expect = (count: number, fallback: number[]): number[] => {
+    if (params === undefined) return fallback;
+    if (params.length !== count) {
+      throw new AttributeError(node, 'activation_params', params, `must hold ${count} value(s) for activation '${kind}'${count ? '' : ' (it takes none)'}`);
+    }
+    return params;
+  };
+  switch (kind) {
+    case 'HardSigmoid': {
+      const [alpha, beta] = expect(2, [0.2, 0.5]);
+      return { kind, alpha, beta };
+    }
+    case 'Clip': {
+      const [min, max] = expect(2, [-MAX_F32, MAX_F32]);
+      return { kind, alpha: Math.max(min, -MAX_F32), beta: Math.min(max, MAX_F32) };
+    }
+    case 'LeakyRelu': {
+      const [alpha] = expect(1, [0.01]);
+      return { kind, alpha, beta: 0 };
+    }
+    default:
+      expect(0, []);
+      return { kind, alpha: 0, beta: 0 };
+  }
 }

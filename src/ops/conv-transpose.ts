@@ -41,9 +41,8 @@
 import { AttributeError, InputError } from '../errors.js';
 import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor.js';
-import { ACTIVATION_CODES, activationParams, applyActivationCpu, type Activation, type ActivationKind } from './activation-functions.js';
+import { ACTIVATION_CODES, activationParams, applyActivationCpu, parseFusedActivation, type Activation, type ActivationKind } from './activation-functions.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
-import { parseFusedActivation } from './conv.js';
 import { checkSpatialInput, parseWindowAttributes, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
 

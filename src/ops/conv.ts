@@ -19,15 +19,8 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import {
-  MAX_F32,
-  NO_ACTIVATION,
-  activationParams,
-  applyActivationCpu,
-  type Activation,
-  type ActivationKind,
-} from './activation-functions.js';
-import { checkKnownAttributes, floatsAttr, intAttr } from './attributes.js';
+import { activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
+import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type Residual } from './conv-kernels.js';
 import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
 import type { AdapterTraits, AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
@@ -41,45 +34,6 @@ export interface ConvAttributes {
 }
 
 const KNOWN_ATTRIBUTES = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides', 'activation', 'activation_params'];
-const FUSABLE_ACTIVATIONS: readonly ActivationKind[] = ['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu'];
-
-/** activation / activation_params: the fused epilogue (see the file comment). */
-export function parseFusedActivation(node: OpNode): Activation {
-  const name = node.attributes.activation;
-  const params = floatsAttr(node, 'activation_params');
-  if (name === undefined) {
-    if (params !== undefined) throw new AttributeError(node, 'activation_params', params, 'is given without an activation attribute');
-    return NO_ACTIVATION;
-  }
-  if (typeof name !== 'string' || !(FUSABLE_ACTIVATIONS as readonly string[]).includes(name)) {
-    throw new AttributeError(node, 'activation', name, `must be one of ${FUSABLE_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
-  }
-  const kind = name as ActivationKind;
-  const expect = (count: number, fallback: number[]): number[] => {
-    if (params === undefined) return fallback;
-    if (params.length !== count) {
-      throw new AttributeError(node, 'activation_params', params, `must hold ${count} value(s) for activation '${kind}'${count ? '' : ' (it takes none)'}`);
-    }
-    return params;
-  };
-  switch (kind) {
-    case 'HardSigmoid': {
-      const [alpha, beta] = expect(2, [0.2, 0.5]);
-      return { kind, alpha, beta };
-    }
-    case 'Clip': {
-      const [min, max] = expect(2, [-MAX_F32, MAX_F32]);
-      return { kind, alpha: Math.max(min, -MAX_F32), beta: Math.min(max, MAX_F32) };
-    }
-    case 'LeakyRelu': {
-      const [alpha] = expect(1, [0.01]);
-      return { kind, alpha, beta: 0 };
-    }
-    default:
-      expect(0, []);
-      return { kind, alpha: 0, beta: 0 };
-  }
-}
 
 /** Everything the kernels and the CPU reference need, resolved from attributes and shapes. */
 export interface ConvGeometry {
