@@ -28,8 +28,7 @@ import { sizeOf, type Tensor } from '../tensor.js';
 import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
 import { shaderSource } from '../gpu/shaders.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
-import { checkSpatialInput, type Window } from './spatial.js';
-import { parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes } from './max-pool.js';
+import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
 import type { AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 interface AveragePoolAttributes extends PoolAttributes {

@@ -1,9 +1,11 @@
 /**
  * Window geometry shared by Conv, ConvTranspose, MaxPool and AveragePool (ONNX opset 17):
  * kernel_shape, strides, dilations, pads [begin..., end...] and auto_pad, with the output-size
- * rules of the spec. Every check names the node, the attribute and the value.
+ * rules of the spec, and the 2D pooling window (required kernel_shape, ceil_mode, windows that
+ * must reach the input). Every check names the node, the attribute and the value.
  */
 import { AttributeError, InputError } from '../errors.js';
+import type { Shape } from '../tensor.js';
 import { intAttr, intsAttr, stringAttr } from './attributes.js';
 import type { OpNode } from './types.js';
 
@@ -114,4 +116,75 @@ export function checkSpatialInput(node: OpNode, name: string, shape: readonly nu
     throw new InputError(node, name, `has shape [${shape.join('x')}]; expected rank ${2 + spatialRank} (N, C, ${spatialRank === 2 ? 'H, W' : 'spatial...'})`);
   }
   if (shape.some((d) => d < 1)) throw new InputError(node, name, `has shape [${shape.join('x')}] with an empty dimension`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2D pooling windows (MaxPool, AveragePool)
+
+/** Window attributes of a 2D pool, as parsed (before the input size is known). */
+export interface PoolAttributes {
+  readonly window: WindowAttributes;
+  readonly kernel: number[];
+  readonly ceilMode: boolean;
+}
+
+/** kernel_shape (required, two values: only 2D pooling), strides, dilations, pads, auto_pad, ceil_mode. */
+export function parsePoolAttributes(node: OpNode): PoolAttributes {
+  const window = parseWindowAttributes(node);
+  const kernel = window.kernelShape;
+  if (kernel === undefined) throw new AttributeError(node, 'kernel_shape', undefined, 'is required');
+  if (kernel.length !== 2) {
+    throw new AttributeError(node, 'kernel_shape', kernel, 'must have 2 values: only 2D pooling (NCHW input) is supported');
+  }
+  return { window, kernel, ceilMode: ceilModeAttr(node) };
+}
+
+/**
+ * Resolves the window for an NCHW input and refuses geometry that leaves some output window with
+ * no input element at all (pads as large as the kernel, or dilated taps that all miss a tiny
+ * input): MaxPool has no value or index to give there, and AveragePool without
+ * count_include_pad would divide by zero. Set `allowEmptyWindows` where an empty window is well
+ * defined (AveragePool with count_include_pad=1 gives 0).
+ */
+export function resolvePoolWindow(node: OpNode, attrs: PoolAttributes, inputShape: Shape, allowEmptyWindows = false): Window {
+  const inputSize = [inputShape[2], inputShape[3]];
+  const window = resolveWindow(node, attrs.window, attrs.kernel, inputSize, attrs.ceilMode);
+  if (allowEmptyWindows) return window;
+  for (let axis = 0; axis < 2; axis++) {
+    for (let o = 0; o < window.outputSize[axis]; o++) {
+      const start = o * window.strides[axis] - window.padsBegin[axis];
+      let hits = false;
+      for (let k = 0; k < window.kernel[axis] && !hits; k++) {
+        const at = start + k * window.dilations[axis];
+        hits = at >= 0 && at < inputSize[axis];
+      }
+      if (hits) continue;
+      const pads = [...window.padsBegin, ...window.padsEnd];
+      const why =
+        `leave output position ${o} on spatial axis ${axis} with no input element in its window ` +
+        `(input size ${inputSize[axis]}, kernel ${window.kernel[axis]}, stride ${window.strides[axis]}, dilation ${window.dilations[axis]}` +
+        `${attrs.window.autoPad === 'NOTSET' ? '' : `, resolved pads [${pads.join(', ')}]`})`;
+      if (attrs.window.autoPad === 'NOTSET') throw new AttributeError(node, 'pads', attrs.window.pads ?? pads, why);
+      throw new AttributeError(node, 'auto_pad', attrs.window.autoPad, why);
+    }
+  }
+  return window;
+}
+
+/** The kernel uniforms every 2D pool shares (shaders/max-pool.wgsl, shaders/average-pool.wgsl). */
+export function poolWindowParams(inputShape: Shape, window: Window): Record<string, number> {
+  return {
+    inH: inputShape[2],
+    inW: inputShape[3],
+    outH: window.outputSize[0],
+    outW: window.outputSize[1],
+    kernelH: window.kernel[0],
+    kernelW: window.kernel[1],
+    strideH: window.strides[0],
+    strideW: window.strides[1],
+    dilationH: window.dilations[0],
+    dilationW: window.dilations[1],
+    padTop: window.padsBegin[0],
+    padLeft: window.padsBegin[1],
+  };
 }
