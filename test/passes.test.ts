@@ -1,7 +1,7 @@
 /** Each graph pass on its own: the structure it produces, and unchanged results (CPU executor). */
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
-import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fusePooledAdd, fuseResidualAdd, removeIdentity } from '../src/passes/index.js';
+import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fusePooledAdd, fuseResidualAdd, optimizeGraph, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { int64Tensor, tensor } from '../src/tensor.js';
@@ -80,6 +80,15 @@ describe('passes', () => {
     const xs = randomTensor([1, 4, 3, 5], 63);
     const cmp = compareTensors(runGraphCpu(fused, { x: xs }, noPasses).y, runGraphCpu(g, { x: xs }, noPasses).y, { atol: 1e-6, rtol: 1e-6 });
     expect(cmp.ok, cmp.message).toBe(true);
+  });
+
+  it('optimizeGraph leaves a value the caller keeps (keepValues) unfused, and the outputs as they were', () => {
+    const g = removeIdentity(convBnRelu());
+    const kept = optimizeGraph(g, new Map([['x', [2, 3, 7, 9]]]), {}, ['n']);
+    expect(kept.nodes.map((n) => n.opType)).toEqual(['Conv', 'Relu']);
+    expect(kept.nodes[0].outputs).toEqual(['n']);
+    expect(kept.outputs).toEqual(['y']);
+    expect(optimizeGraph(g, new Map([['x', [2, 3, 7, 9]]])).nodes.map((n) => n.opType)).toEqual(['Conv']);
   });
 
   it('fuseActivation leaves a Conv whose output has a second reader alone', () => {

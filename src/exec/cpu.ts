@@ -19,7 +19,7 @@ export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tenso
   const given: Record<string, Shape> = {};
   for (const [name, t] of Object.entries(inputs)) given[name] = t.shape;
   const inputShapes = resolveInputShapes(source, given);
-  const graph = optimizeGraph(source, inputShapes, options);
+  const graph = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
   const { order, values: infos, attributes } = inferGraph(graph, inputShapes);
   checkRunInputs({ graph, values: infos }, inputs);
   const values = new Map<string, Tensor>([...graph.initializers]);

@@ -16,7 +16,13 @@ export interface PassOptions {
   readonly fuse?: boolean;
 }
 
-export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Shape>, options: PassOptions = {}): Graph {
+/**
+ * The passes in order. `keep`: values the caller will read (keepValues) besides the outputs; no
+ * pass fuses them away (they count as outputs while the passes run).
+ */
+export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Shape>, options: PassOptions = {}, keep: readonly string[] = []): Graph {
+  const extra = keep.filter((v) => !graph.outputs.includes(v));
+  if (extra.length > 0) return { ...optimizeGraph({ ...graph, outputs: [...graph.outputs, ...extra] }, inputShapes, options), outputs: graph.outputs };
   let g = removeIdentity(graph);
   g = foldConstants(g, inputShapes);
   if (options.fuse !== false) {

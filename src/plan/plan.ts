@@ -129,7 +129,7 @@ export interface GraphLayout {
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
   // Everything that can fail on user input happens before the first GPU object is made.
   const inputShapes = resolveInputShapes(source, options.inputShapes);
-  const graph = optimizeGraph(source, inputShapes, options);
+  const graph = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
   const { order, values, attributes } = inferGraph(graph, inputShapes);
   const keep = options.keepValues === 'all' ? [...values.keys()] : (options.keepValues ?? []);
   const readable = new Set<string>([...graph.outputs, ...keep].filter((v) => values.has(v)));
