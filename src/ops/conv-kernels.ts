@@ -58,15 +58,13 @@ function variantName(base: string, params: string[], activation: ActivationKind,
  */
 export type Residual = 'none' | 'binding' | 'input';
 
-function residualBinding(residual: Residual): string {
-  return residual === 'binding' ? '\n@group(0) @binding(4) var<storage, read> r: array<f32>;' : '';
+function residualBinding(residual: Residual, vec4 = false): string {
+  return residual === 'binding' ? `\n@group(0) @binding(4) var<storage, read> r: array<${vec4 ? 'vec4f' : 'f32'}>;` : '';
 }
 
-/** ` + R[at]`, or nothing; `xVec4`: x is an array of vec4s (the 1x1 kernel's vec4 loads). */
-function residualTerm(residual: Residual, at: string, xVec4: boolean): string {
-  if (residual === 'binding') return ` + r[${at}]`;
-  if (residual === 'input') return xVec4 ? ` + x[(${at}) / 4u][(${at}) % 4u]` : ` + x[${at}]`;
-  return '';
+/** R[at] for a residual read through scalar arrays (its own binding `r`, or the input `x`). */
+function residualTerm(residual: Residual, at: string): string {
+  return residual === 'binding' ? `r[${at}]` : `x[${at}]`;
 }
 
 /** The weight/bias repack step; `hasBias` false writes a zero bias section (no bias binding). */
@@ -127,7 +125,7 @@ function tileMultiplyAdds(tm: number, tn4: number, indent: string): string {
  * pixel t at yBase + (co0 + c)*channelStride + t). `pixelsLeft` is how many of the tile's pixels
  * exist; tiles that are whole (the common case) store without per-element checks.
  */
-function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string, residual: Residual, xVec4 = false): string {
+function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string, residual: Residual, rowsVec4 = false): string {
   const lines: string[] = [];
   lines.push(`  let biasBase = p.biasOffset4 + g * packedOutC4 + cb * ${tn4}u;`);
   for (const j of range(tn4)) lines.push(`  let bias_${j} = wp[biasBase + ${j}u];`);
@@ -142,11 +140,24 @@ function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride
   // (a partial tile's missing pixels and channels read a neighbour they never store): written
   // once here rather than in both store paths, it halves those variants' compile time.
   const value = (t: number, j: number): string => (residual === 'none' ? `v_${t}_${j}` : `o_${t}_${j}`);
-  if (residual !== 'none') {
-    lines.push(`  let lastOut = ${residual === 'binding' ? 'arrayLength(&r)' : xVec4 ? '4u * arrayLength(&x)' : 'arrayLength(&x)'} - 1u;`);
+  if (residual !== 'none' && rowsVec4) {
+    // Each channel's TM pixels are TM/4 aligned vec4s of the residual (the 1x1 kernel's vec4 form).
+    const source = residual === 'binding' ? 'r' : 'x';
+    lines.push(`  let lastQuad = arrayLength(&${source}) - 1u;`);
+    for (const k of range(4 * tn4)) {
+      for (const q of range(tm / 4)) lines.push(`  let rq_${k}_${q} = ${source}[min((y_${k} + ${4 * q}u) / 4u, lastQuad)];`);
+    }
     for (const t of range(tm)) {
       for (const j of range(tn4)) {
-        const reads = range(4).map((c) => residualTerm(residual, `min(y_${4 * j + c} + ${t}u, lastOut)`, xVec4).replace(/^ \+ /, ''));
+        const reads = range(4).map((c) => `rq_${4 * j + c}_${Math.floor(t / 4)}.${XYZW[t % 4]}`);
+        lines.push(`  let o_${t}_${j} = v_${t}_${j} + vec4f(${reads.join(', ')});`);
+      }
+    }
+  } else if (residual !== 'none') {
+    lines.push(`  let lastOut = ${residual === 'binding' ? 'arrayLength(&r)' : 'arrayLength(&x)'} - 1u;`);
+    for (const t of range(tm)) {
+      for (const j of range(tn4)) {
+        const reads = range(4).map((c) => residualTerm(residual, `min(y_${4 * j + c} + ${t}u, lastOut)`));
         lines.push(`  let o_${t}_${j} = v_${t}_${j} + vec4f(${reads.join(', ')});`);
       }
     }
@@ -349,7 +360,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4f' : 'f32'}>;
 @group(0) @binding(2) var<storage, read> wp: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual, vec4)}
 
 const WG = 64u;
 ${activationConst(activation)}
@@ -399,7 +410,7 @@ export interface DepthwiseRowWindow {
 }
 
 export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
-  const depthwiseValue = (t: number): string => `v_${t}${residualTerm(residual, `yBase + ${t}u`, false)}`;
+  const depthwiseValue = (t: number): string => (residual === 'none' ? `v_${t}` : `v_${t} + ${residualTerm(residual, `yBase + ${t}u`)}`);
   // Edge tiles slide too, with each row input checked against the row's ends: a 16x16 map
   // with tm=8 has only edge tiles, and per-tap edge loads cost kW times the row loads.
   const slidingRows = (w: DepthwiseRowWindow, interior: boolean): string => {
