@@ -20,8 +20,10 @@
  *    zero-pad with select. Rows in the padding run their ci loop zero times.
  *  - conv1x1[tm,tn,vec4|scalar]: 1x1 kernel, stride 1, no padding: a GEMM over the flattened
  *    pixels, the input loaded as vec4s along pixels when H*W is a multiple of 4.
- *  - convDepthwise[tm]: group == C_in == C_out: TM consecutive output pixels of one row of one
- *    channel, one scalar weight per (ky, kx).
+ *  - convDepthwise[tm(,kW,sx,dx)]: group == C_in == C_out: TM consecutive output pixels of one row
+ *    of one channel. With the window's width, stride and dilation fixed in the variant (kW <= 7,
+ *    the common case), each window row's inputs are loaded once and slid over (checked at the
+ *    row's ends); otherwise one scalar weight and TM inputs per (ky, kx), interior/edge as above.
  * All end with bias + activation (+ the fused residual input `r`, read at the output's own index)
  * and NCHW (channel-major) stores: unguarded for a full tile, guarded per element for tiles that
  * overhang the output row or the group's channels.
@@ -397,11 +399,10 @@ ${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels', residual, vec4)}
   return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar'], activation, residual), body);
 }
 
-/** Depthwise conv (group == C_in == C_out): TM output pixels of one row of one channel. */
 /**
- * A depthwise window whose width, stride and dilation along x are fixed at generation: the
- * interior tile then slides along each input row, loading its (tm-1)*sx + (kW-1)*dx + 1 inputs
- * and kW weights once per row instead of tm inputs and a weight per tap.
+ * A depthwise window whose width, stride and dilation along x are fixed at generation: a tile
+ * then slides along each input row, loading its (tm-1)*sx + (kW-1)*dx + 1 inputs and kW weights
+ * once per row instead of tm inputs and a weight per tap.
  */
 export interface DepthwiseRowWindow {
   readonly kW: number;
@@ -411,15 +412,13 @@ export interface DepthwiseRowWindow {
 
 export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
   const depthwiseValue = (t: number): string => (residual === 'none' ? `v_${t}` : `v_${t} + ${residualTerm(residual, `yBase + ${t}u`)}`);
-  // Edge tiles slide too, with each row input checked against the row's ends: a 16x16 map
-  // with tm=8 has only edge tiles, and per-tap edge loads cost kW times the row loads.
-  const slidingRows = (w: DepthwiseRowWindow, interior: boolean): string => {
+  // Every tile, interior or edge, slides with each row input checked against the row's ends
+  // (zero outside): a 16x16 map with tm=8 has only edge tiles, per-tap edge loads cost kW times
+  // the row loads, and one sliding copy instead of an unchecked interior one and a checked edge
+  // one compiled in 40% less time on SwiftShader at no measurable cost per run.
+  const slidingRows = (w: DepthwiseRowWindow): string => {
     const span = (tm - 1) * w.strideX + (w.kW - 1) * w.dilationX + 1;
-    const loads = range(span).map((j) =>
-      interior
-        ? `        let r_${j} = x[xi + ${j}u];`
-        : `        let r_${j} = select(0.0, x[xRow + u32(clamp(ix0 + ${j}, 0, inW - 1))], ix0 + ${j} >= 0 && ix0 + ${j} < inW);`,
-    );
+    const loads = range(span).map((j) => `        let r_${j} = select(0.0, x[xRow + u32(clamp(ix0 + ${j}, 0, inW - 1))], ix0 + ${j} >= 0 && ix0 + ${j} < inW);`);
     const weights = range(w.kW).map((kx) => `        let w_${kx} = wp[wRow + ${kx}u];`);
     const fmas = range(tm).flatMap((t) => range(w.kW).map((kx) => `        acc_${t} = fma(r_${t * w.strideX + kx * w.dilationX}, w_${kx}, acc_${t});`));
     return `
@@ -427,7 +426,6 @@ export function convDepthwiseKernel(tm: number, activation: ActivationKind, wind
 ${windowRow('      ', '1u')}
       let wRow = wChan + ky * ${w.kW}u;
       if (count > 0u) {
-${interior ? '        let xi = xRow + u32(ix0);' : ''}
 ${loads.join('\n')}
 ${weights.join('\n')}
 ${fmas.join('\n')}
@@ -435,7 +433,7 @@ ${fmas.join('\n')}
       iy += dilationY;
     }`;
   };
-  const kLoop = (interior: boolean): string => window ? slidingRows(window, interior) : `
+  const kLoop = (interior: boolean): string => `
     for (var ky = 0u; ky < kH; ky++) {
 ${windowRow('      ', 'kW')}
       ${interior ? 'var xi = xRow + u32(ix0);' : 'var ix = ix0;'}
@@ -488,9 +486,10 @@ ${WINDOW_LOCALS}
   let wChan = c * kH * kW;
 ${range(tm).map((t) => `  var acc_${t} = 0.0;`).join('\n')}
   var iy = i32(oy) * p.strideY - p.padTop;
-  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
+${window ? `  {${slidingRows(window)}
+  }` : `  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
   } else {${kLoop(false)}
-  }
+  }`}
 
   let bias = wp[p.biasOffset + c];
 ${range(tm).map((t) => `  let v_${t} = applyActivation(acc_${t} + bias, ACT, p.actAlpha, p.actBeta);`).join('\n')}
