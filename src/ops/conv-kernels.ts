@@ -164,9 +164,22 @@ function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride
       }
     }
   }
-  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = ${value(t, j)}.${XYZW[c]};`;
+  // With rowsVec4, y is an array of vec4s and each channel's row starts 4-aligned: a whole tile
+  // stores TM/4 vec4s per channel (a quarter of the stores), a partial one single components.
+  const store = (t: number, j: number, c: number): string =>
+    rowsVec4
+      ? `y[(y_${4 * j + c} >> 2u) + ${t >> 2}u].${XYZW[t % 4]} = ${value(t, j)}.${XYZW[c]};`
+      : `y[y_${4 * j + c} + ${t}u] = ${value(t, j)}.${XYZW[c]};`;
   lines.push(`  if (${pixelsLeft} >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
-  for (const t of range(tm)) lines.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
+  if (rowsVec4) {
+    for (const k of range(4 * tn4)) {
+      const [j, c] = [Math.floor(k / 4), k % 4];
+      const quads = range(tm / 4).map((q) => `y[(y_${k} >> 2u) + ${q}u] = vec4f(${range(4).map((e) => `${value(4 * q + e, j)}.${XYZW[c]}`).join(', ')});`);
+      lines.push(`    ${quads.join(' ')}`);
+    }
+  } else {
+    for (const t of range(tm)) lines.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
+  }
   lines.push('  } else {');
   lines.push(`    let channelsLeft = p.groupOutC - co0;`);
   for (const t of range(tm)) {
@@ -362,7 +375,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4f' : 'f32'}>;
 @group(0) @binding(2) var<storage, read> wp: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual, vec4)}
+@group(0) @binding(3) var<storage, read_write> y: array<${vec4 ? 'vec4f' : 'f32'}>;${residualBinding(residual, vec4)}
 
 const WG = 64u;
 ${activationConst(activation)}
