@@ -127,7 +127,11 @@ function tileMultiplyAdds(tm: number, tn4: number, indent: string): string {
  * pixel t at yBase + (co0 + c)*channelStride + t). `pixelsLeft` is how many of the tile's pixels
  * exist; tiles that are whole (the common case) store without per-element checks.
  */
-function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string, residual: Residual, rowsVec4 = false): string {
+/**
+ * `rowsVec4`: y is an array of vec4s and every channel's TM pixels start 4-aligned (whole tiles
+ * store vec4s); `residualVec4`: the residual is read from an array of vec4s laid out like y.
+ */
+function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride: string, residual: Residual, rowsVec4 = false, residualVec4 = rowsVec4): string {
   const lines: string[] = [];
   lines.push(`  let biasBase = p.biasOffset4 + g * packedOutC4 + cb * ${tn4}u;`);
   for (const j of range(tn4)) lines.push(`  let bias_${j} = wp[biasBase + ${j}u];`);
@@ -142,7 +146,7 @@ function tileEpilogue(tm: number, tn4: number, pixelsLeft: string, channelStride
   // (a partial tile's missing pixels and channels read a neighbour they never store): written
   // once here rather than in both store paths, it halves those variants' compile time.
   const value = (t: number, j: number): string => (residual === 'none' ? `v_${t}_${j}` : `o_${t}_${j}`);
-  if (residual !== 'none' && rowsVec4) {
+  if (residual !== 'none' && residualVec4) {
     // Each channel's TM pixels are TM/4 aligned vec4s of the residual (the 1x1 kernel's vec4 form).
     const source = residual === 'binding' ? 'r' : 'x';
     lines.push(`  let lastQuad = arrayLength(&${source}) - 1u;`);
@@ -253,7 +257,8 @@ const WINDOW_LOCALS = `  let inH = i32(p.inH);
   let dilationY = p.dilationY;`;
 
 /** The implicit-GEMM conv kernel with a TM x (4*TN4) register tile (see the file comment). */
-export function convKernel(tiling: ConvTiling, activation: ActivationKind, residual: Residual = 'none'): Kernel {
+export function convKernel(tiling: ConvTiling, activation: ActivationKind, residual: Residual = 'none', rowsVec4 = false): Kernel {
+  if (rowsVec4 && tiling.tm % 4 !== 0) throw new Error(`conv rows4 variant needs tm % 4 == 0, got ${tiling.tm}`);
   const { tm, tn4 } = tiling;
   const kLoop = (interior: boolean): string => `
     for (var ky = 0u; ky < kH; ky++) {
@@ -295,7 +300,7 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wp: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
+@group(0) @binding(3) var<storage, read_write> y: array<${rowsVec4 ? 'vec4f' : 'f32'}>;${residualBinding(residual, rowsVec4)}
 
 const WG = 64u;
 ${activationConst(activation)}
@@ -331,10 +336,10 @@ ${range(tm).flatMap((t) => range(tn4).map((j) => `  var ${acc(t, j)} = vec4f(0.0
   }
 
   let yBase = (n * p.outC + g * p.groupOutC) * p.outH * p.outW + oy * p.outW + ox0;
-${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW', residual)}
+${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW', residual, rowsVec4, rowsVec4 && residual === 'binding')}
 }
 `;
-  return generatedKernel(variantName('conv', [`tm=${tm}`, `tn=${4 * tn4}`], activation, residual), body);
+  return generatedKernel(variantName('conv', [`tm=${tm}`, `tn=${4 * tn4}`, ...(rowsVec4 ? ['rows4'] : [])], activation, residual), body);
 }
 
 /**

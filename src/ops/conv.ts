@@ -306,7 +306,8 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
     steps: [
       repack.step,
       {
-        kernel: convKernel(tiling, activation.kind, residual),
+        // Rows that start 4-aligned (outW % 4 == 0, tiles of a multiple of 4) store vec4s.
+        kernel: convKernel(tiling, activation.kind, residual, geo.outW % 4 === 0 && tm % 4 === 0),
         params: {
           total,
           tilesX,

@@ -137,6 +137,10 @@ const general: OpCase[] = [
   convCase('narrow output (width 3, tile 4), 6->10 on 9x5', [1, 6, 9, 5], [10, 6, 3, 3], {}),
   convCase('input narrower than one tile with pads, 2->3 on 3x2', [1, 2, 3, 2], [3, 2, 3, 3], { pads: [1, 1, 1, 1] }),
   convCase('wide output row (24), 16->16 3x3 pad 1 on 5x24', [1, 16, 5, 24], [16, 16, 3, 3], { pads: [1, 1, 1, 1] }),
+  // Output rows a multiple of 4 wide store vec4s (the rows4 variant): a row of 12 = one whole
+  // tile of 8 and a tail of 4, with 5 channels (a channel tail too), and stride 2 onto 4 columns.
+  convCase('rows4: 3x3 pad 1, 3->5 on 6x12 (row and channel tails)', [1, 3, 6, 12], [5, 3, 3, 3], { pads: [1, 1, 1, 1], activation: 'HardSwish' }),
+  convCase('rows4: 3x3 s2 pad 1, batch 2, 4->8 on 7x8', [2, 4, 7, 8], [8, 4, 3, 3], { pads: [1, 1, 1, 1], strides: [2, 2] }),
 ];
 
 // Groups: grouped general path and depthwise path.
@@ -223,6 +227,7 @@ const residual: OpCase[] = [
   },
   residualCase('residual, general 3x3 pad 1, HardSwish, batch 2, 5->6 on 7x11', [2, 5, 7, 11], [6, 5, 3, 3], { pads: [1, 1, 1, 1], activation: 'HardSwish' }),
   residualCase('residual, general 3x3 pad 1, no bias, 3->12 on 4x9', [1, 3, 4, 9], [12, 3, 3, 3], { pads: [1, 1, 1, 1] }, false),
+  residualCase('residual, general rows4 3x3 pad 1, Relu, 4->6 on 5x12', [1, 4, 5, 12], [6, 4, 3, 3], { pads: [1, 1, 1, 1], activation: 'Relu' }),
   residualCase('residual, 1x1 vec4 loads, Relu, 6->9 on 4x8', [1, 6, 4, 8], [9, 6, 1, 1], { activation: 'Relu' }),
   residualCase('residual, 1x1 scalar loads, batch 2, 5->7 on 7x9', [2, 5, 7, 9], [7, 5, 1, 1], {}),
   residualCase('residual, 1x1 vec4 tail tile, 16->16 on 6x6', [1, 16, 6, 6], [16, 16, 1, 1], {}),
