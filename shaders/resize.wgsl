@@ -1,15 +1,19 @@
 // Resize (ONNX opset 17) over the last two axes: nearest or bilinear.
-// One invocation per run of up to 4 consecutive outputs of one row, which share their source row
-// and vertical weights. The invocation index is split into (plane, oy, run), where a plane is one
-// H x W image (N*C of them for NCHW). MODE, COORD_MODE and NEAREST_MODE are constants that
+// One invocation per block of up to ROWS rows x 4 consecutive columns of outputs: the columns'
+// source taps are computed once for all the rows, and each row's once for its 4 outputs. The
+// invocation index is split into (plane, row block, run), where a plane is one H x W image (N*C
+// of them for NCHW). MODE, COORD_MODE and NEAREST_MODE are constants that
 // src/ops/resize.ts prepends per variant: on CPU-like adapters a switch on a uniform costs a
 // branch per output, a constant folds away. Each output coordinate is mapped back to a source
 // coordinate by the coordinate transformation mode, in f32 and in the same order of operations
 // as onnxruntime and the CPU reference, so nearest picks the same pixel on ties; nearest mode
 // divides exactly (divNearest), since GPUs' f32 division is not correctly rounded.
+// src/ops/resize.ts also prepends the output binding `y` and `fn store4(dst, v0, v1, v2, v3,
+// count)`, which stores the first `count` of four consecutive outputs: as one vec4 where every
+// row is a multiple of 4 long (y an array of vec4s; every run is whole), else as guarded scalars.
 
 struct Params {
-  total: u32,         // invocations: planes * outH * ceil(outW / 4)
+  total: u32,         // invocations: planes * ceil(outH / ROWS) * ceil(outW / 4)
   inH: u32,
   inW: u32,
   outH: u32,
@@ -20,9 +24,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 const WG = 64u;
+const ROWS = 4u;  // output rows per invocation (RESIZE_ROWS in src/ops/resize.ts)
 
 // a / b rounded to the nearest f32 (ties to even), as IEEE division on the CPU gives it, for a >= 0
 // and b > 0. WGSL lets `/` be off by 2.5 ULP, and GPUs multiply by an approximate reciprocal: on
@@ -116,33 +120,55 @@ fn linearTaps(c: f32, lenIn: u32) -> Taps {
   return Taps(i0, i1, clamped - f32(i0));
 }
 
+// A bilinear output from rows row0/row1 (vertical weight ty) and the column taps tx.
+fn bilinear(row0: u32, row1: u32, tx: Taps, ty: f32) -> f32 {
+  let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
+  let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
+  return (1.0 - ty) * top + ty * bottom;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = flatInvocationIndex(wid, nwg, lid, WG);
   if (i >= p.total) { return; }
   let runsPerRow = (p.outW + 3u) / 4u;
+  let rowBlocks = (p.outH + ROWS - 1u) / ROWS;
   let ox0 = (i % runsPerRow) * 4u;
   let rest = i / runsPerRow;
-  let oy = rest % p.outH;
-  let plane = rest / p.outH;
+  let oy0 = (rest % rowBlocks) * ROWS;
+  let plane = rest / rowBlocks;
   let base = plane * p.inH * p.inW;
-  let outRow = (plane * p.outH + oy) * p.outW;
-  let cy = sourceCoordinate(oy, p.scaleH, p.inH, p.outH);
   let count = min(4u, p.outW - ox0);
+  let rows = min(ROWS, p.outH - oy0);
+  // The run's columns (a short run repeats its last one; those outputs are not stored).
+  let ox1 = min(ox0 + 1u, p.outW - 1u);
+  let ox2 = min(ox0 + 2u, p.outW - 1u);
+  let ox3 = min(ox0 + 3u, p.outW - 1u);
   if (MODE == 0u) {
-    let row = base + nearestIndex(cy, p.inH) * p.inW;
-    for (var k = 0u; k < count; k++) {
-      y[outRow + ox0 + k] = x[row + nearestIndex(sourceCoordinate(ox0 + k, p.scaleW, p.inW, p.outW), p.inW)];
+    let n0 = nearestIndex(sourceCoordinate(ox0, p.scaleW, p.inW, p.outW), p.inW);
+    let n1 = nearestIndex(sourceCoordinate(ox1, p.scaleW, p.inW, p.outW), p.inW);
+    let n2 = nearestIndex(sourceCoordinate(ox2, p.scaleW, p.inW, p.outW), p.inW);
+    let n3 = nearestIndex(sourceCoordinate(ox3, p.scaleW, p.inW, p.outW), p.inW);
+    for (var r = 0u; r < rows; r++) {
+      let oy = oy0 + r;
+      let row = base + nearestIndex(sourceCoordinate(oy, p.scaleH, p.inH, p.outH), p.inH) * p.inW;
+      store4((plane * p.outH + oy) * p.outW + ox0, x[row + n0], x[row + n1], x[row + n2], x[row + n3], count);
     }
     return;
   }
-  let ty = linearTaps(cy, p.inH);
-  let row0 = base + ty.i0 * p.inW;
-  let row1 = base + ty.i1 * p.inW;
-  for (var k = 0u; k < count; k++) {
-    let tx = linearTaps(sourceCoordinate(ox0 + k, p.scaleW, p.inW, p.outW), p.inW);
-    let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
-    let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
-    y[outRow + ox0 + k] = (1.0 - ty.t) * top + ty.t * bottom;
+  let t0 = linearTaps(sourceCoordinate(ox0, p.scaleW, p.inW, p.outW), p.inW);
+  let t1 = linearTaps(sourceCoordinate(ox1, p.scaleW, p.inW, p.outW), p.inW);
+  let t2 = linearTaps(sourceCoordinate(ox2, p.scaleW, p.inW, p.outW), p.inW);
+  let t3 = linearTaps(sourceCoordinate(ox3, p.scaleW, p.inW, p.outW), p.inW);
+  for (var r = 0u; r < rows; r++) {
+    let oy = oy0 + r;
+    let ty = linearTaps(sourceCoordinate(oy, p.scaleH, p.inH, p.outH), p.inH);
+    let row0 = base + ty.i0 * p.inW;
+    let row1 = base + ty.i1 * p.inW;
+    let v0 = bilinear(row0, row1, t0, ty.t);
+    let v1 = bilinear(row0, row1, t1, ty.t);
+    let v2 = bilinear(row0, row1, t2, ty.t);
+    let v3 = bilinear(row0, row1, t3, ty.t);
+    store4((plane * p.outH + oy) * p.outW + ox0, v0, v1, v2, v3, count);
   }
 }

@@ -484,6 +484,9 @@ function integerScaleStep(attrs: ResizeAttrs, g: ResizeGeometry, planes: number,
   };
 }
 
+/** Output rows per invocation of the general kernel (ROWS in shaders/resize.wgsl). */
+const RESIZE_ROWS = 4;
+
 const resize: OpDefinition<ResizeAttrs> = {
   type: 'Resize',
   parse(node) {
@@ -518,12 +521,26 @@ const resize: OpDefinition<ResizeAttrs> = {
     const planes = sizeOf(outputs[0].shape) / (g.outH * g.outW);
     const scales = integerScales(attrs, g);
     if (scales) return { steps: [integerScaleStep(attrs, g, planes, scales, DEFAULT_TILE)] };
-    const total = planes * g.outH * Math.ceil(g.outW / 4);
+    const total = planes * Math.ceil(g.outH / RESIZE_ROWS) * Math.ceil(g.outW / 4);
     const modes = `const MODE: u32 = ${MODE_CODES[attrs.mode]}u;\nconst COORD_MODE: u32 = ${COORDINATE_CODES[attrs.coordinateMode]}u;\nconst NEAREST_MODE: u32 = ${NEAREST_CODES[attrs.nearestMode]}u;\n`;
+    // Rows a multiple of 4 long: every run of 4 is whole and 4-aligned, stored as one vec4.
+    const vec4Rows = g.outW % 4 === 0;
+    const output = vec4Rows
+      ? `@group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
+fn store4(dst: u32, v0: f32, v1: f32, v2: f32, v3: f32, count: u32) { y[dst / 4u] = vec4f(v0, v1, v2, v3); }
+`
+      : `@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+fn store4(dst: u32, v0: f32, v1: f32, v2: f32, v3: f32, count: u32) {
+  y[dst] = v0;
+  if (count > 1u) { y[dst + 1u] = v1; }
+  if (count > 2u) { y[dst + 2u] = v2; }
+  if (count > 3u) { y[dst + 3u] = v3; }
+}
+`;
     return {
       steps: [
         {
-          kernel: generatedKernel(`resize[${attrs.mode},${attrs.coordinateMode},${attrs.nearestMode}]`, modes + shaderSource('resize')),
+          kernel: generatedKernel(`resize[${attrs.mode},${attrs.coordinateMode},${attrs.nearestMode}${vec4Rows ? ',vec4' : ''}]`, modes + output + shaderSource('resize')),
           params: {
             total,
             inH: g.inH,
