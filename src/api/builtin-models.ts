@@ -38,11 +38,12 @@ function mediapipeSelfie(file: string, describe: string, name: string): BuiltinM
   return {
     describe,
     async load(onProgress) {
-      // A literal `new URL(..., import.meta.url)` so bundlers (vite) emit the file as an asset.
+      // A literal `new URL(..., import.meta.url)` so bundlers (vite) emit the file as an asset;
+      // `?no-inline` because vite's library mode would otherwise inline it as base64 (+660 KB).
       const url =
         file === 'selfie_segmentation.tflite'
-          ? new URL('../../node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite', import.meta.url)
-          : new URL('../../node_modules/@mediapipe/selfie_segmentation/selfie_segmentation_landscape.tflite', import.meta.url);
+          ? new URL('../../node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite?no-inline', import.meta.url)
+          : new URL('../../node_modules/@mediapipe/selfie_segmentation/selfie_segmentation_landscape.tflite?no-inline', import.meta.url);
       const bytes = await loadBundledFile(url, onProgress);
       // MediaPipe feeds these models RGB in [0, 1] (its graph's output_tensor_float_range {0, 1}).
       return { graph: importTflite(bytes, { name }), mean: [0, 0, 0], std: [1, 1, 1], output: 'probability', labels: ['background', 'person'] };
