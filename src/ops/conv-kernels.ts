@@ -347,7 +347,13 @@ ${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW', residual, rowsVec4, r
  * as vec4s along pixels (needs H*W % 4 == 0 and tm % 4 == 0). Pixels past the end of the last tile
  * read a clamped index: their sums are never stored, and no other pixel depends on them.
  */
-export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind, residual: Residual = 'none'): Kernel {
+/**
+ * `activation` 'dynamic': the kind is a uniform (Params.act) instead of a constant, so one
+ * pipeline serves every activation. For tiny layers (a squeeze-and-excitation block's 1x1 convs on
+ * a pooled 1x1 map), where the per-element switch costs nothing and a pipeline per activation
+ * costs a compile each.
+ */
+export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind | 'dynamic', residual: Residual = 'none'): Kernel {
   const { tm, tn4 } = tiling;
   if (vec4 && tm % 4 !== 0) throw new Error(`conv1x1 vec4 variant needs tm % 4 == 0, got ${tm}`);
   const loads = vec4
@@ -374,7 +380,7 @@ struct Params {
   groupOutC: u32,
   packedOutC4: u32,
   biasOffset4: u32,
-${ACTIVATION_FIELDS}
+${ACTIVATION_FIELDS}${activation === 'dynamic' ? '\n  act: u32,                // the activation (codes of applyActivation in common.wgsl)' : ''}
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -383,12 +389,12 @@ ${ACTIVATION_FIELDS}
 @group(0) @binding(3) var<storage, read_write> y: array<${vec4 ? 'vec4f' : 'f32'}>;${residualBinding(residual, vec4)}
 
 const WG = 64u;
-${activationConst(activation)}
+${activation === 'dynamic' ? '' : activationConst(activation)}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = flatInvocationIndex(wid, nwg, lid, WG);
-  if (i >= p.total) { return; }
+  if (i >= p.total) { return; }${activation === 'dynamic' ? '\n  let ACT = p.act;' : ''}
   let cb = i % p.channelBlocks;
   var rest = i / p.channelBlocks;
   let g = rest % p.groups;
@@ -414,7 +420,7 @@ ${tileMultiplyAdds(tm, tn4, '    ')}
 ${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels', residual, vec4)}
 }
 `;
-  return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar'], activation, residual), body);
+  return generatedKernel(variantName('conv1x1', [`tm=${tm}`, `tn=${4 * tn4}`, vec4 ? 'vec4' : 'scalar', ...(activation === 'dynamic' ? ['act=dynamic'] : [])], activation === 'dynamic' ? 'None' : activation, residual), body);
 }
 
 /**

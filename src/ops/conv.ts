@@ -191,6 +191,9 @@ export function pickConvTiling(traits: AdapterTraits, geo: ConvGeometry): ConvTi
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 
+/** 1x1 convs over at most this many pixels take their activation as a uniform (conv1x1Kernel). */
+const TINY_PIXELS = 4;
+
 /** The window geometry both windowed kernels (general and depthwise) take in their Params. */
 function windowParams(geo: ConvGeometry) {
   const { inH, inW, outH, outW, kH, kW, strideY, strideX, dilationY, dilationX, padTop, padLeft } = geo;
@@ -293,10 +296,11 @@ function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling
     const vec4 = pixels % 4 === 0 && tm % 4 === 0;
     const pixelTiles = ceilDiv(pixels, tm);
     const total = geo.batch * geo.groups * channelBlocks * pixelTiles;
-    return {
-      temps: [repack.bytes],
-      steps: [repack.step, { kernel: conv1x1Kernel(tiling, vec4, activation.kind, residual), params: { total, pixelTiles, pixels, ...common }, bindings: io, invocations: total }],
-    };
+    // Tiny maps (an SE block's pooled 1x1): the activation is a uniform, one pipeline for all.
+    const tiny = pixels <= TINY_PIXELS;
+    const kernel = conv1x1Kernel(tiling, vec4, tiny ? 'dynamic' : activation.kind, residual);
+    const params = { total, pixelTiles, pixels, ...common, ...(tiny ? { act: activationParams(activation).act } : {}) };
+    return { temps: [repack.bytes], steps: [repack.step, { kernel, params, bindings: io, invocations: total }] };
   }
 
   const tilesX = ceilDiv(geo.outW, tm);
