@@ -19,7 +19,7 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
+import { MAX_F32, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type Residual } from './conv-kernels.js';
 import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
@@ -236,7 +236,19 @@ function residualKind(geo: ConvGeometry, inputs: readonly Info[], node: OpNode):
   return node.inputs !== undefined && node.inputs[3] === node.inputs[0] ? 'input' : 'binding';
 }
 
-function lowerConv(geo: ConvGeometry, activation: Activation, tiling: ConvTiling, path: ConvPath, residual: Residual): GpuLowering {
+/**
+ * None, Relu and Clip share one kernel variant: min(max(x, lo), hi) with the bounds as uniforms
+ * (the largest finite f32 where there is none), one pipeline fewer to compile per kind for one
+ * more min or max per output. Only an overflowed +-Infinity comes out as +-MAX_F32 instead.
+ */
+function variantActivation(a: Activation): Activation {
+  if (a.kind === 'None') return { kind: 'Clip', alpha: -MAX_F32, beta: MAX_F32 };
+  if (a.kind === 'Relu') return { kind: 'Clip', alpha: 0, beta: MAX_F32 };
+  return a;
+}
+
+function lowerConv(geo: ConvGeometry, fusedActivation: Activation, tiling: ConvTiling, path: ConvPath, residual: Residual): GpuLowering {
+  const activation = variantActivation(fusedActivation);
   const { tm, tn4 } = tiling;
   if (!Number.isInteger(tm) || tm < 1 || !Number.isInteger(tn4) || tn4 < 1) throw new Error(`conv tiling must be positive integers, got tm=${tm} tn4=${tn4}`);
   const { actAlpha, actBeta } = activationParams(activation);
