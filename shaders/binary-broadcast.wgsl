@@ -3,12 +3,14 @@
 // per-channel [1, C, 1, 1] scale. Its element for flat output index i is (i / inner) % count.
 // Four outputs per invocation with vec4 loads; the caller guarantees total % 4 == 0 and that the
 // four share their broadcast element (inner % 4 == 0) or step through it (inner == 1).
+// src/ops/arith.ts prepends `fn combine(a, b, i) -> vec4f`: a + b or a * b by Params.op, or, for
+// Mul's fused addend (src/passes/fuse-mul-add.ts), a * b + addend[i] with the `addend` binding.
 
 struct Params {
   total4: u32,   // total / 4
   inner: u32,    // output elements per step of the broadcast operand
   count: u32,    // elements of the broadcast operand
-  op: u32,       // 0 Add, 1 Mul
+  op: u32,       // 0 Add, 1 Mul (without the addend)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -29,6 +31,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   } else {
     b = vec4f(other[(first / p.inner) % p.count]);
   }
-  let a = full[i];
-  y[i] = select(a + b, a * b, p.op == 1u);
+  y[i] = combine(full[i], b, i);
 }

@@ -19,12 +19,13 @@
  *
  * GPU: shaders/arith.wgsl (binary, one invocation per output element reading both inputs through
  * broadcast strides), with a vec4 fast path for float Add/Mul against scalars, per-channel vectors
- * and same-shape operands (shaders/binary-broadcast.wgsl), and shaders/arith-unary.wgsl. Both move raw 32-bit words,
+ * and same-shape operands (shaders/binary-broadcast.wgsl, also Mul's fused addend), and shaders/arith-unary.wgsl. Both move raw 32-bit words,
  * so one kernel covers f32 and i32 math (int64 goes through the GPU as i32, see tensor.ts).
  */
 import { InputError } from '../errors.js';
 import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
+import { shaderSource } from '../gpu/shaders.js';
 import { checkKnownAttributes } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
@@ -132,6 +133,14 @@ function floatBinary(kind: BinaryKind, x: number, y: number): number {
   return Math.pow(x, y);
 }
 
+/** shaders/binary-broadcast.wgsl: Add or Mul by Params.op, or (`addend`) Mul plus the fused addend. */
+function broadcastKernel(addend: boolean): Kernel {
+  const combine = addend
+    ? '@group(0) @binding(4) var<storage, read> addend: array<vec4f>;\nfn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return a * b + addend[i]; }\n'
+    : 'fn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return select(a + b, a * b, p.op == 1u); }\n';
+  return generatedKernel(addend ? 'binary-broadcast[addend]' : 'binary-broadcast', combine + shaderSource('binary-broadcast'));
+}
+
 /** One step of the general broadcasting kernel: y = a (kind) b, over the output's shape. */
 function arithStep(kind: BinaryKind, a: Known, b: Known, shape: readonly number[], bindings: GpuStep['bindings']): GpuStep {
   const total = sizeOf(shape);
@@ -200,8 +209,8 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
         return {
           steps: [
             {
-              kernel: kernelFromFile('mul-add'),
-              params: { total4: total / 4, inner: fast.inner, count: fast.count },
+              kernel: broadcastKernel(true),
+              params: { total4: total / 4, inner: fast.inner, count: fast.count, op: 1 },
               bindings: { full: { input: fast.full }, other: { input: 1 - fast.full }, addend: { input: 2 }, y: { output: 0 } },
               invocations: total / 4,
             },
@@ -223,7 +232,7 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
         return {
           steps: [
             {
-              kernel: kernelFromFile('binary-broadcast'),
+              kernel: broadcastKernel(false),
               params: { total4: total / 4, inner: fast.inner, count: fast.count, op: kind === 'Add' ? 0 : 1 },
               bindings: { full: { input: fast.full }, other: { input: 1 - fast.full }, y: { output: 0 } },
               invocations: total / 4,
