@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The segwgpu command. The sources are TypeScript; tsx compiles them on the fly so the command
-// works straight from a checkout after `npm ci`, with no build step.
-import { register } from 'tsx/esm/api';
+// The segwgpu command. An installed package runs its compiled dist/. A checkout of the repository
+// (src/ present) runs the TypeScript sources instead, through tsx, with their WGSL and model asset
+// imports served by scripts/dev/asset-loader.mjs: no build step while developing.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  await import('../scripts/dev/register.mjs');
+  await import(sources.href);
+} else {
+  await import('../dist/cli/main.js');
+}

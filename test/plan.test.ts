@@ -66,8 +66,6 @@ describe('in-place Concat', () => {
   it("lets the U-Net's upsampling write into the concat output, copying only the skip, with unchanged results", async () => {
     const { buildUNet } = await import('../src/builders/unet.js');
     const { layoutGraph } = await import('../src/plan/plan.js');
-    const { preloadShaders, allShaderNames } = await import('../src/gpu/shaders.js');
-    await preloadShaders(await allShaderNames());
     const unet = buildUNet({ depth: 3, baseWidth: 4, classes: 2, height: 32, width: 32 });
     const layout = layoutGraph(unet);
     const concats = layout.lowerings.filter((l) => l.node.opType === 'Concat');

@@ -5,7 +5,7 @@
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { SegwgpuError } from '../errors.js';
-import { shaderSource } from './shaders.js';
+import commonWgsl from '../../shaders/common.wgsl?raw';
 
 export type UniformValue = number | boolean | readonly number[];
 export type UniformValues = Readonly<Record<string, UniformValue>>;
@@ -16,14 +16,17 @@ export interface Kernel {
   readonly source: string;
 }
 
-/** A kernel from shaders/<name>.wgsl, with shaders/common.wgsl prepended. */
-export function kernelFromFile(name: string): Kernel {
-  return { name, source: `${shaderSource('common')}\n${shaderSource(name)}` };
+/**
+ * A kernel from one shaders/<name>.wgsl file (its text, imported by the op file as
+ * `shaders/<name>.wgsl?raw`), with shaders/common.wgsl prepended.
+ */
+export function wgslKernel(name: string, wgsl: string): Kernel {
+  return { name, source: `${commonWgsl}\n${wgsl}` };
 }
 
 /** A generated kernel (register-blocked variants): name it after its variant so it can be printed. */
 export function generatedKernel(name: string, body: string): Kernel {
-  return { name, source: `${shaderSource('common')}\n${body}` };
+  return { name, source: `${commonWgsl}\n${body}` };
 }
 
 type Scalar = 'u32' | 'i32' | 'f32';
@@ -174,14 +177,18 @@ export class KernelCache {
    * Compiles kernels ahead of use with createComputePipelineAsync, all at once, so the
    * implementation can compile them in parallel (pipeline creation dominates a plan's first run).
    */
-  async compileAll(kernels: readonly Kernel[]): Promise<void> {
+  async compileAll(kernels: readonly Kernel[], onCompiled?: (compiled: number, total: number) => void): Promise<void> {
     const pending = new Map<string, Kernel>();
     for (const k of kernels) if (!this.compiled.has(k.source)) pending.set(k.source, k);
+    const total = pending.size;
+    let compiled = 0;
+    onCompiled?.(0, total);
     await Promise.all(
       [...pending.values()].map(async (kernel) => {
         const { layout, bindGroupLayout, pipelineLayout, module } = this.describe(kernel);
         const pipeline = await this.device.createComputePipelineAsync({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint: 'main' } });
         if (!this.compiled.has(kernel.source)) this.compiled.set(kernel.source, { kernel, layout, pipeline, bindGroupLayout });
+        onCompiled?.(++compiled, total);
       }),
     );
   }

@@ -13,10 +13,11 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr } from './attributes.js';
 import { MAX_F32, activationParams, applyActivationCpu, type Activation, type ActivationKind } from './activation-functions.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import activationsWgsl from '../../shaders/activations.wgsl?raw';
 
 type StandaloneKind = Exclude<ActivationKind, 'None'>;
 
@@ -122,7 +123,7 @@ function activationOp(kind: StandaloneKind): OpDefinition<ActivationAttrs> {
       return {
         steps: [
           {
-            kernel: kernelFromFile('activations'),
+            kernel: wgslKernel('activations', activationsWgsl),
             params: { total: groups, count, ...activationParams(activation) },
             bindings: { x: { input: 0 }, y: { output: 0 } },
             invocations: groups,

@@ -16,9 +16,10 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import argmaxWgsl from '../../shaders/argmax.wgsl?raw';
 
 interface ArgMaxAttrs {
   /** As given (possibly negative); normalised against the input's rank in infer(). */
@@ -93,7 +94,7 @@ const argMax: OpDefinition<ArgMaxAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('argmax'),
+          kernel: wgslKernel('argmax', argmaxWgsl),
           params: { total: lines, axisLen, inner, selectLastIndex: attrs.selectLastIndex ? 1 : 0 },
           bindings: { x: { input: 0 }, y: { output: 0 } },
           invocations: lines,

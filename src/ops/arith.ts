@@ -24,11 +24,13 @@
  */
 import { InputError } from '../errors.js';
 import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../tensor.js';
-import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
-import { shaderSource } from '../gpu/shaders.js';
+import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import arithWgsl from '../../shaders/arith.wgsl?raw';
+import arithUnaryWgsl from '../../shaders/arith-unary.wgsl?raw';
+import binaryBroadcastWgsl from '../../shaders/binary-broadcast.wgsl?raw';
 
 /** The arith kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_ARITH_RANK = 8;
@@ -138,14 +140,14 @@ function broadcastKernel(addend: boolean): Kernel {
   const combine = addend
     ? '@group(0) @binding(4) var<storage, read> addend: array<vec4f>;\nfn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return a * b + addend[i]; }\n'
     : 'fn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return select(a + b, a * b, p.op == 1u); }\n';
-  return generatedKernel(addend ? 'binary-broadcast[addend]' : 'binary-broadcast', combine + shaderSource('binary-broadcast'));
+  return generatedKernel(addend ? 'binary-broadcast[addend]' : 'binary-broadcast', combine + binaryBroadcastWgsl);
 }
 
 /** One step of the general broadcasting kernel: y = a (kind) b, over the output's shape. */
 function arithStep(kind: BinaryKind, a: Known, b: Known, shape: readonly number[], bindings: GpuStep['bindings']): GpuStep {
   const total = sizeOf(shape);
   return {
-    kernel: kernelFromFile('arith'),
+    kernel: wgslKernel('arith', arithWgsl),
     params: {
       total,
       rank: shape.length,
@@ -301,7 +303,7 @@ function unaryOp(kind: UnaryKind): OpDefinition<null> {
       return {
         steps: [
           {
-            kernel: kernelFromFile('arith-unary'),
+            kernel: wgslKernel('arith-unary', arithUnaryWgsl),
             params: { total, op: UNARY_CODES[kind], intMath: x.dtype === 'float32' ? 0 : 1 },
             bindings: { x: { input: 0 }, y: { output: 0 } },
             invocations: total,

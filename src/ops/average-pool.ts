@@ -25,11 +25,12 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
-import { shaderSource } from '../gpu/shaders.js';
+import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
 import type { AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import averagePoolWgsl from '../../shaders/average-pool.wgsl?raw';
+import globalAveragePoolWgsl from '../../shaders/global-average-pool.wgsl?raw';
 
 interface AveragePoolAttributes extends PoolAttributes {
   readonly countIncludePad: boolean;
@@ -104,7 +105,7 @@ const averagePool: OpDefinition<AveragePoolAttributes> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('average-pool'),
+          kernel: wgslKernel('average-pool', averagePoolWgsl),
           params: {
             total,
             ...poolWindowParams(x.shape, window),
@@ -191,7 +192,7 @@ export function segmentSumKernel(vec4: boolean, addend = false): Kernel {
   const load = addend
     ? '@group(0) @binding(3) var<storage, read> x2: array<Element>;\nfn load(k: u32) -> Element { return x[k] + x2[k]; }\n'
     : 'fn load(k: u32) -> Element { return x[k]; }\n';
-  return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}${addend ? ',addend' : ''}]`, element + load + shaderSource('global-average-pool'));
+  return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}${addend ? ',addend' : ''}]`, element + load + globalAveragePoolWgsl);
 }
 
 /** GlobalAveragePool's lowering over `planes` planes of `planeSize` values: one or two segment-sum passes. */

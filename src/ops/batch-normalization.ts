@@ -13,9 +13,10 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import batchNormalizationWgsl from '../../shaders/batch-normalization.wgsl?raw';
 
 interface BatchNormAttrs {
   readonly epsilon: number;
@@ -79,7 +80,7 @@ const batchNormalization: OpDefinition<BatchNormAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('batch-normalization'),
+          kernel: wgslKernel('batch-normalization', batchNormalizationWgsl),
           params: { total, channels: x.shape[1], inner: sizeOf(x.shape.slice(2)), epsilon: attrs.epsilon },
           bindings: { x: { input: 0 }, scale: { input: 1 }, bias: { input: 2 }, mean: { input: 3 }, variance: { input: 4 }, y: { output: 0 } },
           invocations: total,

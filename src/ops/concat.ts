@@ -14,9 +14,10 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { formatShape, sizeOf, type DType, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import concatWgsl from '../../shaders/concat.wgsl?raw';
 
 const SUPPORTED_DTYPES: readonly DType[] = ['float32', 'int32', 'int64'];
 
@@ -122,7 +123,7 @@ const concat: OpDefinition<ConcatAttributes> = {
       const total = sizeOf(info.shape);
       if (total > 0) {
         steps.push({
-          kernel: kernelFromFile('concat'),
+          kernel: wgslKernel('concat', concatWgsl),
           params: { total, inputRow: info.shape[axis] * inner, outputRow: outShape[axis] * inner, offset: axisOffset * inner },
           bindings: { x: { input: i }, y: { output: 0 } },
           invocations: total,

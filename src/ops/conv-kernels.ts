@@ -7,8 +7,8 @@
  * the shader compiler folds applyActivation's switch away: on SwiftShader, every branch block of
  * the epilogue costs, and a switch per output element cost more than a small layer's whole k loop).
  *
- * Kernels (to print one: `await preloadShaders(['common'])` from src/gpu/shaders.ts, then
- * `console.log(convKernel({ tm: 8, tn4: 2 }, 'Relu').source)`):
+ * Kernels (to print one: `node --import ./scripts/dev/register.mjs --input-type=module -e
+ * "import { convKernel } from './src/ops/conv-kernels.ts'; console.log(convKernel({ tm: 8, tn4: 2 }, 'Relu').source)"`):
  *  - convRepack: weights [M][Cg][KH][KW] -> packed [group][ky][kx][ci][S] (S = output channels per
  *    group padded to a whole number of tiles, zeros beyond), then the bias as [group][S]. The conv
  *    kernels then read one vec4 of weights per k and channel vec4 (and a vec4 of bias) with no

@@ -39,12 +39,13 @@
  * the epilogue (fused by src/passes/fuse-activation.ts; a segmentation head's final Sigmoid).
  */
 import { AttributeError, InputError } from '../errors.js';
-import { generatedKernel, kernelFromFile, type Kernel } from '../gpu/kernel.js';
+import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor.js';
 import { ACTIVATION_CODES, activationParams, applyActivationCpu, parseFusedActivation, type Activation, type ActivationKind } from './activation-functions.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import convTransposeFileWgsl from '../../shaders/conv-transpose.wgsl?raw';
 
 const SPATIAL_RANK = 2;
 const AXIS_NAMES = ['H', 'W'];
@@ -462,7 +463,7 @@ function convTransposeGpu(geo: ConvTransposeGeometry, hasBias: boolean, activati
     steps: [
       {
         label: 'ConvTranspose weight repack',
-        kernel: kernelFromFile('conv-transpose'),
+        kernel: wgslKernel('conv-transpose', convTransposeFileWgsl),
         params: { total: repacked, inChannels, groupOutChannels: groupOut, paddedGroupOutChannels: paddedGroupOut, kernel },
         bindings: { w: { input: 1 }, wt: { temp: 0 } },
         invocations: repacked,

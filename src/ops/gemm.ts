@@ -12,10 +12,11 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import gemmWgsl from '../../shaders/gemm.wgsl?raw';
 
 /** Batch dimensions the kernel's uniform arrays hold. */
 export const MAX_MATMUL_BATCH_RANK = 8;
@@ -82,7 +83,7 @@ function lowerMatmul(layout: MatmulLayout): GpuLowering {
   return {
     steps: [
       {
-        kernel: kernelFromFile('gemm'),
+        kernel: wgslKernel('gemm', gemmWgsl),
         params: {
           total,
           M: layout.M,

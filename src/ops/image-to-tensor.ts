@@ -11,9 +11,10 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatsAttr, intAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, ValueInfo } from './types.js';
+import imageToTensorWgsl from '../../shaders/image-to-tensor.wgsl?raw';
 
 interface ImageToTensorAttrs {
   readonly width: number;
@@ -82,7 +83,7 @@ export const imageToTensor: OpDefinition<ImageToTensorAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('image-to-tensor'),
+          kernel: wgslKernel('image-to-tensor', imageToTensorWgsl),
           params: {
             total,
             width: attrs.width,

@@ -13,10 +13,11 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import maxPoolWgsl from '../../shaders/max-pool.wgsl?raw';
 
 /** The lowest finite f32, the start of every max reduction (LOWEST_F32 in shaders/common.wgsl). */
 export const LOWEST_F32 = -3.4028234663852886e38;
@@ -99,7 +100,7 @@ const maxPool: OpDefinition<MaxPoolAttributes> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('max-pool'),
+          kernel: wgslKernel('max-pool', maxPoolWgsl),
           params: { total, ...poolWindowParams(x.shape, window) },
           bindings: { x: { input: 0 }, y: { output: 0 }, indices: { output: 1 } },
           invocations: total,

@@ -27,10 +27,11 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { formatShape, integerValues, numberValues, sizeOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import maxUnpoolWgsl from '../../shaders/max-unpool.wgsl?raw';
 
 interface MaxUnpoolAttributes {
   readonly kernel: number[];
@@ -144,7 +145,7 @@ const maxUnpool: OpDefinition<MaxUnpoolAttributes> = {
   gpu(_, inputs, outputs) {
     const inputTotal = sizeOf((inputs[0] as ValueInfo).shape);
     const outTotal = sizeOf(outputs[0].shape);
-    const kernel = kernelFromFile('max-unpool');
+    const kernel = wgslKernel('max-unpool', maxUnpoolWgsl);
     const bindings = { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 } };
     return {
       steps: [

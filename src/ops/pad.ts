@@ -19,10 +19,11 @@
  */
 import { InputError, SegwgpuError, showValue } from '../errors.js';
 import { sizeOf, stridesOf, type DType, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, stringAttr } from './attributes.js';
 import { constantIntegers } from './slice.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import padWgsl from '../../shaders/pad.wgsl?raw';
 
 /** The pad kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_PAD_RANK = 8;
@@ -187,7 +188,7 @@ const pad: OpDefinition<PadAttributes> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('pad'),
+          kernel: wgslKernel('pad', padWgsl),
           params: {
             total,
             rank: shape.length,

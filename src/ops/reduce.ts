@@ -14,10 +14,11 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
 import { constantInput, integerVector } from './shape-ops.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import reduceWgsl from '../../shaders/reduce.wgsl?raw';
 
 /** The reduce kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_REDUCE_RANK = 8;
@@ -124,7 +125,7 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs> {
       return {
         steps: [
           {
-            kernel: kernelFromFile('reduce'),
+            kernel: wgslKernel('reduce', reduceWgsl),
             params: {
               total,
               rank: shape.length,

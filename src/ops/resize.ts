@@ -62,9 +62,9 @@
 import { AttributeError, InputError } from '../errors.js';
 import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../tensor.js';
 import { generatedKernel, type Kernel } from '../gpu/kernel.js';
-import { shaderSource } from '../gpu/shaders.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import resizeWgsl from '../../shaders/resize.wgsl?raw';
 
 const MODES = ['nearest', 'linear', 'cubic'] as const;
 const COORDINATE_MODES = [
@@ -540,7 +540,7 @@ fn store4(dst: u32, v0: f32, v1: f32, v2: f32, v3: f32, count: u32) {
     return {
       steps: [
         {
-          kernel: generatedKernel(`resize[${attrs.mode},${attrs.coordinateMode},${attrs.nearestMode}${vec4Rows ? ',vec4' : ''}]`, modes + output + shaderSource('resize')),
+          kernel: generatedKernel(`resize[${attrs.mode},${attrs.coordinateMode},${attrs.nearestMode}${vec4Rows ? ',vec4' : ''}]`, modes + output + resizeWgsl),
           params: {
             total,
             inH: g.inH,

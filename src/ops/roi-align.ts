@@ -37,9 +37,10 @@
  */
 import { AttributeError, InputError } from '../errors.js';
 import { formatShape, numberValues, sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import roiAlignWgsl from '../../shaders/roi-align.wgsl?raw';
 
 type Mode = 'avg' | 'max';
 type CoordinateMode = 'half_pixel' | 'output_half_pixel';
@@ -211,7 +212,7 @@ const roiAlign: OpDefinition<RoiAlignAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('roi-align'),
+          kernel: wgslKernel('roi-align', roiAlignWgsl),
           params: {
             total,
             batch: x.shape[0],

@@ -18,11 +18,13 @@
  */
 import { AttributeError, InputError, UnsupportedError, describeNode } from '../errors.js';
 import { sizeOf, stridesOf, type DType, type Shape, type Tensor, type TypedArrayFor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr, normalizeAxis } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import { stridedCopyStep } from './strided-copy.js';
 import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import castWgsl from '../../shaders/cast.wgsl?raw';
+import gatherWgsl from '../../shaders/gather.wgsl?raw';
 
 /** The strided-copy kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_COPY_RANK = 8;
@@ -468,7 +470,7 @@ const gather: OpDefinition<GatherAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('gather'),
+          kernel: wgslKernel('gather', gatherWgsl),
           params: { total, inner: sizeOf(data.shape.slice(axis + 1)), axisLen: data.shape[axis], indexCount: sizeOf((inputs[1] as ValueInfo).shape) },
           bindings: { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 } },
           invocations: total,
@@ -536,7 +538,7 @@ const cast: OpDefinition<CastAttrs> = {
     const toFloat = attrs.to === 'float32';
     const mode = fromFloat === toFloat ? 0 : fromFloat ? 1 : 2;
     return {
-      steps: [{ kernel: kernelFromFile('cast'), params: { total, mode }, bindings: { x: { input: 0 }, y: { output: 0 } }, invocations: total }],
+      steps: [{ kernel: wgslKernel('cast', castWgsl), params: { total, mode }, bindings: { x: { input: 0 }, y: { output: 0 } }, invocations: total }],
     };
   },
 };

@@ -14,9 +14,10 @@
  */
 import { InputError } from '../errors.js';
 import { sizeOf, type Shape, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
 
 interface SoftmaxAttrs {
   /** As given (possibly negative); normalised against the input's rank in infer(). */
@@ -83,7 +84,7 @@ const softmax: OpDefinition<SoftmaxAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('softmax'),
+          kernel: wgslKernel('softmax', softmaxWgsl),
           params: { total: lines, axisLen, inner },
           bindings: { x: { input: 0 }, y: { output: 0 } },
           invocations: lines,

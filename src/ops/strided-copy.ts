@@ -4,8 +4,9 @@
  *   y[i] = x[base + sum over d of coord_d(i) * inStrides[d]].
  */
 import { sizeOf, type Shape } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import type { GpuLowering } from './types.js';
+import stridedCopyWgsl from '../../shaders/strided-copy.wgsl?raw';
 
 export function stridedCopyStep(outShape: Shape, inStrides: readonly number[], label: string, base = 0): GpuLowering {
   const total = sizeOf(outShape);
@@ -13,7 +14,7 @@ export function stridedCopyStep(outShape: Shape, inStrides: readonly number[], l
   return {
     steps: [
       {
-        kernel: kernelFromFile('strided-copy'),
+        kernel: wgslKernel('strided-copy', stridedCopyWgsl),
         params: { total, rank: outShape.length, base, outShape: [...outShape], inStrides: [...inStrides] },
         bindings: { x: { input: 0 }, y: { output: 0 } },
         invocations: total,

@@ -6,9 +6,10 @@
  */
 import { InputError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor.js';
-import { kernelFromFile } from '../gpu/kernel.js';
+import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import thresholdWgsl from '../../shaders/threshold.wgsl?raw';
 
 interface ThresholdAttrs {
   readonly threshold: number;
@@ -42,7 +43,7 @@ export const threshold: OpDefinition<ThresholdAttrs> = {
     return {
       steps: [
         {
-          kernel: kernelFromFile('threshold'),
+          kernel: wgslKernel('threshold', thresholdWgsl),
           params: { total, threshold: attrs.threshold },
           bindings: { x: { input: 0 }, y: { output: 0 } },
           invocations: total,
