@@ -85,7 +85,7 @@ function segwgpuRunner(model: SelfieModel, image: ImageSource, device: GPUDevice
       const r = await seg.segment(image);
       const t2 = now();
       if (!r.confidenceMasks) throw new Error('segment() returned no confidence mask');
-      runner.person = r.confidenceMasks[r.confidenceMasks.length - 1];
+      runner.person = r.confidenceMasks[r.labels.indexOf('person')];
       return { create: t1 - t0, 'first segment': t2 - t1 };
     },
     async warm() {

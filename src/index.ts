@@ -3,17 +3,22 @@
  * 'segwgpu/node'.
  */
 export { Segmenter } from './api/segmenter.js';
-export type { ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
-export { resolveModel, fetchWithProgress } from './api/models.js';
-export type { ModelSource, ProgressCallback, SegmentationModel } from './api/models.js';
+export type { BackendName, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
+export { resolveModel, importModelBytes } from './api/models.js';
+export type { ModelSettings } from './api/models.js';
+export { fetchWithProgress } from './api/progress.js';
+export type { ProgressCallback, SegmenterProgress } from './api/progress.js';
+export { DEFAULT_MODEL_SETTINGS } from './api/segmentation-model.js';
+export type { ModelSource, SegmentationModel } from './api/segmentation-model.js';
 export { SegwgpuError, AttributeError, InputError, UnsupportedError } from './errors.js';
 export { tensor, int32Tensor, int64Tensor, zeros, sizeOf } from './tensor.js';
 export type { Tensor, DType, Shape } from './tensor.js';
 export type { Graph, GraphNode, GraphInput } from './ir/graph.js';
 export { importOnnx } from './import/onnx.js';
+export { importTflite } from './import/tflite.js';
 export { browserGpuContext, createGpuContext, createGpuContextForDevice } from './gpu/context.js';
 export type { GpuContext } from './gpu/context.js';
-export { planGraph, layoutGraph } from './plan/plan.js';
+export { planGraph, planGraphAsync, layoutGraph } from './plan/plan.js';
 export type { GraphPlan, PlanOptions } from './plan/plan.js';
 export { runPlan } from './exec/gpu.js';
 export type { RunOptions, RunResult, NodeTiming } from './exec/gpu.js';
@@ -32,4 +37,5 @@ export { wrapForSegmentation, WRAPPED_IMAGE_INPUT, WRAPPED_CONFIDENCE, WRAPPED_C
 export { packRgba, alignedRowWords } from './segment/pack.js';
 export { classColor, colorizeCategories, overlayCategories } from './segment/images.js';
 export { blurRgba, blendByConfidence, coverRgba } from './segment/effects.js';
-export { BUILTIN_MODELS, DEFAULT_MODEL } from './api/builtin-models.js';
+export { BUILTIN_MODELS, BUILTIN_MODEL_NAMES, DEFAULT_MODEL, recognizeBuiltinModel } from './api/builtin-models.js';
+export type { BuiltinModel } from './api/builtin-models.js';

@@ -81,7 +81,7 @@ describe('Segmenter', () => {
       expect(f.categoryMask).toBeUndefined();
       expect(f.confidenceMasks).toEqual(both.confidenceMasks);
       // Neither mask's ops are in a plan that does not output it.
-      const ops = async (s: Segmenter) => (await s.planForSize(21, 19)).nodes.map((n) => n.node.opType);
+      const ops = async (s: Segmenter) => (await s.prepare(21, 19)).nodes.map((n) => n.opType);
       expect(await ops(categoryOnly)).not.toContain('Softmax');
       expect(await ops(confidenceOnly)).not.toContain('ArgMax');
       const onGpu = await confidenceOnly.segment(im, { keepOnGpu: true });
@@ -98,11 +98,13 @@ describe('Segmenter', () => {
     const device = (await testGpu()).device;
     const selfie = await Segmenter.create({ model: 'selfie', device, outputCategoryMask: false });
     try {
-      expect((await selfie.planForSize(16, 12)).nodes.map((n) => n.node.opType)).not.toContain('Threshold');
+      expect((await selfie.prepare(16, 12)).nodes.map((n) => n.opType)).not.toContain('Threshold');
       const r = await selfie.segment(photo(16, 12, 8));
       expect(r.categoryMask).toBeUndefined();
-      expect(r.confidenceMasks!.length).toBe(1);
-      expect(r.confidenceMasks![0].length).toBe(16 * 12);
+      // Aligned with the labels: background, then the person (the model's one output plane).
+      expect(r.labels).toEqual(['background', 'person']);
+      expect(r.confidenceMasks!.length).toBe(2);
+      expect(r.confidenceMasks![1].length).toBe(16 * 12);
     } finally {
       selfie.close();
     }

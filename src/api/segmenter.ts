@@ -1,226 +1,328 @@
 /**
  * The segmentation API, shaped after MediaPipe's ImageSegmenter:
  *
- *   const seg = await Segmenter.create({ model: 'unet' });
- *   const { categoryMask, confidenceMasks, width, height } = await seg.segment(image);
+ *   const seg = await Segmenter.create();                       // the built-in 'selfie' model
+ *   const { categoryMask, confidenceMasks, labels } = await seg.segment(image);
+ *   for (const frame of frames) await seg.segmentForVideo(frame, frame.timestamp / 1000);
  *   seg.close();
  *
- * Pre-processing (upload with copyExternalImageToTexture, unpack, normalise, resize) and
- * post-processing (resize back, softmax, argmax) run on the GPU inside the model's plan; only the
- * masks are read back, or nothing at all with `keepOnGpu`. One plan per image size, cached.
+ * The Segmenter owns the whole sequence, for every caller (the CLI, the demo, tests): model ->
+ * wrapped graph for the image size (pre- and post-processing as graph ops, src/segment/wrap.ts)
+ * -> a session on the backend (a WebGPU plan, or the CPU reference) -> masks with labels. One
+ * session per image size, cached; a session in use is never destroyed under its run.
  */
 import { SegwgpuError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
-import { browserGpuContext, createGpuContextForDevice, type GpuContext } from '../gpu/context.js';
-import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
-import { runPlan, type RunOptions } from '../exec/gpu.js';
-import { scoresOf, wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
-import { alignedRowWords, packRgba } from '../segment/pack.js';
-import { resolveModel, type ModelSource, type ProgressCallback, type SegmentationModel } from './models.js';
+import type { NodeTiming } from '../exec/gpu.js';
+import { createGpuContextForDevice, defaultGpuContext } from '../gpu/context.js';
+import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
+import { alignedRowWords } from '../segment/pack.js';
+import { DEFAULT_MODEL } from './builtin-models.js';
+import { CpuBackend } from './cpu-session.js';
+import { GpuBackend } from './gpu-session.js';
+import { resolveModel, type ModelSettings } from './models.js';
+import type { ProgressCallback } from './progress.js';
+import type { ModelSource, SegmentationModel } from './segmentation-model.js';
+import { isRawPixels, sizeOfImage, type BackendName, type ImageSource, type SessionBackend, type SizedSession } from './session.js';
 
-/** Raw RGBA8 pixels, row-major. */
-export interface RawImage {
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-}
+export type { ImageSource, RawImage, BackendName } from './session.js';
 
-export type ImageSource =
-  | ImageBitmap
-  | ImageData
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | HTMLVideoElement
-  | VideoFrame
-  | RawImage;
-
-export interface SegmenterOptions {
-  /** A built-in model name, a URL, the model file's bytes, or a prepared SegmentationModel. */
-  readonly model: ModelSource;
-  /** Use this device (shared with the caller's own WebGPU work); otherwise navigator.gpu's. */
+export interface SegmenterOptions extends ModelSettings {
+  /**
+   * A built-in model's name (default 'selfie'), a URL, in Node a file path, the model file's bytes
+   * (ONNX or TFLite), or a prepared SegmentationModel. A file that is a built-in model (by its
+   * bytes) gets the built-in's settings; others get ImageNet mean/std and 'logits' unless `mean`,
+   * `std`, `output` and `labels` say otherwise.
+   */
+  readonly model?: ModelSource;
+  /** 'webgpu' (default) or 'cpu': the plain-TS reference, slow, for validation and for machines without WebGPU. */
+  readonly backend?: BackendName;
+  /** Use this device (shared with the caller's own WebGPU work); otherwise segwgpu makes one and closes it with the Segmenter. */
   readonly device?: GPUDevice;
+  /** Phases: the model's download (bytes), its import, each plan's pipeline compilation (k of n), each plan's first run. */
   readonly onProgress?: ProgressCallback;
-  /** For models given by URL or bytes: normalisation and output kind (default ImageNet, logits). */
-  readonly mean?: readonly [number, number, number];
-  readonly std?: readonly [number, number, number];
-  readonly output?: 'logits' | 'probability';
-  /** How many image sizes keep a plan (video at one size needs one). */
+  /** How many image sizes keep a session (video at one size needs one). Default 4. */
   readonly maxCachedPlans?: number;
   /**
    * Which masks segment() returns (MediaPipe's ImageSegmenter options): both by default; at
-   * least one. A mask not asked for is not computed on the GPU nor read back.
+   * least one. A mask not asked for is not computed nor read back.
    */
   readonly outputCategoryMask?: boolean;
   readonly outputConfidenceMasks?: boolean;
 }
 
 export interface SegmentOptions {
-  /** Leave the masks on the GPU: the result carries buffers instead of arrays. */
+  /** Leave the masks on the GPU: the result carries new caller-owned buffers instead of arrays (webgpu backend). */
   readonly keepOnGpu?: boolean;
+  /** Per-node times in the result (GPU timestamp queries where the adapter has them; wall time on the CPU backend). */
+  readonly profile?: boolean;
 }
 
 export interface SegmentationResult {
   readonly width: number;
   readonly height: number;
+  /** The class names: labels[k] names confidenceMasks[k] and category value k. */
+  readonly labels: readonly string[];
   /** Per pixel, the winning class (row-major, width x height). Absent with keepOnGpu or outputCategoryMask: false. */
   readonly categoryMask?: Uint8Array;
-  /** Per class, per pixel, the confidence in [0, 1]. Absent with keepOnGpu or outputConfidenceMasks: false. */
+  /** Per class (aligned with labels), per pixel, the confidence in [0, 1]. Absent with keepOnGpu or outputConfidenceMasks: false. */
   readonly confidenceMasks?: Float32Array[];
   /**
-   * With keepOnGpu: caller-owned buffers (destroy them when done): i32 labels and f32 [K, H, W]
-   * confidences, each present when its mask was asked for.
+   * With keepOnGpu: caller-owned buffers (destroy them when done): i32 category indices
+   * [H, W], and f32 confidences [planes, H, W] whose planes are the classes `planeLabels` names
+   * (all labels; for a one-channel probability model only its foreground).
    */
-  readonly gpu?: { readonly category?: GPUBuffer; readonly confidence?: GPUBuffer; readonly classes: number };
+  readonly gpu?: { readonly category?: GPUBuffer; readonly confidence?: GPUBuffer; readonly planes: number; readonly planeLabels: readonly string[] };
+  /** With profile: per-node times of this run. */
+  readonly timings?: NodeTiming[];
+  /** segmentForVideo: the frame's timestamp. */
+  readonly timestampMs?: number;
 }
 
-interface SizedPlan {
-  readonly plan: GraphPlan;
-  readonly rowWords: number;
-  readonly classes: number;
+/** A cached session and who is using it: an evicted session is destroyed when its last run ends. */
+interface SessionEntry {
+  readonly session: Promise<SizedSession>;
+  users: number;
+  evicted: boolean;
+  ran: boolean;
+  /** Video frames at this size: masks read into arrays the entry keeps. */
+  video?: { categoryMask?: Uint8Array; background?: Float32Array };
 }
 
-function sizeOfSource(image: ImageSource): { width: number; height: number } {
-  if (typeof VideoFrame !== 'undefined' && image instanceof VideoFrame) return { width: image.displayWidth, height: image.displayHeight };
-  if (typeof HTMLVideoElement !== 'undefined' && image instanceof HTMLVideoElement) return { width: image.videoWidth, height: image.videoHeight };
-  if (typeof HTMLImageElement !== 'undefined' && image instanceof HTMLImageElement) return { width: image.naturalWidth, height: image.naturalHeight };
-  return { width: (image as { width: number }).width, height: (image as { height: number }).height };
-}
-
-function isRawPixels(image: ImageSource): image is RawImage | ImageData {
-  return 'data' in image && (image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray);
+function positiveInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
 }
 
 export class Segmenter {
-  private readonly plans = new Map<string, Promise<SizedPlan>>();
+  private readonly sessions = new Map<string, SessionEntry>();
   private closed = false;
+  private lastVideoTimestamp = -Infinity;
+  private videoQueue: Promise<unknown> = Promise.resolve();
+  /** Runs under way, which close() lets finish before it frees their sessions and the device. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
-    readonly ctx: GpuContext,
+    private readonly backendImpl: SessionBackend,
+    /** The model as resolved (graph, normalisation, output kind, labels). */
     readonly model: SegmentationModel,
-    private readonly ownsDevice: boolean,
-    private readonly maxCachedPlans: number,
+    private readonly labels: readonly string[],
+    private readonly options: SegmenterOptions,
     private readonly masks: { readonly category: boolean; readonly confidence: boolean },
   ) {}
 
-  static async create(options: SegmenterOptions): Promise<Segmenter> {
-    if (!options || options.model === undefined) throw new SegwgpuError('Segmenter.create: options.model is required (a built-in name, a URL or the model bytes)');
+  static async create(options: SegmenterOptions = {}): Promise<Segmenter> {
+    // Every option is checked before the download, the import or any GPU work.
+    const backend = options.backend ?? 'webgpu';
+    if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`Segmenter.create: backend must be 'webgpu' or 'cpu', got '${String(backend)}'`);
+    if (backend === 'cpu' && options.device) throw new SegwgpuError("Segmenter.create: a device was given, but backend 'cpu' uses none");
+    if (options.maxCachedPlans !== undefined && !positiveInteger(options.maxCachedPlans)) throw new SegwgpuError(`Segmenter.create: maxCachedPlans must be a whole number >= 1, got ${String(options.maxCachedPlans)}`);
     const masks = { category: options.outputCategoryMask ?? true, confidence: options.outputConfidenceMasks ?? true };
     if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
-    const model = await resolveModel(options.model, options);
-    const ctx = options.device ? await createGpuContextForDevice(options.device) : await browserGpuContext();
-    return new Segmenter(ctx, model, !options.device, options.maxCachedPlans ?? 4, masks);
+    const model = await resolveModel(options.model ?? DEFAULT_MODEL, options);
+    const labels = Segmenter.labelsOf(model, masks.category);
+    const impl = backend === 'cpu' ? new CpuBackend() : options.device ? new GpuBackend(await createGpuContextForDevice(options.device), false) : new GpuBackend(await defaultGpuContext(), true);
+    return new Segmenter(impl, model, labels, options, masks);
   }
 
-  /** The adapter the segmenter runs on, for display. */
+  /** The model's class names, checked against its output: one per score channel (two for a probability). */
+  private static labelsOf(model: SegmentationModel, categoryMask: boolean): readonly string[] {
+    const channels = scoreChannelsOf(model.graph);
+    if (model.output === 'probability' && channels !== 1) {
+      throw new SegwgpuError(`Segmenter.create: output 'probability' needs a model with one output channel; ${model.graph.name} outputs ${channels}`);
+    }
+    const classes = model.output === 'probability' ? 2 : channels;
+    if (categoryMask && classes > 256) throw new SegwgpuError(`Segmenter.create: the category mask holds class indices as bytes, and ${model.graph.name} has ${classes} classes; pass outputCategoryMask: false`);
+    const labels = model.labels ?? (model.output === 'probability' ? ['background', 'foreground'] : Array.from({ length: classes }, (_, k) => `class ${k}`));
+    if (labels.length !== classes) {
+      throw new SegwgpuError(`Segmenter.create: ${labels.length} labels given, but ${model.graph.name} has ${classes} classes${model.output === 'probability' ? ' (a probability model: background and the foreground)' : ''}`);
+    }
+    return labels;
+  }
+
+  /** Which backend runs the model. */
+  get backend(): BackendName {
+    return this.backendImpl.name;
+  }
+
+  /** The adapter the segmenter runs on, for display ('cpu reference' on the CPU backend). */
   get adapterName(): string {
-    return this.ctx.adapterName;
+    return this.backendImpl.adapterName;
   }
 
-  private planFor(width: number, height: number): Promise<SizedPlan> {
+  /** Whether `profile: true` gets per-node times here (timestamp queries, or the CPU backend). */
+  get canProfile(): boolean {
+    return this.backendImpl.canProfile;
+  }
+
+  /** The class names, aligned with confidenceMasks and the category mask's values (MediaPipe's getLabels). */
+  getLabels(): string[] {
+    return [...this.labels];
+  }
+
+  private acquire(width: number, height: number): SessionEntry {
     const key = `${width}x${height}`;
-    const hit = this.plans.get(key);
-    if (hit) {
+    let entry = this.sessions.get(key);
+    if (entry) {
       // Most recently used last, so eviction takes the oldest.
-      this.plans.delete(key);
-      this.plans.set(key, hit);
-      return hit;
+      this.sessions.delete(key);
+      this.sessions.set(key, entry);
+    } else {
+      const wrapped = wrapForSegmentation(this.model.graph, {
+        imageWidth: width,
+        imageHeight: height,
+        rowWords: alignedRowWords(width),
+        mean: this.model.mean,
+        std: this.model.std,
+        output: this.model.output,
+        categoryMask: this.masks.category,
+        confidenceMasks: this.masks.confidence,
+      });
+      // Cached at once, so concurrent first calls at one size share one plan.
+      const session = this.backendImpl.createSession(wrapped, width, height, this.options.onProgress);
+      const made: SessionEntry = { session, users: 0, evicted: false, ran: false };
+      entry = made;
+      this.sessions.set(key, made);
+      session.catch(() => {
+        if (this.sessions.get(key) === made) this.sessions.delete(key);
+      });
+      const limit = this.options.maxCachedPlans ?? 4;
+      while (this.sessions.size > limit) {
+        const [oldestKey, oldest] = this.sessions.entries().next().value as [string, SessionEntry];
+        this.sessions.delete(oldestKey);
+        oldest.evicted = true;
+        if (oldest.users === 0) void oldest.session.then((s) => s.destroy(), () => undefined);
+      }
     }
-    const rowWords = alignedRowWords(width);
-    const graph = wrapForSegmentation(this.model.graph, {
-      imageWidth: width,
-      imageHeight: height,
-      rowWords,
-      mean: this.model.mean,
-      std: this.model.std,
-      output: this.model.output,
-      categoryMask: this.masks.category,
-      confidenceMasks: this.masks.confidence,
-    });
-    // The promise is cached at once, so concurrent first calls at one size share one plan.
-    const sized = planGraphAsync(this.ctx, graph).then((plan) => ({ plan, rowWords, classes: plan.values.get(scoresOf(graph))!.shape[1] }));
-    this.plans.set(key, sized);
-    sized.catch(() => this.plans.delete(key));
-    while (this.plans.size > this.maxCachedPlans) {
-      const [oldest, evicted] = this.plans.entries().next().value as [string, Promise<SizedPlan>];
-      this.plans.delete(oldest);
-      void evicted.then((p) => p.plan.destroy(), () => undefined);
-    }
-    return sized;
+    entry.users++;
+    return entry;
   }
 
-  /** The plan (and so the per-node timings) for an image size; made on first use. */
-  async planForSize(width: number, height: number): Promise<GraphPlan> {
-    this.checkOpen('planForSize');
-    return (await this.planFor(width, height)).plan;
+  private release(entry: SessionEntry): void {
+    entry.users--;
+    // After close() the sessions are destroyed there, once every run is over.
+    if (entry.evicted && entry.users === 0 && !this.closed) void entry.session.then((s) => s.destroy(), () => undefined);
+  }
+
+  private static checkedSize(image: ImageSource, what: string): { width: number; height: number } {
+    const { width, height } = sizeOfImage(image);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new SegwgpuError(`${what}: the image has no pixels yet (size ${width}x${height}); wait for it to load`);
+    }
+    if (isRawPixels(image) && image.data.length !== width * height * 4) {
+      throw new SegwgpuError(`${what}: raw image data holds ${image.data.length} bytes, expected ${width}x${height}x4 RGBA bytes`);
+    }
+    return { width, height };
+  }
+
+  /**
+   * Warm-up: makes the session for an image size (plan, every GPU pipeline compiled) and runs it
+   * once on a blank image, so the first real segment() at that size pays neither. Returns the
+   * nodes the backend runs per image (on webgpu: after graph passes and fusions).
+   */
+  async prepare(width: number, height: number): Promise<{ readonly nodes: readonly { readonly name: string; readonly opType: string }[] }> {
+    this.checkOpen('prepare');
+    if (!positiveInteger(width) || !positiveInteger(height)) throw new SegwgpuError(`Segmenter.prepare: width and height must be whole numbers >= 1, got ${width}x${height}`);
+    const entry = this.acquire(width, height);
+    const work = entry.session.then(async (session) => {
+      if (!entry.ran && this.backendImpl.name === 'webgpu') {
+        entry.ran = true;
+        this.options.onProgress?.({ phase: 'first-run', width, height });
+        await session.run({ data: new Uint8Array(width * height * 4), width, height }, { profile: false, reuseArrays: false, keepOnGpu: false });
+      }
+      return { nodes: session.nodes };
+    });
+    try {
+      return await this.track(work);
+    } finally {
+      this.release(entry);
+    }
   }
 
   async segment(image: ImageSource, options: SegmentOptions = {}): Promise<SegmentationResult> {
     this.checkOpen('segment');
-    const { width, height } = sizeOfSource(image);
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-      throw new SegwgpuError(`segment: the image has no pixels yet (size ${width}x${height}); wait for it to load`);
+    const size = Segmenter.checkedSize(image, 'segment');
+    return this.track(this.run(image, size, options, false));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  /**
+   * A video frame: as segment(), for frames in order (timestampMs strictly increasing, as in
+   * MediaPipe's VIDEO mode). Frames of one size reuse the session and its arrays: the masks in
+   * the result are overwritten by the next frame of that size, so copy what you keep. A frame
+   * of another size gets (or makes) that size's session.
+   */
+  segmentForVideo(frame: ImageSource, timestampMs: number, options: SegmentOptions = {}): Promise<SegmentationResult> {
+    this.checkOpen('segmentForVideo');
+    if (!Number.isFinite(timestampMs)) throw new SegwgpuError(`segmentForVideo: timestampMs must be a finite number, got ${timestampMs}`);
+    if (timestampMs <= this.lastVideoTimestamp) {
+      throw new SegwgpuError(`segmentForVideo: timestamp ${timestampMs} ms is not after the previous frame's ${this.lastVideoTimestamp} ms; frames must come in order`);
     }
-    if (isRawPixels(image) && image.data.length !== width * height * 4) {
-      throw new SegwgpuError(`segment: raw image data holds ${image.data.length} bytes, expected ${width}x${height}x4 RGBA bytes`);
-    }
-    const { plan, rowWords, classes } = await this.planFor(width, height);
-    this.checkOpen('segment');
-    const { device } = this.ctx;
-    let inputs: Record<string, Tensor> = {};
-    let gpuInputs: RunOptions['gpuInputs'];
-    let texture: GPUTexture | undefined;
-    if (isRawPixels(image)) {
-      inputs = { [WRAPPED_IMAGE_INPUT]: packRgba(image.data, width, height, rowWords) };
-    } else {
-      texture = device.createTexture({
-        size: [width, height],
-        format: 'rgba8unorm',
-        usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC | GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.TEXTURE_BINDING,
-      });
-      device.queue.copyExternalImageToTexture({ source: image as GPUCopyExternalImageSource }, { texture }, [width, height]);
-      const source = texture;
-      gpuInputs = {
-        [WRAPPED_IMAGE_INPUT]: (encoder, target) => encoder.copyTextureToBuffer({ texture: source }, { buffer: target.buffer, offset: target.offset, bytesPerRow: rowWords * 4, rowsPerImage: height }, [width, height]),
-      };
-    }
+    const size = Segmenter.checkedSize(frame, 'segmentForVideo');
+    this.lastVideoTimestamp = timestampMs;
+    // Frames go one at a time: they share their size's arrays.
+    const result = this.track(this.videoQueue.catch(() => undefined).then(async () => ({ ...(await this.run(frame, size, options, true)), timestampMs })));
+    this.videoQueue = result;
+    return result;
+  }
+
+  private async run(image: ImageSource, { width, height }: { width: number; height: number }, options: SegmentOptions, video: boolean): Promise<SegmentationResult> {
+    const keepOnGpu = options.keepOnGpu === true;
+    if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError("segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs the CPU reference");
+    const entry = this.acquire(width, height);
     try {
-      if (options.keepOnGpu) {
-        const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-        const category = this.masks.category ? device.createBuffer({ label: 'segwgpu category mask', size: 4 * width * height, usage }) : undefined;
-        const confidence = this.masks.confidence ? device.createBuffer({ label: 'segwgpu confidence masks', size: 4 * classes * width * height, usage }) : undefined;
-        const copyTo: Record<string, GPUBuffer> = {};
-        if (category) copyTo[WRAPPED_CATEGORY] = category;
-        if (confidence) copyTo[WRAPPED_CONFIDENCE] = confidence;
-        await runPlan(plan, inputs, { gpuInputs, outputs: [], copyTo });
-        return { width, height, gpu: { category, confidence, classes } };
+      const session = await entry.session;
+      this.checkOpen(video ? 'segmentForVideo' : 'segment');
+      if (!entry.ran) {
+        entry.ran = true;
+        this.options.onProgress?.({ phase: 'first-run', width, height });
       }
-      const { outputs } = await runPlan(plan, inputs, { gpuInputs, int32Outputs: true });
-      const result: { width: number; height: number; categoryMask?: Uint8Array; confidenceMasks?: Float32Array[] } = { width, height };
-      if (this.masks.category) {
-        // The typed-array constructor copies natively; Uint8Array.from would iterate.
-        result.categoryMask = new Uint8Array(outputs[WRAPPED_CATEGORY].data as Int32Array);
+      const out = await session.run(image, { profile: options.profile === true, reuseArrays: video, keepOnGpu });
+      const probability = this.model.output === 'probability';
+      const base = { width, height, labels: this.labels, ...(out.timings && { timings: out.timings }) };
+      if (out.gpu) {
+        const planeLabels = probability ? this.labels.slice(1) : this.labels;
+        return { ...base, gpu: { ...out.gpu, planes: planeLabels.length, planeLabels } };
       }
-      if (this.masks.confidence) {
-        const scores = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
-        const plane = width * height;
-        result.confidenceMasks = Array.from({ length: classes }, (_, k) => scores.subarray(k * plane, (k + 1) * plane));
+      const plane = width * height;
+      let categoryMask: Uint8Array | undefined;
+      if (out.category) {
+        // Class indices fit a byte (checked at create); set() converts the int32 words.
+        categoryMask = video ? (entry.video ??= {}).categoryMask ??= new Uint8Array(plane) : new Uint8Array(plane);
+        categoryMask.set(out.category);
       }
-      return result;
+      let confidenceMasks: Float32Array[] | undefined;
+      if (out.confidence) {
+        const confidence = out.confidence;
+        if (probability) {
+          // One probability plane on the GPU; the background is its complement (cheaper to
+          // derive here than to compute and read back a second plane).
+          const background = video ? (entry.video ??= {}).background ??= new Float32Array(plane) : new Float32Array(plane);
+          for (let i = 0; i < plane; i++) background[i] = 1 - confidence[i]!;
+          confidenceMasks = [background, confidence.subarray(0, plane)];
+        } else {
+          confidenceMasks = this.labels.map((_, k) => confidence.subarray(k * plane, (k + 1) * plane));
+        }
+      }
+      return { ...base, ...(categoryMask && { categoryMask }), ...(confidenceMasks && { confidenceMasks }) };
     } finally {
-      texture?.destroy();
+      this.release(entry);
     }
   }
 
-  /** Frees every GPU resource; later calls are errors. */
+  /** Frees every GPU resource (runs under way finish first); later calls are errors. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const plans = [...this.plans.values()];
-    this.plans.clear();
-    void Promise.allSettled(plans).then((settled) => {
-      for (const s of settled) if (s.status === 'fulfilled') s.value.plan.destroy();
-      if (this.ownsDevice) this.ctx.device.destroy();
+    const entries = [...this.sessions.values()];
+    this.sessions.clear();
+    void Promise.allSettled([...this.inFlight]).then(async () => {
+      await Promise.allSettled(entries.map((e) => e.session.then((s) => s.destroy())));
+      this.backendImpl.close();
     });
   }
 
@@ -228,4 +330,3 @@ export class Segmenter {
     if (this.closed) throw new SegwgpuError(`Segmenter.${what}: the segmenter was closed`);
   }
 }
-

@@ -4,7 +4,7 @@
  */
 import { SegwgpuError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
@@ -13,6 +13,8 @@ import { checkRunInputs } from '../plan/plan.js';
 export interface CpuRunOptions extends PassOptions {
   /** Values to return besides the graph outputs ('all' for per-node validation). */
   readonly keepValues?: readonly string[] | 'all';
+  /** Called after each node with its wall time (per-node profiling of the reference). */
+  readonly onNodeRun?: (node: GraphNode, ms: number) => void;
 }
 
 export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tensor>>, options: CpuRunOptions = {}): Record<string, Tensor> {
@@ -27,7 +29,9 @@ export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tenso
   for (const node of order) {
     const def = getOp(node);
     const args = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
+    const started = options.onNodeRun ? performance.now() : 0;
     const outs = def.cpu(attributes.get(node), args, node);
+    options.onNodeRun?.(node, performance.now() - started);
     node.outputs.forEach((n, i) => {
       if (n === '') return;
       if (!outs[i]) throw new SegwgpuError(`node '${node.name}' (${node.opType}): CPU reference produced no output ${i}`);

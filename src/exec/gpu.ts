@@ -23,6 +23,12 @@ export interface RunOptions {
   readonly copyTo?: Readonly<Record<string, GPUBuffer>>;
   /** Integer outputs as int32 (as they are on the GPU) rather than widened to int64. */
   readonly int32Outputs?: boolean;
+  /**
+   * Read these outputs into the caller's arrays (of the output's element count; int32 outputs
+   * need int32Outputs) instead of new ones: with the plan's reused readback buffer, a run then
+   * allocates no buffer or array of its size (video frames).
+   */
+  readonly readInto?: Readonly<Record<string, Float32Array | Int32Array>>;
 }
 
 export interface NodeTiming {
@@ -40,6 +46,19 @@ export interface RunResult {
 // Runs of one plan share its arena, so they go one after another.
 const queues = new WeakMap<GraphPlan, Promise<unknown>>();
 
+// Each plan's readback buffer, reused by its (serialised) runs and replaced when a run needs more.
+const readbacks = new WeakMap<GraphPlan, GPUBuffer>();
+
+function readbackBuffer(plan: GraphPlan, bytes: number): GPUBuffer {
+  const kept = readbacks.get(plan);
+  if (kept && kept.size >= bytes) return kept;
+  kept?.destroy();
+  const buffer = plan.ctx.device.createBuffer({ label: `${plan.graph.name} readback`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  plan.adopt(buffer);
+  readbacks.set(plan, buffer);
+  return buffer;
+}
+
 export function runPlan(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<RunResult> {
   const wanted = options.outputs ?? plan.graph.outputs;
   checkRunInputs(plan, inputs, Object.keys(options.gpuInputs ?? {}));
@@ -51,6 +70,15 @@ export function runPlan(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>
   for (const name of wanted) {
     if (!plan.readable.has(name) && !plan.graph.initializers.has(name)) {
       throw new SegwgpuError(`value '${name}' cannot be read back: it is not a graph output nor kept by the plan (plan with keepValues)`);
+    }
+  }
+  for (const [name, target] of Object.entries(options.readInto ?? {})) {
+    const v = plan.arenaValues.get(name);
+    if (!v || !wanted.includes(name)) throw new SegwgpuError(`readInto: '${name}' is not one of the values this run reads back`);
+    const dtype = options.int32Outputs && v.info.dtype === 'int64' ? 'int32' : v.info.dtype;
+    const fits = dtype === 'float32' ? target instanceof Float32Array : dtype === 'int32' && target instanceof Int32Array;
+    if (!fits || target.length !== sizeOf(v.info.shape)) {
+      throw new SegwgpuError(`readInto: '${name}' is ${dtype} [${v.info.shape.join('x')}], the array given is a ${target.constructor.name} of ${target.length} elements`);
     }
   }
   const previous = queues.get(plan) ?? Promise.resolve();
@@ -96,7 +124,7 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
     stagingSize += Math.ceil(bytes / 4) * 4;
     return { name, v, at, bytes };
   });
-  const staging = stagingSize > 0 ? device.createBuffer({ size: stagingSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
+  const staging = stagingSize > 0 ? readbackBuffer(plan, stagingSize) : undefined;
   for (const p of placements) encoder.copyBufferToBuffer(plan.arena, p.v.offset, staging!, p.at, Math.ceil(p.bytes / 4) * 4);
   for (const [name, target] of Object.entries(options.copyTo ?? {})) {
     const v = plan.arenaValues.get(name)!;
@@ -114,14 +142,19 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
   device.queue.submit([encoder.finish()]);
   const outputs: Record<string, Tensor> = {};
   if (staging) {
-    await staging.mapAsync(GPUMapMode.READ);
-    const all = staging.getMappedRange();
+    await staging.mapAsync(GPUMapMode.READ, 0, stagingSize);
+    const all = staging.getMappedRange(0, stagingSize);
     for (const p of placements) {
       const dtype = options.int32Outputs && p.v.info.dtype === 'int64' ? 'int32' : p.v.info.dtype;
-      outputs[p.name] = fromGpuWords(dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+      const into = options.readInto?.[p.name];
+      if (into) {
+        into.set(into instanceof Float32Array ? new Float32Array(all, p.at, into.length) : new Int32Array(all, p.at, into.length));
+        outputs[p.name] = { dtype, shape: p.v.info.shape, data: into } as Tensor;
+      } else {
+        outputs[p.name] = fromGpuWords(dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+      }
     }
     staging.unmap();
-    staging.destroy();
   }
   for (const name of wanted) if (plan.graph.initializers.has(name)) outputs[name] = plan.graph.initializers.get(name)!;
   let timings: NodeTiming[] | undefined;

@@ -1,6 +1,6 @@
 /** A device plus what kernels need to know about it: limits, adapter name, compiled-kernel cache. */
+import { SegwgpuError } from '../errors.js';
 import { KernelCache } from './kernel.js';
-import { allShaderNames, preloadShaders } from './shaders.js';
 import type { AdapterTraits } from '../ops/types.js';
 
 export interface GpuContext {
@@ -26,11 +26,15 @@ export function isCpuLikeAdapter(info: GPUAdapterInfo | undefined): boolean {
   return /swiftshader|llvmpipe|lavapipe|software|cpu/.test(text);
 }
 
+// One context per device, so every plan and Segmenter on a device shares its compiled kernels.
+const contexts = new WeakMap<GPUDevice, GpuContext>();
+
 export async function createGpuContext(adapter: GPUAdapter | undefined, device: GPUDevice): Promise<GpuContext> {
-  await preloadShaders(await allShaderNames());
+  const known = contexts.get(device);
+  if (known) return known;
   // A device handed to us by the caller: its adapter's info where the browser exposes it.
   const info = adapter?.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return {
+  const ctx: GpuContext = {
     device,
     adapterName: describeAdapter(info),
     traits: { cpuLike: isCpuLikeAdapter(info) },
@@ -39,6 +43,8 @@ export async function createGpuContext(adapter: GPUAdapter | undefined, device: 
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     hasTimestampQuery: device.features.has('timestamp-query'),
   };
+  contexts.set(device, ctx);
+  return ctx;
 }
 
 /** Asks the adapter for its largest limits: segmentation tensors outgrow the defaults quickly. */
@@ -57,7 +63,7 @@ export async function requestCapableDevice(adapter: GPUAdapter): Promise<GPUDevi
   });
 }
 
-/** A caller's own device (shared with their WebGPU work). */
+/** A caller's own device (shared with their WebGPU work), or one segwgpu made before. */
 export function createGpuContextForDevice(device: GPUDevice): Promise<GpuContext> {
   return createGpuContext(undefined, device);
 }
@@ -65,8 +71,28 @@ export function createGpuContextForDevice(device: GPUDevice): Promise<GpuContext
 /** In a browser: navigator.gpu. */
 export async function browserGpuContext(): Promise<GpuContext> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing); use a WebGPU-enabled browser such as Chrome 113+');
+  if (!gpu) throw new SegwgpuError('WebGPU is not available here (navigator.gpu is missing): use a WebGPU-enabled browser such as Chrome 113+, or pass a GPUDevice');
   const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but no GPU adapter is available');
+  if (!adapter) throw new SegwgpuError('navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but no GPU adapter is available');
   return createGpuContext(adapter, await requestCapableDevice(adapter));
+}
+
+/**
+ * Where a new device comes from when the caller gives none: navigator.gpu, or the provider a
+ * platform entry registered. 'segwgpu/node' registers dawn.node's (nodeGpuContext) on import, so
+ * the browser build never contains it.
+ */
+let fallbackProvider: (() => Promise<GpuContext>) | undefined;
+
+export function setDefaultGpuContextProvider(provider: () => Promise<GpuContext>): void {
+  fallbackProvider = provider;
+}
+
+export function defaultGpuContext(): Promise<GpuContext> {
+  if ((globalThis.navigator as Navigator | undefined)?.gpu) return browserGpuContext();
+  if (fallbackProvider) return fallbackProvider();
+  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string') {
+    return Promise.reject(new SegwgpuError("no WebGPU device: in Node, import from 'segwgpu/node' (with the 'webgpu' package installed: npm install webgpu), or pass a GPUDevice as `device`"));
+  }
+  return browserGpuContext();
 }

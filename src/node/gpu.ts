@@ -35,7 +35,13 @@ async function nodeGpu(): Promise<GPU> {
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
   } catch (e) {
-    throw new SegwgpuError(`cannot load the 'webgpu' package (dawn.node): ${(e as Error).message}. Run 'npm ci' in the segwgpu folder.`);
+    // An optional peer dependency: browser apps never install it, Node users add it themselves.
+    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    throw new SegwgpuError(
+      missing
+        ? "WebGPU in Node needs the 'webgpu' package (dawn.node), which is not installed: npm install webgpu"
+        : `cannot load the 'webgpu' package (dawn.node): ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   Object.assign(globalThis, mod.globals);
   gpuSingleton = mod.create(['backend=vulkan']);

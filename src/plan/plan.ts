@@ -50,6 +50,8 @@ export interface GraphPlan {
   readonly constantBytes: number;
   /** Values readable after a run. */
   readonly readable: ReadonlySet<string>;
+  /** Hands the plan a buffer made for its runs (a reused readback buffer): destroyed with it. */
+  adopt(buffer: GPUBuffer): void;
   destroy(): void;
 }
 
@@ -239,9 +241,10 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
  * planGraph with every distinct kernel compiled first through createComputePipelineAsync, in
  * parallel where the implementation can: the way to make a plan when its first run matters.
  */
-export async function planGraphAsync(ctx: GpuContext, source: Graph, options: PlanOptions = {}): Promise<GraphPlan> {
+export async function planGraphAsync(ctx: GpuContext, source: Graph, options: PlanOptions = {}, onCompiled?: (compiled: number, total: number) => void): Promise<GraphPlan> {
   const layout = layoutGraph(source, options, limitsOf(ctx));
-  await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => arenaKernel(s.kernel))));
+  // Reports pipelines not compiled yet on this device: kernels other plans made are shared.
+  await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => arenaKernel(s.kernel))), onCompiled);
   return planFromLayout(ctx, layout);
 }
 
@@ -354,6 +357,9 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     lowerBoundBytes: memory.lowerBoundBytes,
     constantBytes: constantBytes + persistentBytes,
     readable,
+    adopt(buffer) {
+      created.push(buffer);
+    },
     destroy() {
       for (const b of created) b.destroy();
     },

@@ -41,14 +41,39 @@ export function scoresOf(wrapped: Graph): string {
   return resize.outputs[0];
 }
 
-export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
+/** The model's one image input, checked to be [1x3xHxW]. */
+function imageInputOf(model: Graph): Graph['inputs'][number] {
   if (model.inputs.length !== 1) throw new SegwgpuError(`segment: model ${model.name} has ${model.inputs.length} inputs; a segmentation model takes one image`);
-  const input = model.inputs[0];
-  const [n, c, h, w] = input.shape;
+  const input = model.inputs[0]!;
+  const [n, c] = input.shape;
   if (input.shape.length !== 4 || c !== 3) throw new SegwgpuError(`segment: model input '${input.name}' has shape [${input.shape.join('x')}]; expected [1x3xHxW]`);
   if (n !== 1 && typeof n === 'number') throw new SegwgpuError(`segment: model input '${input.name}' has batch ${n}; expected 1`);
-  const modelH = typeof h === 'number' ? h : options.imageHeight;
-  const modelW = typeof w === 'number' ? w : options.imageWidth;
+  return input;
+}
+
+/** The model's class-score shape [1, K, h, w] at an input size (its own where fixed). */
+function scoreShapeOf(model: Graph, imageHeight: number, imageWidth: number): { shape: readonly number[]; modelH: number; modelW: number } {
+  const input = imageInputOf(model);
+  const [, , h, w] = input.shape;
+  const modelH = typeof h === 'number' ? h : imageHeight;
+  const modelW = typeof w === 'number' ? w : imageWidth;
+  const logits = model.outputs[0]!;
+  const shape = inferGraph(model, resolveInputShapes(model, { [input.name]: [1, 3, modelH, modelW] })).values.get(logits)!.shape;
+  if (shape.length !== 4) throw new SegwgpuError(`segment: model output '${logits}' has shape [${shape.join('x')}]; expected class scores [1xKxhxw]`);
+  return { shape, modelH, modelW };
+}
+
+/**
+ * How many score channels K the model outputs (1 for a probability model), inferred at its own
+ * input size, or at 256x256 where its input size is symbolic.
+ */
+export function scoreChannelsOf(model: Graph): number {
+  return scoreShapeOf(model, 256, 256).shape[1]!;
+}
+
+export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
+  const input = imageInputOf(model);
+  const { shape: scoreShape, modelH, modelW } = scoreShapeOf(model, options.imageHeight, options.imageWidth);
   const mean = options.mean ?? [0, 0, 0];
   const std = options.std ?? [1, 1, 1];
   const rowWords = options.rowWords ?? options.imageWidth;
@@ -70,11 +95,8 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
       },
     },
   ];
-  const logits = model.outputs[0];
-  const modelShapes = inferGraph(model, resolveInputShapes(model, { [input.name]: [1, 3, modelH, modelW] })).values;
-  const scoreShape = modelShapes.get(logits)!.shape;
-  if (scoreShape.length !== 4) throw new SegwgpuError(`segment: model output '${logits}' has shape [${scoreShape.join('x')}]; expected class scores [1xKxhxw]`);
-  const classes = scoreShape[1];
+  const logits = model.outputs[0]!;
+  const classes = scoreShape[1]!;
   const kind = options.output ?? 'logits';
   if (kind === 'probability' && classes !== 1) throw new SegwgpuError(`segment: a probability model must output [1x1xhxw], '${logits}' is [${scoreShape.join('x')}]`);
   const wantsCategory = options.categoryMask ?? true;
