@@ -1,7 +1,8 @@
 /**
  * The segwgpu demo page: a photo (bundled sample, file, drop or webcam) through a Segmenter, the
- * category mask drawn over it, per-layer GPU timings from a profiled run of the same plan, and an
- * optional check against the CPU reference (in a worker).
+ * category mask drawn over it, per-layer GPU timings from a profiled segment() of the same photo,
+ * and an optional check against the CPU reference (a CPU-backend Segmenter in a worker). All the
+ * segmentation goes through the public Segmenter API: what the page shows is what a user gets.
  *
  * URL parameters (handy for links and the end-to-end test): sample=astronaut|chelsea,
  * model=<id>, size=<longest side>, validate=1, profile=0.
@@ -9,11 +10,9 @@
  * window.__demo mirrors the page's state for the end-to-end test (test/e2e.test.ts).
  */
 import { Segmenter } from '../src/api/segmenter.js';
-import { resolveModel, type SegmentationModel } from '../src/api/models.js';
+import type { SegmenterProgress } from '../src/api/progress.js';
 import { browserGpuContext, type GpuContext } from '../src/gpu/context.js';
-import { runPlan, type NodeTiming } from '../src/exec/gpu.js';
-import { WRAPPED_IMAGE_INPUT } from '../src/segment/wrap.js';
-import { alignedRowWords, packRgba } from '../src/segment/pack.js';
+import type { NodeTiming } from '../src/exec/gpu.js';
 import { classColor } from '../src/segment/images.js';
 import { DEFAULT_MODEL, DEMO_MODELS, findModel, type DemoModel } from './models.js';
 import { cancelValidation, validateOnCpu, type ValidateResponse } from './validation.js';
@@ -33,8 +32,16 @@ interface DemoState {
   image?: { name: string; width: number; height: number };
   /** The RGBA pixels segmented (after any downscale). */
   pixels?: Uint8ClampedArray;
-  result?: { width: number; height: number; classes: number; categoryMask: Uint8Array };
-  timing?: { planMs: number; segmentMs: number };
+  /** The still photo's result; `foreground` is the alpha the blur/replace views cut out with. */
+  result?: { width: number; height: number; labels: string[]; categoryMask: Uint8Array; foreground: Uint8ClampedArray };
+  /** prepare() until its first run (plan, kernels compiled), its first run, then segment() of the photo; 0 when the plan was cached. */
+  timing?: { planMs: number; firstRunMs: number; segmentMs: number };
+  /** Each progress phase the Segmenters reported, in order, repeats dropped (download, import, compile, first-run, ...). */
+  progressPhases: string[];
+  /** Every text the status line showed, in order, repeats dropped (capped). */
+  statusLog: string[];
+  /** Webcam mode: frames segmented with segmentForVideo, and a copy of the last frame's category mask. */
+  webcam?: { frames: number; width: number; height: number; categoryMask?: Uint8Array };
   /** 'pending' while the profiled run is under way; 'unavailable' without timestamp queries. */
   profile: 'none' | 'pending' | 'done' | 'unavailable' | 'off' | 'error';
   layers?: NodeTiming[];
@@ -49,7 +56,7 @@ declare global {
   }
 }
 
-const demo: DemoState = { state: 'starting', adapter: '', model: '', profile: 'none', validating: false, runs: 0 };
+const demo: DemoState = { state: 'starting', adapter: '', model: '', profile: 'none', validating: false, runs: 0, progressPhases: [], statusLog: [] };
 window.__demo = demo;
 
 // ---------------------------------------------------------------------------------------------
@@ -89,6 +96,10 @@ function ms(x: number): string {
   return `${(x / 1000).toFixed(2)} s`;
 }
 
+function kb(n: number): string {
+  return n < 1e6 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`;
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -99,6 +110,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 // ---------------------------------------------------------------------------------------------
 // Status pill with a live elapsed-time counter (which also shows the page stays responsive).
 
+const STATUS_LOG_LIMIT = 2000;
 let statusStarted = 0;
 let statusTimer: number | undefined;
 
@@ -114,6 +126,7 @@ function setStatus(phase: Phase, text: string): void {
   statusBox.hidden = false;
   statusBox.classList.toggle('error', phase === 'error');
   statusText.textContent = text;
+  if (demo.statusLog.at(-1) !== text && demo.statusLog.length < STATUS_LOG_LIMIT) demo.statusLog.push(text);
   if (phase === 'error') {
     window.clearInterval(statusTimer);
     statusTimer = undefined;
@@ -159,19 +172,58 @@ function theGpu(): Promise<GpuContext> {
   return gpu;
 }
 
+/** When the last prepare()'s first run began (its 'first-run' event), to split its time into planning and first run. */
+let firstRunStartedAt: number | undefined;
+
+/** A Segmenter's progress in the status line: the model's download and import, kernel compilation (k of n), the first run. */
+function showProgress(model: DemoModel, event: SegmenterProgress): void {
+  if (demo.progressPhases.at(-1) !== event.phase) demo.progressPhases.push(event.phase);
+  switch (event.phase) {
+    case 'download':
+      setStatus('loading', `Loading ${model.label}: ${kb(event.loadedBytes)}${event.totalBytes ? ` of ${kb(event.totalBytes)}` : ''}…`);
+      break;
+    case 'import':
+      setStatus('loading', event.format === 'built-in' ? `Building ${model.label}…` : `Importing ${model.label} (${event.format === 'onnx' ? 'ONNX' : 'TFLite'}, ${kb(event.bytes)})…`);
+      break;
+    case 'compile':
+      // Kernels are compiled once per device: a later size may find every one already made.
+      setStatus(
+        'planning',
+        event.total === 0
+          ? `Planning ${model.label} for ${event.width}×${event.height}: its kernels are already compiled…`
+          : `Planning ${model.label} for ${event.width}×${event.height}: compiling kernels ${event.compiled} of ${event.total}…`,
+      );
+      break;
+    case 'first-run':
+      firstRunStartedAt = performance.now();
+      setStatus('running', `First run of ${model.label} at ${event.width}×${event.height}…`);
+      break;
+  }
+}
+
+/**
+ * prepare() for one size, timed: until its first run (planning, kernel compilation) and the first
+ * run itself (a warm-up on a blank image); undefined when the size's plan was already made.
+ */
+async function prepareTimed(seg: Segmenter, model: DemoModel, width: number, height: number): Promise<{ layers: number; stages?: { planMs: number; firstRunMs: number } }> {
+  setStatus('planning', `Planning ${model.label} for ${width}×${height}…`);
+  firstRunStartedAt = undefined;
+  const t0 = performance.now();
+  const { nodes } = await seg.prepare(width, height);
+  const done = performance.now();
+  const firstRun = firstRunStartedAt;
+  return { layers: nodes.length, ...(firstRun !== undefined && { stages: { planMs: firstRun - t0, firstRunMs: done - firstRun } }) };
+}
+
 /** The Segmenter for the chosen model, on one device shared by every model (runs inside the queue). */
 async function segmenterFor(model: DemoModel): Promise<Segmenter> {
   if (current?.model.id === model.id) return current.seg;
   const ctx = await theGpu();
-  setStatus('loading', `Building ${model.label}…`);
+  setStatus('loading', `Loading ${model.label}…`);
+  // Paint the status before the import, which is synchronous work.
   await nextPaint();
-  const kb = (n: number) => (n < 1e6 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
-  const resolved = await resolveModel(await model.source!(), {
-    onProgress: (loaded, total) => {
-      if (total !== 1) setStatus('loading', `Loading ${model.label}: ${kb(loaded)}${total ? ` of ${kb(total)}` : ''}…`);
-    },
-  });
-  const seg = await Segmenter.create({ model: resolved, device: ctx.device });
+  const seg = await Segmenter.create({ model: await model.source!(), device: ctx.device, onProgress: (event) => showProgress(model, event) });
+  // The device is the page's, so closing the old Segmenter frees its plans only.
   current?.seg.close();
   current = { model, seg };
   demo.model = model.id;
@@ -273,16 +325,36 @@ interface Frame {
 }
 
 /**
- * The foreground's confidence as an alpha mask: a probability model's own output (the selfie
- * models' person confidence), or 1 - P(background) for class-score models.
+ * The label the mask leaves transparent and the background effects replace: the model's
+ * 'background' where it names one, else class 0 (the VOC convention of the 21-class models).
  */
-function foregroundImage(confidence: Float32Array[], probability: boolean, width: number, height: number): OffscreenCanvas {
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  const source = confidence[0];
-  for (let i = 0; i < width * height; i++) {
-    const fg = probability ? source[i] : 1 - source[i];
-    rgba[4 * i + 3] = Math.round(255 * Math.min(1, Math.max(0, fg)));
+function backgroundIndexOf(labels: readonly string[]): number {
+  const k = labels.indexOf('background');
+  return k >= 0 ? k : 0;
+}
+
+/**
+ * The foreground's confidence as alpha bytes: with two labels (the selfie models: background,
+ * person) the other label's own mask; with many classes every class but the background,
+ * 1 - P(background).
+ */
+function foregroundAlpha(confidenceMasks: readonly Float32Array[], labels: readonly string[], plane: number): Uint8ClampedArray {
+  const background = backgroundIndexOf(labels);
+  // Uint8ClampedArray rounds and clamps what is stored.
+  const alpha = new Uint8ClampedArray(plane);
+  if (labels.length === 2) {
+    const foreground = confidenceMasks[1 - background];
+    for (let i = 0; i < plane; i++) alpha[i] = 255 * foreground[i];
+  } else {
+    const backgroundMask = confidenceMasks[background];
+    for (let i = 0; i < plane; i++) alpha[i] = 255 * (1 - backgroundMask[i]);
   }
+  return alpha;
+}
+
+function foregroundImage(alpha: Uint8ClampedArray, width: number, height: number): OffscreenCanvas {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) rgba[4 * i + 3] = alpha[i];
   const out = new OffscreenCanvas(width, height);
   out.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
   return out;
@@ -314,12 +386,12 @@ function drawBackgroundEffect(frame: Frame, effect: 'blur' | 'replace'): void {
 let still: Frame | undefined;
 let shown: Frame | undefined;
 
-function maskImage(category: Uint8Array, width: number, height: number): OffscreenCanvas {
+function maskImage(category: Uint8Array, background: number, width: number, height: number): OffscreenCanvas {
   const rgba = new Uint8ClampedArray(width * height * 4);
   const colors = new Map<number, [number, number, number]>();
   for (let i = 0; i < width * height; i++) {
     const k = category[i];
-    if (k === 0) continue; // background stays transparent
+    if (k === background) continue; // the photo shows through
     let c = colors.get(k);
     if (!c) colors.set(k, (c = classColor(k)));
     rgba[4 * i] = c[0];
@@ -402,10 +474,10 @@ function repaint(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Segmenting a still photo: segment (the public API), then a profiled run of the same plan for
-// per-layer GPU timings, then (if asked) the CPU reference.
+// Segmenting a still photo: prepare (plan, compile, warm-up run), segment, then a profiled
+// segment of the same photo for per-layer GPU timings, then (if asked) the CPU reference.
 
-let lastResult: { category: Uint8Array; confidence: Float32Array[]; width: number; height: number; classes: number; model: DemoModel; seg: Segmenter } | undefined;
+let lastResult: { category: Uint8Array; confidence: Float32Array[]; labels: string[]; width: number; height: number; model: DemoModel; seg: Segmenter } | undefined;
 
 async function segmentStill(my = ++job): Promise<void> {
   const model = chosenModel();
@@ -420,31 +492,30 @@ async function segmentStill(my = ++job): Promise<void> {
       const seg = await segmenterFor(model);
       if (my !== job) return;
       const { width, height } = target;
-      setStatus('planning', `Planning ${model.label} for ${width}×${height}: compiling its kernels…`);
-      const t0 = performance.now();
-      const plan = await seg.planForSize(width, height);
-      const planMs = performance.now() - t0;
-      setStatus('running', `Running ${plan.nodes.length} layers on the GPU…`);
+      const prepared = await prepareTimed(seg, model, width, height);
+      if (my !== job) return;
+      setStatus('running', `Running ${prepared.layers} layers on the GPU…`);
       const t1 = performance.now();
       const result = await seg.segment(target.bitmap);
       const segmentMs = performance.now() - t1;
       if (my !== job) return;
       const category = result.categoryMask!;
-      const classes = result.confidenceMasks!.length;
-      lastResult = { category, confidence: result.confidenceMasks!, width, height, classes, model, seg };
-      demo.result = { width, height, classes, categoryMask: category };
-      demo.timing = { planMs, segmentMs };
+      const labels = [...result.labels];
+      const foreground = foregroundAlpha(result.confidenceMasks!, labels, width * height);
+      lastResult = { category, confidence: result.confidenceMasks!, labels, width, height, model, seg };
+      demo.result = { width, height, labels, categoryMask: category, foreground };
+      demo.timing = { planMs: prepared.stages?.planMs ?? 0, firstRunMs: prepared.stages?.firstRunMs ?? 0, segmentMs };
       demo.runs++;
       still = {
         source: target.bitmap,
         width,
         height,
-        mask: maskImage(category, width, height),
-        foreground: foregroundImage(result.confidenceMasks!, seg.model.output === 'probability', width, height),
+        mask: maskImage(category, backgroundIndexOf(labels), width, height),
+        foreground: foregroundImage(foreground, width, height),
       };
       showFrame(still);
-      showStats({ width, height, planMs, segmentMs, layers: plan.nodes.length });
-      showClasses(category, classes, model, seg.model);
+      showStats({ width, height, stages: prepared.stages, segmentMs, layers: prepared.layers });
+      showClasses(category, labels, model);
       $('caption').textContent = `${target.name} · ${width}×${height}${target.width !== target.originalWidth ? ` (from ${target.originalWidth}×${target.originalHeight})` : ''} · ${model.label}`;
       setStatus('done', '');
       if (validateSwitch.checked) void runValidation(my);
@@ -465,29 +536,25 @@ async function profile(my: number, seg: Segmenter, target: Photo): Promise<void>
   if (params.get('profile') === '0') {
     demo.profile = 'off';
     $('stat-gpu').textContent = 'off';
-    $('stat-warm').textContent = 'off';
     resetLayers('Profiling is off (profile=0 in the address).');
     return;
   }
-  if (!seg.ctx.hasTimestampQuery) {
+  if (!seg.canProfile) {
     demo.profile = 'unavailable';
     $('stat-gpu').textContent = 'n/a';
-    $('stat-warm').textContent = 'n/a';
     $('layers-summary').textContent = '';
     resetLayers('This adapter has no timestamp queries, so only the wall time is shown (Result card).');
     return;
   }
   demo.profile = 'pending';
   $('layers-summary').textContent = 'profiling…';
-  const plan = await seg.planForSize(target.width, target.height);
-  const packed = packRgba(target.pixels.data, target.width, target.height, alignedRowWords(target.width));
   const t0 = performance.now();
-  const { timings } = await runPlan(plan, { [WRAPPED_IMAGE_INPUT]: packed }, { profile: true, outputs: [] });
-  const warmMs = performance.now() - t0;
+  const { timings = [] } = await seg.segment(target.bitmap, { profile: true });
+  const profiledMs = performance.now() - t0;
   if (my !== job) return;
-  demo.layers = timings ?? [];
+  demo.layers = timings;
   demo.profile = 'done';
-  showLayers(timings ?? [], warmMs);
+  showLayers(timings, profiledMs);
 }
 
 function chosenModel(): DemoModel | undefined {
@@ -497,27 +564,24 @@ function chosenModel(): DemoModel | undefined {
 // ---------------------------------------------------------------------------------------------
 // Side panels.
 
-function showStats(s: { width: number; height: number; planMs: number; segmentMs: number; layers: number }): void {
+/** `stages` absent: the size's plan was made before (prepare() had nothing to do). */
+function showStats(s: { width: number; height: number; stages?: { planMs: number; firstRunMs: number }; segmentMs: number; layers: number }): void {
   $('stat-size').textContent = `${s.width}×${s.height}`;
-  $('stat-plan').textContent = s.planMs < 0.5 ? 'cached' : ms(s.planMs);
-  $('stat-run').textContent = ms(s.segmentMs);
-  $('stat-warm').textContent = '…';
+  $('stat-plan').textContent = s.stages ? ms(s.stages.planMs) : 'cached';
+  $('stat-first-run').textContent = s.stages ? ms(s.stages.firstRunMs) : 'cached';
+  $('stat-segment').textContent = ms(s.segmentMs);
   $('stat-gpu').textContent = '…';
   $('stat-layers').textContent = String(s.layers);
 }
 
-/** A class's name: the model's labels where it has them. */
-function className(model: SegmentationModel, k: number): string {
-  return model.labels?.[k] ?? (k === 0 ? 'background' : `class ${k}`);
+/** A label's name (labels[k] names confidence mask k and category value k). */
+function labelName(labels: readonly string[], k: number): string {
+  return labels[k] ?? `class ${k}`;
 }
 
-/** The class a confidence mask belongs to: a probability model's one mask is its foreground's. */
-function confidenceName(model: SegmentationModel, classes: number, k: number): string {
-  return classes === 1 ? (model.labels?.[1] ?? 'foreground') : className(model, k);
-}
-
-function showClasses(category: Uint8Array, classes: number, entry: DemoModel, model: SegmentationModel): void {
-  const counts = new Array<number>(Math.max(classes, 2)).fill(0);
+function showClasses(category: Uint8Array, labels: readonly string[], entry: DemoModel): void {
+  const background = backgroundIndexOf(labels);
+  const counts = new Array<number>(labels.length).fill(0);
   for (let i = 0; i < category.length; i++) counts[category[i]]++;
   const rows = counts
     .map((n, k) => ({ k, n }))
@@ -528,13 +592,13 @@ function showClasses(category: Uint8Array, classes: number, entry: DemoModel, mo
   list.replaceChildren(
     ...shown.map(({ k, n }) => {
       const [r, g, b] = classColor(k);
-      const name = className(model, k);
+      const name = labelName(labels, k);
       const pct = (100 * n) / category.length;
-      const color = k === 0 ? '#cbd5e1' : `rgb(${r},${g},${b})`;
+      const color = k === background ? '#cbd5e1' : `rgb(${r},${g},${b})`;
       return el(
         'li',
         {},
-        el('span', { class: `swatch${k === 0 ? ' bg' : ''}`, style: k === 0 ? '' : `background:${color}` }),
+        el('span', { class: `swatch${k === background ? ' bg' : ''}`, style: k === background ? '' : `background:${color}` }),
         el('span', {}, name),
         el('span', { class: 'pct' }, `${pct < 0.1 ? '<0.1' : pct.toFixed(1)}%`),
         el('span', { class: 'meter' }, el('i', { style: `width:${Math.max(pct, 0.5)}%;background:${color}` })),
@@ -564,7 +628,8 @@ let barsMode: 'slowest' | 'all' = 'slowest';
 let shownTimings: NodeTiming[] = [];
 const SLOWEST = 16;
 
-function showLayers(timings: NodeTiming[], warmMs: number): void {
+/** `profiledMs`: the profiled segment()'s wall time (timestamp queries included). */
+function showLayers(timings: NodeTiming[], profiledMs: number): void {
   shownTimings = timings;
   const total = Math.max(1e-9, timings.reduce((a, t) => a + t.ms, 0));
   const byStage = { pre: 0, model: 0, post: 0 };
@@ -572,8 +637,7 @@ function showLayers(timings: NodeTiming[], warmMs: number): void {
   const byOp = new Map<string, number>();
   for (const t of timings) byOp.set(t.opType, (byOp.get(t.opType) ?? 0) + t.ms);
   $('stat-gpu').textContent = ms(total);
-  $('stat-warm').textContent = ms(warmMs);
-  $('layers-summary').textContent = `${timings.length} passes · ${ms(total)} GPU · ${ms(warmMs)} wall (warm run)`;
+  $('layers-summary').textContent = `${timings.length} passes · ${ms(total)} GPU · ${ms(profiledMs)} wall (profiled run)`;
   const timeline = $('timeline');
   timeline.hidden = false;
   timeline.replaceChildren(...timings.map((t) => el('i', { class: stageOf(t.node), style: `flex-grow:${t.ms}`, title: `${t.node} (${t.opType}): ${ms(t.ms)}` })));
@@ -628,21 +692,22 @@ async function runValidation(my: number): Promise<void> {
   box.replaceChildren(pill, elapsed);
   const timer = window.setInterval(() => (elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(0)} s`), 500);
   try {
+    // Every label's mask goes over (for the selfie models the background's as well as the person's).
     const plane = r.width * r.height;
-    const gpuConfidence = new Float32Array(r.classes * plane);
+    const gpuConfidence = new Float32Array(r.labels.length * plane);
     r.confidence.forEach((m, k) => gpuConfidence.set(m, k * plane));
     const v = await validateOnCpu({
       model: r.seg.model,
       width: r.width,
       height: r.height,
       pixels: new Uint8ClampedArray(target.pixels.data),
+      labels: r.labels,
       gpuConfidence,
       gpuCategory: r.category,
-      classes: r.classes,
     });
     if (my !== job) return;
     demo.validation = v;
-    const name = confidenceName(r.seg.model, r.classes, v.worst.k);
+    const name = labelName(r.labels, v.worst.k);
     box.replaceChildren(
       el('span', { class: `verdict ${v.withinTolerance ? 'good' : 'bad'}` }, v.withinTolerance ? '✓ GPU matches the CPU reference' : '✗ outside tolerance'),
       el(
@@ -719,7 +784,7 @@ async function startWebcam(): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.sample')) b.classList.remove('on');
   webcamButton.classList.add('on');
   webcamButton.title = 'Stop the webcam';
-  $('stat-warm').textContent = '…';
+  $('stat-segment').textContent = '…';
   $('layers-summary').textContent = '';
   resetLayers('Per-layer timings are taken on still images (a profiled run per frame would halve the frame rate).');
   $('placeholder').hidden = true;
@@ -728,7 +793,13 @@ async function startWebcam(): Promise<void> {
   let fps = 0;
   let last = performance.now();
   let first = true;
+  demo.webcam = { frames: 0, width: 0, height: 0 };
   while (stream && my === job) {
+    if (!video.videoWidth || !video.videoHeight) {
+      // No frame yet (a camera can start before its first frame arrives).
+      await new Promise((r) => requestAnimationFrame(r));
+      continue;
+    }
     const maxSide = Number(sizeSelect.value);
     const scale = Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight));
     const width = Math.max(1, Math.round(video.videoWidth * scale));
@@ -741,19 +812,18 @@ async function startWebcam(): Promise<void> {
     try {
       const result = await enqueue(async () => {
         const seg = await segmenterFor(model);
-        let planMs = 0;
+        const prepared = first ? await prepareTimed(seg, model, width, height) : undefined;
         if (first) {
-          setStatus('planning', `Planning ${model.label} for ${width}×${height}: compiling its kernels…`);
-          const t0 = performance.now();
-          await seg.planForSize(width, height);
-          planMs = performance.now() - t0;
           setStatus('running', 'Running on the GPU…');
           last = performance.now();
         }
-        return { r: await seg.segment(work), planMs, layers: (await seg.planForSize(width, height)).nodes.length };
+        // Frames come in order, so the page clock is a strictly increasing timestamp.
+        return { r: await seg.segmentForVideo(work, performance.now()), prepared };
       });
       if (!stream || my !== job) break;
+      // segmentForVideo's masks are overwritten by the next frame: everything kept is drawn or copied now.
       const category = result.r.categoryMask!;
+      const labels = result.r.labels;
       // The frame that was segmented, kept so the next draw does not overwrite it mid-display.
       const frame = new OffscreenCanvas(width, height);
       frame.getContext('2d')!.drawImage(work, 0, 0);
@@ -761,24 +831,24 @@ async function startWebcam(): Promise<void> {
         source: frame,
         width,
         height,
-        mask: maskImage(category, width, height),
-        foreground: foregroundImage(result.r.confidenceMasks!, current!.seg.model.output === 'probability', width, height),
+        mask: maskImage(category, backgroundIndexOf(labels), width, height),
+        foreground: foregroundImage(foregroundAlpha(result.r.confidenceMasks!, labels, width * height), width, height),
       });
+      demo.webcam = { frames: demo.webcam.frames + 1, width, height, categoryMask: category.slice() };
       const now = performance.now();
-      if (first) {
+      if (result.prepared) {
         setStatus('done', '');
         runButton.disabled = true;
         $('caption').textContent = `Webcam · ${width}×${height} · ${model.label}`;
         $('stat-size').textContent = `${width}×${height}`;
-        $('stat-plan').textContent = ms(result.planMs);
-        $('stat-run').textContent = ms(now - last);
+        $('stat-plan').textContent = result.prepared.stages ? ms(result.prepared.stages.planMs) : 'cached';
+        $('stat-first-run').textContent = result.prepared.stages ? ms(result.prepared.stages.firstRunMs) : 'cached';
         $('stat-gpu').textContent = '–';
-        $('stat-layers').textContent = String(result.layers);
+        $('stat-layers').textContent = String(result.prepared.layers);
         first = false;
-      } else {
-        $('stat-warm').textContent = ms(now - last);
       }
-      showClasses(category, result.r.confidenceMasks!.length, model, current!.seg.model);
+      $('stat-segment').textContent = ms(now - last);
+      showClasses(category, labels, model);
       const instant = 1000 / Math.max(1, now - last);
       fps = fps === 0 ? instant : 0.8 * fps + 0.2 * instant;
       last = now;

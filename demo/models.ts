@@ -4,7 +4,7 @@
  * weights (their masks show the pipeline working, not a meaningful segmentation). More models
  * plug in as further entries whose `source` is a URL, bytes or a prepared SegmentationModel.
  */
-import type { ModelSource } from '../src/api/models.js';
+import type { ModelSource } from '../src/api/segmentation-model.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL as LIBRARY_DEFAULT } from '../src/api/builtin-models.js';
 
 export interface DemoModel {

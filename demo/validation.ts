@@ -1,18 +1,18 @@
 /** Messages between the page and the CPU-reference worker (cpu-worker.ts). */
-import type { SegmentationModel } from '../src/api/models.js';
+import type { SegmentationModel } from '../src/api/segmentation-model.js';
 
 export interface ValidateRequest {
   readonly id: number;
-  /** The Segmenter's model (graph with weights, mean/std, output kind): structured-cloned. */
+  /** The GPU Segmenter's model as it resolved it (graph with weights, mean/std, output kind, labels): structured-cloned. */
   readonly model: SegmentationModel;
   readonly width: number;
   readonly height: number;
   /** The RGBA pixels the GPU segmented. */
   readonly pixels: Uint8ClampedArray;
-  /** The GPU's confidence masks, [K, H, W] flattened, and category mask. */
+  /** The GPU's labels, its confidence masks (one per label, [K, H, W] flattened) and its category mask. */
+  readonly labels: readonly string[];
   readonly gpuConfidence: Float32Array;
   readonly gpuCategory: Uint8Array;
-  readonly classes: number;
 }
 
 export interface ValidateResponse {
@@ -23,7 +23,7 @@ export interface ValidateResponse {
   readonly maxAbsError: number;
   readonly allowed: number;
   readonly withinTolerance: boolean;
-  /** Where the largest error is: pixel, class, both values. */
+  /** Where the largest error is: pixel, label index, both values. */
   readonly worst: { readonly x: number; readonly y: number; readonly k: number; readonly gpu: number; readonly cpu: number };
   /** Fraction of pixels whose class (argmax) is the same on GPU and CPU. */
   readonly categoryAgreement: number;

@@ -10,6 +10,9 @@ export default defineConfig({
   // Its own dependency cache, so the demo's dev server and the test suite's (root config) do not
   // keep invalidating each other's pre-bundled dependencies.
   cacheDir: '../node_modules/.vite-demo',
+  // The built-in selfie models are imported as `*.tflite?inline` (src/api/builtin-models.ts), by
+  // the page and by the CPU-reference worker alike.
+  assetsInclude: ['**/*.tflite'],
   // The CPU-reference worker shares modules with the page (code splitting needs ES workers).
   worker: { format: 'es' },
   build: {

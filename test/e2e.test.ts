@@ -2,9 +2,12 @@
  * End to end: the demo page (demo/), built by vite and served from 127.0.0.1, segments the bundled
  * sample in headless Chromium (system /usr/bin/chromium, WebGPU on SwiftShader), and its category
  * mask is held against the one the Node path (dawn.node) computes for the same pixels with the
- * same Segmenter. Also checked: the page fed the model the file's own pixels, the demo's "validate"
- * switch (the CPU reference in a worker) agrees with the GPU, per-layer timings came back, and the
- * overlay really was drawn on screen (a screenshot, compared with the photo and the mask).
+ * same Segmenter. Also checked: the page fed the model the file's own pixels, the status line showed
+ * the Segmenter's progress (kernels compiled k of n, the first run), the foreground the background
+ * effects cut out is the person's mask, the demo's "validate" switch (a CPU-backend Segmenter in a
+ * worker) agrees with the GPU, per-layer timings came back, the overlay really was drawn on screen
+ * (a screenshot, compared with the photo and the mask), and the webcam mode (segmentForVideo)
+ * segments a stream (a fake camera playing the sample) as the still photo was.
  *
  * SEGWGPU_E2E_SCREENSHOTS=<dir> keeps the screenshots there.
  */
@@ -28,7 +31,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLE = 'astronaut';
 const SAMPLE_FILE = join(repo, 'assets', 'astronaut.png');
 // The default and, per run, the fastest built-in model on SwiftShader (about 1 s for 512x512; its
-// plan takes longer, compiling 102 kernels). Small, pretrained, and its mask means something.
+// plan takes longer, compiling its kernels). Small, pretrained, and its mask means something.
 const MODEL = 'selfie';
 
 /** What the page leaves on window.__demo (demo/main.ts), as read back here. */
@@ -41,10 +44,15 @@ interface PageReport {
   profile: string;
   layers?: { node: string; opType: string; ms: number }[];
   validation?: { error?: string; maxAbsError: number; allowed: number; withinTolerance: boolean; categoryAgreement: number; worst: { x: number; y: number; k: number } };
-  timing?: { planMs: number; segmentMs: number };
-  /** base64 of the segmented RGBA pixels and of the category mask. */
+  timing?: { planMs: number; firstRunMs: number; segmentMs: number };
+  progressPhases: string[];
+  statusLog: string[];
+  /** The result's labels (aligned with the confidence masks and the category values). */
+  labels: string[];
+  /** base64 of the segmented RGBA pixels, of the category mask and of the foreground alpha. */
   pixels: string;
   category: string;
+  foreground: string;
   maskSize: [number, number];
   opacity: number;
   /** The canvas's box on the page and the drawn image's place inside it (object-fit: contain). */
@@ -59,11 +67,14 @@ interface DemoWindowState {
   model: string;
   image?: { name: string; width: number; height: number };
   pixels?: Uint8ClampedArray;
-  result?: { width: number; height: number; categoryMask: Uint8Array };
+  result?: { width: number; height: number; labels: string[]; categoryMask: Uint8Array; foreground: Uint8ClampedArray };
   profile: string;
   layers?: PageReport['layers'];
   validation?: PageReport['validation'];
   timing?: PageReport['timing'];
+  progressPhases: string[];
+  statusLog: string[];
+  webcam?: { frames: number; width: number; height: number; categoryMask?: Uint8Array };
 }
 
 type DemoWindow = Window & { __demo?: DemoWindowState };
@@ -122,8 +133,12 @@ async function readReport(p: Page): Promise<PageReport> {
       layers: d.layers,
       validation: d.validation,
       timing: d.timing,
+      progressPhases: [...d.progressPhases],
+      statusLog: [...d.statusLog],
+      labels: d.result ? [...d.result.labels] : [],
       pixels: d.pixels ? b64(d.pixels) : '',
       category: d.result ? b64(d.result.categoryMask) : '',
+      foreground: d.result ? b64(d.result.foreground) : '',
       maskSize: d.result ? ([d.result.width, d.result.height] as [number, number]) : ([0, 0] as [number, number]),
       opacity,
       canvasBox: { x: r.x, y: r.y, width: r.width, height: r.height },
@@ -149,6 +164,24 @@ beforeAll(async () => {
   await page.setViewport({ width: 1440, height: 1000, deviceScaleFactor: 1 });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // Headless Chromium has no camera: give the page one that plays the sample photo (the page's
+  // own thumbnail of it, the full-size file) as a video stream, for the webcam mode's check.
+  await page.evaluateOnNewDocument(() => {
+    MediaDevices.prototype.enumerateDevices = async () => [{ kind: 'videoinput', deviceId: 'fake', groupId: 'fake', label: 'fake camera', toJSON: () => ({}) } as MediaDeviceInfo];
+    MediaDevices.prototype.getUserMedia = async () => {
+      const img = document.querySelector<HTMLImageElement>('img[data-thumb="astronaut"]')!;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const context = canvas.getContext('2d')!;
+      const paint = () => context.drawImage(img, 0, 0);
+      paint();
+      // A canvas stream sends frames as the canvas is painted.
+      setInterval(paint, 50);
+      return canvas.captureStream(20);
+    };
+  });
   t = performance.now();
   await page.goto(`${served.url}?sample=${SAMPLE}&model=${MODEL}&validate=1`);
   // The Node path meanwhile: the same Segmenter on dawn.node, fed the PNG decoded in Node.
@@ -237,6 +270,32 @@ describe('demo page, end to end', () => {
     expect(histogram.size).toBeGreaterThan(1);
   });
 
+  it('showed the Segmenter\'s progress in the status line: download, import, kernels compiled k of n, first run', () => {
+    expect(report.progressPhases.slice(0, 4)).toEqual(['download', 'import', 'compile', 'first-run']);
+    const compiling = report.statusLog.flatMap((text) => {
+      const m = /compiling kernels (\d+) of (\d+)/.exec(text);
+      return m ? [{ text, compiled: Number(m[1]), total: Number(m[2]) }] : [];
+    });
+    console.log(`e2e: status line showed ${compiling.length} compile steps, the last "${compiling.at(-1)?.text}"`);
+    expect(compiling.length).toBeGreaterThan(1);
+    expect(compiling.every((c) => c.compiled >= 0 && c.compiled <= c.total && c.total === compiling[0].total)).toBe(true);
+    expect(compiling.at(-1)!.compiled).toBe(compiling.at(-1)!.total);
+    const lastCompile = report.statusLog.indexOf(compiling.at(-1)!.text);
+    expect(report.statusLog.findIndex((text, i) => i > lastCompile && text.startsWith('First run of'))).toBeGreaterThan(lastCompile);
+  });
+
+  it('cut the foreground out with the person\'s confidence (the selfie\'s labels: background, person)', () => {
+    expect(report.labels).toEqual(['background', 'person']);
+    const category = fromBase64(report.category);
+    const foreground = fromBase64(report.foreground);
+    expect(foreground.length).toBe(category.length);
+    const person = report.labels.indexOf('person');
+    let agree = 0;
+    for (let i = 0; i < category.length; i++) if (foreground[i] >= 128 === (category[i] === person)) agree++;
+    // The category mask thresholds the same probability at 0.5; only rounding at 0.5 itself may differ.
+    expect(agree / category.length).toBeGreaterThanOrEqual(0.999);
+  });
+
   it('validated against the CPU reference in the page (the demo\'s validate switch)', () => {
     const v = report.validation!;
     expect(v.error, v.error).toBeUndefined();
@@ -318,4 +377,35 @@ describe('demo page, end to end', () => {
     expect(tinted.diffFromPhoto / tinted.n).toBeGreaterThan(15);
     if (plain.n > 1000) expect(plain.closeToPhoto / plain.n).toBeGreaterThan(0.9);
   });
+
+  it('segments a camera stream in webcam mode (segmentForVideo) as it segmented the still photo', async () => {
+    const framesWanted = 3;
+    await page.click('#webcam');
+    await page.waitForFunction(
+      (wanted) => {
+        const d = (window as DemoWindow).__demo;
+        return d?.state === 'error' || (d?.webcam?.frames ?? 0) >= wanted;
+      },
+      { timeout: 180_000, polling: 250 },
+      framesWanted,
+    );
+    const webcam = await page.evaluate(() => {
+      const d = (window as DemoWindow).__demo!;
+      const w = d.webcam;
+      let category = '';
+      if (w?.categoryMask) for (let i = 0; i < w.categoryMask.length; i += 0x8000) category += String.fromCharCode(...w.categoryMask.subarray(i, i + 0x8000));
+      return { state: d.state, error: d.error, frames: w?.frames ?? 0, width: w?.width, height: w?.height, category: btoa(category), fps: document.getElementById('fps')!.textContent };
+    });
+    expect(webcam.error, webcam.error).toBeUndefined();
+    expect(webcam.frames).toBeGreaterThanOrEqual(framesWanted);
+    expect([webcam.width, webcam.height]).toEqual(report.maskSize);
+    const still = fromBase64(report.category);
+    const frame = fromBase64(webcam.category);
+    expect(frame.length).toBe(still.length);
+    let agree = 0;
+    for (let i = 0; i < still.length; i++) if (frame[i] === still[i]) agree++;
+    console.log(`e2e: webcam ${webcam.frames} frames (${webcam.fps}), last frame's mask agrees with the still's on ${((100 * agree) / still.length).toFixed(2)}% of pixels`);
+    // The stream re-encodes the photo (colour conversion to video), so a little disagreement is fine.
+    expect(agree / still.length).toBeGreaterThan(0.95);
+  }, 200_000);
 });

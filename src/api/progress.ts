@@ -11,7 +11,10 @@ export type SegmenterProgress =
   | { readonly phase: 'download'; readonly loadedBytes: number; readonly totalBytes: number | undefined }
   /** Parsing the model file into segwgpu's graph (ONNX or TFLite, told by its bytes). */
   | { readonly phase: 'import'; readonly format: 'onnx' | 'tflite' | 'built-in'; readonly bytes: number }
-  /** A plan for one image size: its distinct GPU pipelines, `compiled` of `total` done. */
+  /**
+   * A plan for one image size: its GPU pipelines not compiled on this device yet (pipelines
+   * other plans compiled are shared), `compiled` of `total` done; the first event is 0 of total.
+   */
   | { readonly phase: 'compile'; readonly width: number; readonly height: number; readonly compiled: number; readonly total: number }
   /** A plan's first run (constant uploads, first dispatch of every pipeline) begins. */
   | { readonly phase: 'first-run'; readonly width: number; readonly height: number };
