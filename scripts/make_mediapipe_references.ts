@@ -2,7 +2,7 @@
  * Reference masks from MediaPipe's own selfie segmentation solution (@mediapipe/selfie_segmentation,
  * the WebGL build), for test/mediapipe-parity.test.ts:
  *
- *   npx tsx scripts/make_mediapipe_references.ts [--diagnose] [--skimage-data DIR]
+ *   node --import ./scripts/dev/register.mjs scripts/make_mediapipe_references.ts [--diagnose] [--skimage-data DIR]
  *       [--only photo,photo] [--cpu-inference --out DIR]
  *
  * Serves scripts/mediapipe-page/ and the package folder from 127.0.0.1 (every other request is

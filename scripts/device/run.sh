@@ -52,7 +52,8 @@ f=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 [ -f "$f" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-$f}
 
 VITEST="node node_modules/vitest/vitest.mjs"
-TSX="node node_modules/tsx/dist/cli.mjs"
+# TypeScript sources with their ?raw / ?inline asset imports (scripts/dev/register.mjs: tsx + asset hooks).
+TSX="node --import ./scripts/dev/register.mjs"
 step() { case " $STEPS " in *" $1 "*) return 0;; *) return 1;; esac; }
 t0=$(date +%s)
 BUDGET=${RUN_BUDGET_S:-560}   # the device tool kills a command at 600 s; steps are cut to fit this
