@@ -13,10 +13,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode as decodePng } from 'fast-png';
 import type { Page } from 'puppeteer';
@@ -25,6 +25,7 @@ import { readImageFile, type RgbaImage } from '../src/node/image.js';
 import { Segmenter } from '../src/api/segmenter.js';
 import { classColor } from '../src/segment/images.js';
 import { testGpu } from './util/gpu.js';
+import { serveStatic } from './util/static-server.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 // The photo with a person in it, for the pretrained person / background model.
@@ -78,29 +79,6 @@ interface DemoWindowState {
 }
 
 type DemoWindow = Window & { __demo?: DemoWindowState };
-
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.wgsl': 'text/plain', '.json': 'application/json' };
-
-/** A static file server for the built page, on 127.0.0.1 and a free port. */
-async function serveStatic(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)));
-    let file = path.startsWith(root) ? path : join(root, '404');
-    try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end('not found');
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { server, url: `http://127.0.0.1:${port}/` };
-}
 
 let buildDir: string;
 let server: Server | undefined;

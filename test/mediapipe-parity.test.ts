@@ -26,6 +26,7 @@ import { Segmenter } from '../src/api/segmenter.js';
 import { readImageFile } from '../src/node/image.js';
 import { loadParityPhoto, PARITY_PHOTOS } from './fixtures/mediapipe/photos.js';
 import { testGpu } from './util/gpu.js';
+import { compareMasks } from './util/masks.js';
 
 const MAX_MEAN_ABS_DIFF = 0.01;
 const MIN_IOU = 0.98;
@@ -59,24 +60,6 @@ function flipLeftRight(mask: Float32Array, width: number, height: number): Float
   const out = new Float32Array(mask.length);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = mask[y * width + width - 1 - x];
   return out;
-}
-
-/** Mean |a - b|, and the IoU of {a > 0.5} and {b > 0.5} (1 when both are empty). */
-function compareMasks(a: Float32Array, b: Float32Array): { meanAbsDiff: number; iou: number; maxAbsDiff: number } {
-  let sum = 0;
-  let max = 0;
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    sum += d;
-    max = Math.max(max, d);
-    const pa = a[i] > 0.5;
-    const pb = b[i] > 0.5;
-    if (pa && pb) inter++;
-    if (pa || pb) union++;
-  }
-  return { meanAbsDiff: sum / a.length, iou: union === 0 ? 1 : inter / union, maxAbsDiff: max };
 }
 
 const segmenters = new Map<string, Segmenter>();

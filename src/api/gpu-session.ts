@@ -7,7 +7,7 @@
  */
 import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
-import type { GpuContext } from '../gpu/context.js';
+import { createGpuContextForDevice, defaultGpuContext, type GpuContext } from '../gpu/context.js';
 import type { Graph } from '../ir/graph.js';
 import { sizeOf, type Tensor } from '../tensor.js';
 import { WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
@@ -141,4 +141,9 @@ export class GpuBackend implements SessionBackend {
   close(): void {
     if (this.ownsDevice) this.ctx.device.destroy();
   }
+}
+
+/** On the caller's device (kept open at close), or on one made for it (closed with it). */
+export async function createGpuBackend(device?: GPUDevice): Promise<GpuBackend> {
+  return device ? new GpuBackend(await createGpuContextForDevice(device), false) : new GpuBackend(await defaultGpuContext(), true);
 }

@@ -13,12 +13,10 @@
  */
 import { SegwgpuError } from '../errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
-import { createGpuContextForDevice, defaultGpuContext } from '../gpu/context.js';
 import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
 import { alignedRowWords } from '../segment/pack.js';
 import { DEFAULT_MODEL } from './builtin-models.js';
 import { CpuBackend } from './cpu-session.js';
-import { GpuBackend } from './gpu-session.js';
 import { resolveModel, type ModelSettings } from './models.js';
 import type { ProgressCallback } from './progress.js';
 import type { ModelSource, SegmentationModel } from './segmentation-model.js';
@@ -119,21 +117,29 @@ export class Segmenter {
     if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
     const model = await resolveModel(options.model ?? DEFAULT_MODEL, options);
     const labels = Segmenter.labelsOf(model, masks.category);
-    const impl = backend === 'cpu' ? new CpuBackend() : options.device ? new GpuBackend(await createGpuContextForDevice(options.device), false) : new GpuBackend(await defaultGpuContext(), true);
+    let impl: SessionBackend;
+    if (backend === 'cpu') {
+      impl = new CpuBackend();
+    } else {
+      // Loaded when asked for, so a CPU-only user (a validation worker) does not load every kernel.
+      const { createGpuBackend } = await import('./gpu-session.js');
+      impl = await createGpuBackend(options.device);
+    }
     return new Segmenter(impl, model, labels, options, masks);
   }
 
   /** The model's class names, checked against its output: one per score channel (two for a probability). */
   private static labelsOf(model: SegmentationModel, categoryMask: boolean): readonly string[] {
     const channels = scoreChannelsOf(model.graph);
+    const name = `model '${model.builtin ?? model.graph.name}'`;
     if (model.output === 'probability' && channels !== 1) {
-      throw new SegwgpuError(`Segmenter.create: output 'probability' needs a model with one output channel; ${model.graph.name} outputs ${channels}`);
+      throw new SegwgpuError(`Segmenter.create: output 'probability' needs a model with one output channel; ${name} outputs ${channels}`);
     }
     const classes = model.output === 'probability' ? 2 : channels;
-    if (categoryMask && classes > 256) throw new SegwgpuError(`Segmenter.create: the category mask holds class indices as bytes, and ${model.graph.name} has ${classes} classes; pass outputCategoryMask: false`);
+    if (categoryMask && classes > 256) throw new SegwgpuError(`Segmenter.create: the category mask holds class indices as bytes, and ${name} has ${classes} classes; pass outputCategoryMask: false`);
     const labels = model.labels ?? (model.output === 'probability' ? ['background', 'foreground'] : Array.from({ length: classes }, (_, k) => `class ${k}`));
     if (labels.length !== classes) {
-      throw new SegwgpuError(`Segmenter.create: ${labels.length} labels given, but ${model.graph.name} has ${classes} classes${model.output === 'probability' ? ' (a probability model: background and the foreground)' : ''}`);
+      throw new SegwgpuError(`Segmenter.create: ${labels.length} labels given, but ${name} has ${classes} classes${model.output === 'probability' ? ' (a probability model: background and the foreground)' : ''}`);
     }
     return labels;
   }
