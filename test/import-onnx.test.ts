@@ -4,6 +4,8 @@
  * (Shape, Constant, ConstantOfShape, Range) whose outputs exported graphs fold before running.
  * Graphs are run here with a minimal interpreter over the ops' CPU references; expected values
  * come from numpy/torch (.npy files written by the fixture script) or are worked by hand.
+ * Encodings the fixtures do not show (packed vs unpacked fields, unknown fields, odd offsets)
+ * are built byte by byte with test/util/protobuf-encode.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { runOpCpu } from '../src/ops/call.js';
 import { findOp } from '../src/ops/registry.js';
 import { int32Tensor, int64Tensor, tensor, type Tensor } from '../src/tensor.js';
 import { compareTensors } from './util/compare.js';
+import { bytes, lenField, messageField, packedVarints, stringField, varintField, type Field } from './util/protobuf-encode.js';
 
 function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`./fixtures/onnx/${name}`, import.meta.url)));
@@ -109,7 +112,7 @@ describe('initializers', () => {
   it('keeps int64 values beyond 2^53 exact (raw and int64_data)', () => {
     const g = load('int64_big.onnx');
     const expected = [2n ** 53n + 1n, -(2n ** 60n) - 3n, 2n ** 63n - 1n, -(2n ** 63n)];
-    // Also straight from a Node Buffer (protobufjs then decodes bytes as views into Node's pool).
+    // Also straight from a Node Buffer, whose slice() is a view, not a copy: raw_data must still be copied.
     const fromBuffer = importOnnx(readFileSync(new URL('./fixtures/onnx/int64_big.onnx', import.meta.url)));
     for (const graph of [g, fromBuffer]) {
       for (const name of ['big_raw', 'big_typed']) {
@@ -283,6 +286,71 @@ describe('malformed files', () => {
     expect(errorOf(() => importOnnx(new TextEncoder().encode('{"this": "is json"}')))).toMatch(/not an ONNX model/);
     expect(errorOf(() => importOnnx(new Uint8Array(0)))).toMatch(/not an ONNX model: the file is empty/);
     expect(errorOf(() => importOnnx(readFileSync(new URL('./fixtures/onnx/softmax_input.npy', import.meta.url))))).toMatch(/not an ONNX model/);
+  });
+});
+
+// onnx.proto field numbers, for models built byte by byte.
+const onnxModel = (...graph: Field[]) => bytes(varintField(1, 8), messageField(7, ...graph), messageField(8, stringField(1, ''), varintField(2, 17)));
+const FLOAT = 1, INT8 = 3, INT64 = 7;
+const ATTRIBUTE_INTS = 7;
+/** A graph input: ValueInfoProto { name, type { tensor_type { elem_type, shape { dim... } } } }. */
+const graphInput = (name: string, dims: Field[][]) =>
+  messageField(11, stringField(1, name), messageField(2, messageField(1, varintField(1, FLOAT), messageField(2, ...dims.map((d) => messageField(1, ...d))))));
+const graphOutput = (name: string) => messageField(12, stringField(1, name));
+
+describe('decoding the protobuf (src/import/onnx-proto.ts)', () => {
+  it('reads dims, int64_data and INTS packed or unpacked alike, skips unknown fields, keeps symbolic and unknown dims', () => {
+    const docString = (field: number) => stringField(field, 'ignored');
+    const bytesOfModel = onnxModel(
+      // Node 'perm_packed': Transpose, perm packed; node 'perm_unpacked': perm one varint each, plus a doc_string and a future field.
+      messageField(1, stringField(1, 'x'), stringField(2, 't1'), stringField(3, 'perm_packed'), stringField(4, 'Transpose'),
+        messageField(5, stringField(1, 'perm'), varintField(20, ATTRIBUTE_INTS), packedVarints(8, [1, 0]), varintField(99, 1))),
+      messageField(1, stringField(1, 't1'), stringField(2, 't2'), stringField(3, 'perm_unpacked'), stringField(4, 'Transpose'), docString(6),
+        messageField(5, stringField(1, 'perm'), varintField(20, ATTRIBUTE_INTS), varintField(8, 1), varintField(8, 0))),
+      messageField(1, stringField(1, 't2'), stringField(1, 'shape_a'), stringField(2, 'y'), stringField(3, 'reshape'), stringField(4, 'Reshape')),
+      docString(10),
+      // shape_a: dims unpacked, int64_data packed; shape_b: dims packed, int64_data unpacked (and -1, ten bytes); metadata_props (16, newer) skipped.
+      messageField(5, varintField(1, 2), varintField(2, INT64), stringField(8, 'shape_a'), packedVarints(7, [3, 2]), docString(12)),
+      messageField(5, packedVarints(1, [2]), varintField(2, INT64), stringField(8, 'shape_b'), varintField(7, -1), varintField(7, 2),
+        messageField(16, stringField(1, 'k'), stringField(2, 'v'))),
+      graphInput('x', [[stringField(2, 'n')], [], [varintField(1, 3)]]),
+      graphOutput('y'),
+      // value_info (13) is not read.
+      messageField(13, stringField(1, 't1')),
+    );
+    const { graph } = importOnnxGraph(Uint8Array.from([...bytesOfModel, ...messageField(14, stringField(1, 'meta'), stringField(2, 'data'))]), { checkOps: false });
+    expect(graph.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['n', 'x.dim1', 3] }]);
+    expect(nodeNamed(graph, 'perm_packed').attributes).toEqual({ perm: [1, 0] });
+    expect(nodeNamed(graph, 'perm_unpacked').attributes).toEqual({ perm: [1, 0] });
+    expect(graph.initializers.get('shape_a')).toEqual(int64Tensor([2], [3, 2]));
+    expect(graph.initializers.get('shape_b')).toEqual(int64Tensor([2], [-1, 2]));
+  });
+
+  it('reads raw_data at an odd offset, into memory of the tensor\'s own; negative int32_data values', () => {
+    const weights = new Uint8Array(new Float32Array([1.5, -2, 3.25]).buffer);
+    const model = onnxModel(
+      messageField(5, varintField(1, 3), varintField(2, FLOAT), stringField(8, 'w'), lenField(9, weights)),
+      // INT8 -128 and 5 in int32_data: -128 is a ten-byte varint.
+      messageField(5, varintField(1, 2), varintField(2, INT8), stringField(8, 'small'), packedVarints(5, [-128, 5])),
+    );
+    const at = model.findIndex((_, i) => weights.every((b, k) => model[i + k] === b));
+    expect(at % 4).not.toBe(0);
+    const graph = importOnnx(model);
+    expect(graph.initializers.get('w')).toEqual(tensor([3], [1.5, -2, 3.25]));
+    expect(graph.initializers.get('small')).toEqual(int32Tensor([2], [-128, 5]));
+    model.fill(0);
+    expect(graph.initializers.get('w')).toEqual(tensor([3], [1.5, -2, 3.25]));
+  });
+
+  it('names the field path and byte offset of truncated data', () => {
+    const model = onnxModel(messageField(5, varintField(1, 4), varintField(2, FLOAT), stringField(8, 'w'), lenField(9, new Uint8Array(16))));
+    const message = errorOf(() => importOnnx(model.subarray(0, model.length - 20), { name: 'cut.onnx' }));
+    expect(message).toMatch(/^cut\.onnx: not an ONNX model: protobuf decoding failed \(the file looks truncated\): ModelProto\.graph, at byte 3: /);
+    // Bytes: 08 08 (ir_version), 3a <graph length> at 2-3, 2a <initializer length> at 4-5. An initializer claiming
+    // 100 bytes more than its graph holds overruns the graph, not the data: the path names both.
+    const inner = new Uint8Array(model);
+    inner[5] += 100;
+    expect(errorOf(() => importOnnx(inner))).toMatch(/ModelProto\.graph > GraphProto\.initializer, at byte 5: the length of an embedded message is \d+ bytes, but only \d+ remain before the end of its enclosing message/);
   });
 });
 

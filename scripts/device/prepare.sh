@@ -33,7 +33,7 @@ tar -cf - \
   --exclude=node_modules/puppeteer --exclude=node_modules/puppeteer-core --exclude=node_modules/@puppeteer \
   --exclude=node_modules/chromium-bidi --exclude=node_modules/devtools-protocol --exclude=node_modules/webdriver-bidi-protocol \
   --exclude=node_modules/typescript --exclude=node_modules/@typescript --exclude=node_modules/@types --exclude=node_modules/zod \
-  --exclude='node_modules/bare-*' --exclude=node_modules/protobufjs/cli \
+  --exclude='node_modules/bare-*' \
   --exclude=node_modules/webgpu/dist/win32-x64 --exclude=node_modules/webgpu/dist/win32-arm64 \
   --exclude=node_modules/webgpu/dist/darwin-universal --exclude=node_modules/webgpu/dist/linux-arm64 \
   --exclude='node_modules/.vite*' \

@@ -23,7 +23,8 @@
 import { AttributeError, SegwgpuError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { AttributeValue } from '../ops/types.js';
-import { int64ToBigInt, int64ToSafeNumber, onnx, type OnnxTypes } from './onnx-tensor.js';
+import { AttributeType, attributeTypeName, type AttributeProto } from './onnx-proto.js';
+import { int64ToSafeNumber } from './onnx-tensor.js';
 
 export interface ImportNode {
   name: string;
@@ -32,7 +33,7 @@ export interface ImportNode {
   inputs: string[];
   outputs: string[];
   /** Attributes as decoded, converted only at the end so rules can read int64 values exactly. */
-  raw: Map<string, OnnxTypes.IAttributeProto>;
+  raw: Map<string, AttributeProto>;
   /** Attributes that rules set, already in segwgpu's form (they win over raw ones). */
   set: Record<string, AttributeValue>;
   /** The op type the model used, when a rule changed it (for messages). */
@@ -51,38 +52,38 @@ export interface NormalizeContext {
   isUsed(value: string): boolean;
 }
 
-const AttrType = onnx.AttributeProto.AttributeType;
+const utf8 = new TextDecoder();
 
-function take(node: ImportNode, name: string): OnnxTypes.IAttributeProto | undefined {
+function take(node: ImportNode, name: string): AttributeProto | undefined {
   const a = node.raw.get(name);
   node.raw.delete(name);
   return a;
 }
 
-function expectType(node: ImportNode, a: OnnxTypes.IAttributeProto, type: number, what: string): void {
-  if (a.type !== type) throw new AttributeError(node, a.name ?? '?', `<${AttrType[a.type ?? 0]}>`, `must be ${what}`);
+function expectType(node: ImportNode, a: AttributeProto, type: number, what: string): void {
+  if (a.type !== type) throw new AttributeError(node, a.name || '?', `<${attributeTypeName(a.type)}>`, `must be ${what}`);
 }
 
 function takeFloat(node: ImportNode, name: string): number | undefined {
   const a = take(node, name);
   if (!a) return undefined;
-  expectType(node, a, AttrType.FLOAT, 'a float');
-  return a.f ?? 0;
+  expectType(node, a, AttributeType.FLOAT, 'a float');
+  return a.f;
 }
 
 function takeFloats(node: ImportNode, name: string): number[] | undefined {
   const a = take(node, name);
   if (!a) return undefined;
-  expectType(node, a, AttrType.FLOATS, 'a list of floats');
-  return [...(a.floats ?? [])];
+  expectType(node, a, AttributeType.FLOATS, 'a list of floats');
+  return [...a.floats];
 }
 
 function takeInt(node: ImportNode, name: string): number | undefined {
   const a = take(node, name);
   if (!a) return undefined;
-  expectType(node, a, AttrType.INT, 'an integer');
+  expectType(node, a, AttributeType.INT, 'an integer');
   const n = int64ToSafeNumber(a.i);
-  if (n === undefined) throw new AttributeError(node, name, int64ToBigInt(a.i), 'is beyond 2^53, which segwgpu cannot hold exactly');
+  if (n === undefined) throw new AttributeError(node, name, a.i, 'is beyond 2^53, which segwgpu cannot hold exactly');
   return n;
 }
 
@@ -90,15 +91,15 @@ function takeInt(node: ImportNode, name: string): number | undefined {
 function takeInts(node: ImportNode, name: string): bigint[] | undefined {
   const a = take(node, name);
   if (!a) return undefined;
-  expectType(node, a, AttrType.INTS, 'a list of integers');
-  return (a.ints ?? []).map((v) => int64ToBigInt(v));
+  expectType(node, a, AttributeType.INTS, 'a list of integers');
+  return [...a.ints];
 }
 
 function peekString(node: ImportNode, name: string): string | undefined {
   const a = node.raw.get(name);
   if (!a) return typeof node.set[name] === 'string' ? (node.set[name] as string) : undefined;
-  expectType(node, a, AttrType.STRING, 'a string');
-  return new TextDecoder().decode(a.s ?? new Uint8Array());
+  expectType(node, a, AttributeType.STRING, 'a string');
+  return utf8.decode(a.s);
 }
 
 const int64Vector = (values: readonly bigint[]): Tensor => ({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values) });

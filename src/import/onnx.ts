@@ -2,9 +2,9 @@
  * ONNX importer: .onnx bytes -> segwgpu's graph IR (src/ir/graph.ts), with every node in the
  * opset-17 form that src/ops/ implements.
  *
- * - Parsing: the `onnx-proto` protobuf classes, with int64 fields decoded exactly (Long -> bigint
- *   for int64 tensors; attributes and dims must fit 2^53 and are refused, naming node and
- *   attribute, when they do not).
+ * - Parsing: segwgpu's own protobuf decoder (src/import/onnx-proto.ts), with int64 fields decoded
+ *   exactly as bigint (int64 tensors keep them; attributes and dims must fit 2^53 and are
+ *   refused, naming node and attribute, when they do not).
  * - Opsets: default-domain opsets SUPPORTED_OPSETS.min..max. Older forms are rewritten into
  *   opset-17 ones (src/import/onnx-normalize.ts). Nodes of other domains (com.microsoft...) and
  *   op types the registry lacks are refused in ONE error listing every such op type with the
@@ -16,14 +16,17 @@
  *   integers and BOOL -> int32 (so a uint8 image input is fed as an int32 tensor).
  * - Nodes without a name are named '<OpType>_<index>' (index in the model's node list); repeated
  *   names get a '_<k>' suffix, so names are unique.
- * - Malformed or truncated bytes: "not an ONNX model: ...".
+ * - Malformed or truncated bytes: "not an ONNX model: ...", with the byte offset and the field
+ *   being read.
  */
 import { AttributeError, SegwgpuError, UnsupportedError } from '../errors.js';
 import type { DType, Tensor } from '../tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
 import type { AttributeValue, Attributes } from '../ops/types.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
-import { configureInt64, dataTypeName, int64ToBigInt, int64ToSafeNumber, isExactInt64, onnx, tensorFromProto, type OnnxTypes } from './onnx-tensor.js';
+import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type ValueInfoProto } from './onnx-proto.js';
+import { ProtobufError } from './protobuf.js';
+import { dataTypeName, int64ToSafeNumber, tensorFromProto } from './onnx-tensor.js';
 import { normalizeNode, type ImportNode, type NormalizeContext } from './onnx-normalize.js';
 
 /** Default-domain opsets the importer accepts (see the report on why below 11 is included). */
@@ -34,7 +37,6 @@ export interface ImportOnnxOptions {
   readonly name?: string;
 }
 
-const AttrType = onnx.AttributeProto.AttributeType;
 /**
  * Graph input element types -> what segwgpu feeds: floats as float32, INT64 as int64, the narrower
  * integers and BOOL as int32 (as initializers are converted), so callers pass e.g. uint8 images
@@ -46,28 +48,25 @@ const INPUT_DTYPES: Readonly<Record<number, DType>> = {
   6: 'int32', 2: 'int32', 3: 'int32', 4: 'int32', 5: 'int32', 9: 'int32',
 };
 const MAX_NAMES_PER_OP = 12;
+const utf8 = new TextDecoder();
 
-function decodeModel(bytes: Uint8Array, label: string): OnnxTypes.ModelProto {
-  configureInt64();
+function decodeModel(bytes: Uint8Array, label: string): ModelProto & { graph: NonNullable<ModelProto['graph']> } {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new SegwgpuError(`${label}: not an ONNX model: the file is empty`);
-  let model: OnnxTypes.ModelProto;
+  let model: ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModelProto(bytes);
   } catch (e) {
-    const why = (e as Error).message;
-    const truncated = /index out of range/.test(why) ? ' (the file looks truncated)' : '';
-    throw new SegwgpuError(`${label}: not an ONNX model: protobuf decoding failed${truncated}: ${why}`);
+    if (!(e instanceof ProtobufError)) throw e;
+    const truncated = e.truncated ? ' (the file looks truncated)' : '';
+    throw new SegwgpuError(`${label}: not an ONNX model: protobuf decoding failed${truncated}: ${e.message}`);
   }
-  if (!model.graph) throw new SegwgpuError(`${label}: not an ONNX model: it has no graph`);
-  if (Object.prototype.hasOwnProperty.call(model, 'irVersion') && !isExactInt64(model.irVersion)) {
-    // onnx-proto decoded with a protobufjs instance that did not get our Long: int64 would be rounded.
-    throw new SegwgpuError(`${label}: internal error: protobufjs is not decoding int64 exactly in this build (onnx-proto and segwgpu see different protobufjs copies)`);
-  }
-  return model;
+  const { graph } = model;
+  if (!graph) throw new SegwgpuError(`${label}: not an ONNX model: it has no graph`);
+  return { ...model, graph };
 }
 
-function defaultOpset(model: OnnxTypes.ModelProto, label: string): number {
-  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+function defaultOpset(model: ModelProto, label: string): number {
+  const entry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!entry) throw new SegwgpuError(`${label}: the model declares no default-domain (ai.onnx) opset; segwgpu needs opset ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max}`);
   const version = int64ToSafeNumber(entry.version) ?? -1;
   if (version < SUPPORTED_OPSETS.min || version > SUPPORTED_OPSETS.max) {
@@ -79,17 +78,17 @@ function defaultOpset(model: OnnxTypes.ModelProto, label: string): number {
   return version;
 }
 
-function graphInput(v: OnnxTypes.IValueInfoProto, label: string): GraphInput {
-  const name = v.name ?? '';
+function graphInput(v: ValueInfoProto, label: string): GraphInput {
+  const name = v.name;
   const tensorType = v.type?.tensorType;
   if (!tensorType) throw new SegwgpuError(`${label}: graph input '${name}' is not a tensor (sequences, maps and optionals are not supported)`);
-  const dtype = INPUT_DTYPES[tensorType.elemType ?? 0];
+  const dtype = INPUT_DTYPES[tensorType.elemType];
   if (!dtype) throw new SegwgpuError(`${label}: graph input '${name}' has element type ${dataTypeName(tensorType.elemType)}; segwgpu accepts float (FLOAT, FLOAT16, BFLOAT16, DOUBLE: fed as float32), INT64, and INT32/INT16/UINT16/INT8/UINT8/BOOL (fed as int32) inputs`);
   if (!tensorType.shape) throw new SegwgpuError(`${label}: graph input '${name}' has no shape (not even its rank); segwgpu needs at least the rank`);
-  const shape = (tensorType.shape.dim ?? []).map((d, i): number | string => {
-    if (d.dimValue !== null && d.dimValue !== undefined) {
+  const shape = tensorType.shape.dim.map((d, i): number | string => {
+    if (d.dimValue !== undefined) {
       const n = int64ToSafeNumber(d.dimValue);
-      if (n === undefined || n < 0) throw new SegwgpuError(`${label}: graph input '${name}' dimension ${i} is ${int64ToBigInt(d.dimValue)}, not a valid size`);
+      if (n === undefined || n < 0) throw new SegwgpuError(`${label}: graph input '${name}' dimension ${i} is ${d.dimValue}, not a valid size`);
       return n;
     }
     return d.dimParam ? d.dimParam : `${name}.dim${i}`;
@@ -98,36 +97,36 @@ function graphInput(v: OnnxTypes.IValueInfoProto, label: string): GraphInput {
 }
 
 /** One attribute in segwgpu's form; GRAPH-typed attributes are reported by the caller. */
-function convertAttribute(node: ImportNode, a: OnnxTypes.IAttributeProto, label: string): AttributeValue {
-  const name = a.name ?? '';
-  const checkedInt = (v: number | OnnxTypes.IAttributeProto['i']): number => {
+function convertAttribute(node: ImportNode, a: AttributeProto, label: string): AttributeValue {
+  const name = a.name;
+  const checkedInt = (v: bigint): number => {
     const n = int64ToSafeNumber(v);
-    if (n === undefined) throw new AttributeError(node, name, int64ToBigInt(v), 'is beyond 2^53, which segwgpu cannot hold exactly');
+    if (n === undefined) throw new AttributeError(node, name, v, 'is beyond 2^53, which segwgpu cannot hold exactly');
     return n;
   };
   switch (a.type) {
-    case AttrType.FLOAT:
-      return a.f ?? 0;
-    case AttrType.INT:
+    case AttributeType.FLOAT:
+      return a.f;
+    case AttributeType.INT:
       return checkedInt(a.i);
-    case AttrType.STRING:
-      return new TextDecoder().decode(a.s ?? new Uint8Array());
-    case AttrType.TENSOR:
+    case AttributeType.STRING:
+      return utf8.decode(a.s);
+    case AttributeType.TENSOR:
       if (!a.t) throw new AttributeError(node, name, undefined, 'is a TENSOR attribute without a tensor');
       return tensorFromProto(a.t, `${label}: node '${node.name}' (${node.opType}) attribute ${name}`);
-    case AttrType.FLOATS:
-      return [...(a.floats ?? [])];
-    case AttrType.INTS:
-      return (a.ints ?? []).map((v) => checkedInt(v));
-    case AttrType.STRINGS:
-      return (a.strings ?? []).map((s) => new TextDecoder().decode(s));
+    case AttributeType.FLOATS:
+      return [...a.floats];
+    case AttributeType.INTS:
+      return a.ints.map(checkedInt);
+    case AttributeType.STRINGS:
+      return a.strings.map((s) => utf8.decode(s));
     default:
-      throw new AttributeError(node, name, `<${AttrType[a.type ?? 0] ?? a.type}>`, 'has an attribute type segwgpu does not support');
+      throw new AttributeError(node, name, `<${attributeTypeName(a.type)}>`, 'has an attribute type segwgpu does not support');
   }
 }
 
 function hasSubgraph(node: ImportNode): boolean {
-  return [...node.raw.values()].some((a) => a.type === AttrType.GRAPH || a.type === AttrType.GRAPHS);
+  return [...node.raw.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS);
 }
 
 /** Names unique across nodes, and fresh names for values/nodes that rules add. */
@@ -159,21 +158,21 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   const label = options.name ?? 'ONNX model';
   const model = decodeModel(bytes, label);
   const opset = defaultOpset(model, label);
-  const g = model.graph!;
+  const g = model.graph;
 
-  if ((g.sparseInitializer ?? []).length > 0) {
-    throw new SegwgpuError(`${label}: sparse initializers ('${g.sparseInitializer![0].values?.name ?? '?'}'...) are not supported; densify them`);
+  if (g.sparseInitializer.length > 0) {
+    throw new SegwgpuError(`${label}: sparse initializers ('${g.sparseInitializer[0].values?.name ?? '?'}'...) are not supported; densify them`);
   }
   const initializers = new Map<string, Tensor>();
-  for (const t of g.initializer ?? []) {
-    const name = t.name ?? '';
+  for (const t of g.initializer) {
+    const name = t.name;
     if (name === '') throw new SegwgpuError(`${label}: an initializer has no name`);
     if (initializers.has(name)) throw new SegwgpuError(`${label}: initializer '${name}' is defined twice`);
     initializers.set(name, tensorFromProto(t, `${label}: initializer '${name}'`));
   }
 
-  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphInput(v, label));
-  const outputs = (g.output ?? []).map((v, i) => {
+  const inputs = g.input.filter((v) => !initializers.has(v.name)).map((v) => graphInput(v, label));
+  const outputs = g.output.map((v, i) => {
     if (!v.name) throw new SegwgpuError(`${label}: graph output ${i} has no name`);
     return v.name;
   });
@@ -183,15 +182,15 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   for (const name of [...initializers.keys(), ...inputs.map((i) => i.name)]) values.reserve(name);
   const nodeNames = new Names();
   const used = new Set<string>(outputs);
-  const rawNodes: ImportNode[] = (g.node ?? []).map((n, index) => {
-    const opType = n.opType ?? '';
+  const rawNodes: ImportNode[] = g.node.map((n, index) => {
+    const opType = n.opType;
     if (opType === '') throw new SegwgpuError(`${label}: not an ONNX model: node ${index} has no op type`);
-    for (const v of [...(n.input ?? []), ...(n.output ?? [])]) if (v !== '') values.reserve(v);
-    for (const v of n.input ?? []) if (v !== '') used.add(v);
-    const raw = new Map<string, OnnxTypes.IAttributeProto>();
-    for (const a of n.attribute ?? []) raw.set(a.name ?? '', a);
-    const domain = n.domain === 'ai.onnx' ? '' : (n.domain ?? '');
-    return { name: n.name ?? '', opType, domain, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], raw, set: {} };
+    for (const v of [...n.input, ...n.output]) if (v !== '') values.reserve(v);
+    for (const v of n.input) if (v !== '') used.add(v);
+    const raw = new Map<string, AttributeProto>();
+    for (const a of n.attribute) raw.set(a.name, a);
+    const domain = n.domain === 'ai.onnx' ? '' : n.domain;
+    return { name: n.name, opType, domain, inputs: [...n.input], outputs: [...n.output], raw, set: {} };
   });
   // Given names first, so invented ones ('<OpType>_<index>') never take a name the model uses.
   for (const n of rawNodes) if (n.name !== '') n.name = nodeNames.fresh(n.name);
@@ -217,9 +216,9 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
       if (init) return init;
       const c = constantNodes.get(name);
       const value = c?.raw.get('value');
-      if (value && value.type === AttrType.TENSOR && value.t) return tensorFromProto(value.t, `${label}: node '${c!.name}' (Constant) attribute value`);
+      if (value && value.type === AttributeType.TENSOR && value.t) return tensorFromProto(value.t, `${label}: node '${c!.name}' (Constant) attribute value`);
       const ints = c?.raw.get('value_ints');
-      if (ints && ints.type === AttrType.INTS) return { dtype: 'int64', shape: [ints.ints?.length ?? 0], data: BigInt64Array.from(ints.ints ?? [], (v) => int64ToBigInt(v)) };
+      if (ints && ints.type === AttributeType.INTS) return { dtype: 'int64', shape: [ints.ints.length], data: BigInt64Array.from(ints.ints) };
       return undefined;
     },
     isUsed: (name) => used.has(name),
