@@ -12,14 +12,7 @@
  * unless --real-gpu), pages served by a vite dev server on 127.0.0.1; --node: Node on dawn.node
  * (ORT there is onnxruntime-web's Node build: wasm EP only).
  *
- * Options: --runs N (5; kernels get 1 warm-up more, models use their first run as the warm-up),
- * --big-runs N (3: cap for the 256x256 U-Net), --filter TEXT (kernels whose name contains it),
- * --models a,b (unet, fcn8s, segnet, unet16_256, selfie), --engines segwgpu,ort-webgpu,ort-wasm,
- * mediapipe-webgl,mediapipe-cpu,
- * --photo FILE (the selfie benchmark's photo, a PNG or JPEG inside the repository; default
- * assets/astronaut.png), --profile (segwgpu per-op-type GPU time for each model), --ort-threads N (0: every core when
- * cross-origin isolated, else 1), --ort-bundle FILE (onnxruntime-web dist file, default
- * ort.min.mjs), --out DIR (bench/results), --real-gpu (let Chromium pick its adapter).
+ * Options: `npm run bench -- --help` (the BENCH spec below), bench/README.md.
  *
  * Results: <out>/<what>-<runtime>-<date>.json and .html (written atomically), and a text table.
  */
@@ -35,6 +28,7 @@ import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelR
 import { benchSelfie, SELFIE_BENCH, SELFIE_PHOTO } from './mediapipe.js';
 import { textReport, writeResults, type BenchEnvironment, type BenchResults } from './report.js';
 import type { PageConfig, PageState } from './browser/page.js';
+import { booleanValue, commandHelp, parseCommand, stringValue, type CommandSpec, type ParsedCommand } from '../src/cli/args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
@@ -67,113 +61,97 @@ interface Options {
   realGpu: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [all|kernels|models] [--browser|--node] [--runs N] [--big-runs N] [--filter TEXT]
-       [--models unet,fcn8s,segnet,unet16_256,selfie] [--engines segwgpu,ort-webgpu,ort-wasm,mediapipe-webgl,mediapipe-cpu] [--photo FILE] [--profile]
-       [--ort-threads N] [--ort-bundle ort.min.mjs] [--out DIR] [--real-gpu]`;
+const BENCH: CommandSpec = {
+  name: 'bench',
+  invocation: 'npm run bench --',
+  positionals: '[all|kernels|models]',
+  positionalCount: [0, 1],
+  brief: 'kernel and model benchmarks',
+  summary: 'Benchmarks: kernels (per-kernel GPU time, GFLOP/s, GB/s against the adapter\'s matmul ceiling), models (first and warm runs on segwgpu and onnxruntime-web; `selfie`: photo in, masks out against MediaPipe\'s own solution), or all (default).',
+  options: {
+    node: { type: 'boolean', help: 'run in Node on dawn.node (ORT: wasm EP only) instead of headless Chromium' },
+    browser: { type: 'boolean', help: 'run in headless system Chromium (the default)' },
+    runs: { type: 'string', value: 'N', help: 'timed runs, the median is reported (default 5)' },
+    'big-runs': { type: 'string', value: 'N', help: 'cap on the runs of the 256x256 U-Net (default 3)' },
+    filter: { type: 'string', value: 'TEXT', help: 'kernels whose name contains TEXT' },
+    models: { type: 'string', value: 'a,b', help: `some of unet, fcn8s, segnet, unet16_256, ${SELFIE_BENCH}` },
+    engines: { type: 'string', value: 'a,b', help: `some of ${ALL_ENGINES.join(', ')}` },
+    photo: { type: 'string', value: 'FILE', help: `the selfie benchmark's photo, a PNG or JPEG inside the repository (default ${SELFIE_PHOTO})` },
+    profile: { type: 'boolean', help: 'one more segwgpu run per model with per-node timestamps: GPU time per op type' },
+    'ort-threads': { type: 'string', value: 'N', help: 'ORT wasm threads; 0 = every core when cross-origin isolated, else 1 (default 0)' },
+    'ort-bundle': { type: 'string', value: 'FILE', help: 'onnxruntime-web dist file (default ort.min.mjs)' },
+    out: { type: 'string', value: 'DIR', help: 'where the JSON and HTML results go (default bench/results)' },
+    'real-gpu': { type: 'boolean', help: 'let Chromium choose its adapter instead of forcing SwiftShader' },
+  },
+  notes: 'Results: <out>/<what>-<runtime>-<date>.json and .html, and a text table. See bench/README.md.',
+};
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Options {
+function integerOption(args: ParsedCommand, name: string, fallback: number, min: number): number {
+  const raw = stringValue(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs an integer >= ${min}, got ${raw}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  let args: ParsedCommand;
+  try {
+    args = parseCommand(BENCH, argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^bench: /, ''));
+  }
+  if (args.help) {
+    console.log(commandHelp(BENCH));
+    process.exit(0);
+  }
+  const what = args.positionals[0] ?? 'all';
+  if (what !== 'all' && what !== 'kernels' && what !== 'models') throw new UsageError(`unknown benchmark '${what}' (all, kernels or models)`);
+  if (booleanValue(args, 'node') && booleanValue(args, 'browser')) throw new UsageError('--node and --browser: choose one');
   const o: Options = {
-    what: 'all',
-    runtime: 'chromium',
-    runs: 5,
-    bigRuns: 3,
+    what,
+    runtime: booleanValue(args, 'node') ? 'node' : 'chromium',
+    runs: integerOption(args, 'runs', 5, 1),
+    bigRuns: integerOption(args, 'big-runs', 3, 1),
+    filter: stringValue(args, 'filter'),
     engines: [],
-    profile: false,
-    ortThreads: 0,
-    ortBundle: 'ort.min.mjs',
-    out: join(ROOT, 'bench', 'results'),
-    realGpu: false,
+    profile: booleanValue(args, 'profile'),
+    ortThreads: integerOption(args, 'ort-threads', 0, 0),
+    ortBundle: stringValue(args, 'ort-bundle') ?? 'ort.min.mjs',
+    out: resolve(stringValue(args, 'out') ?? join(ROOT, 'bench', 'results')),
+    realGpu: booleanValue(args, 'real-gpu'),
     photo: SELFIE_PHOTO,
   };
-  let enginesGiven = false;
-  const positiveInt = (name: string, v: string | undefined, min = 1) => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer >= ${min}, got ${v ?? 'nothing'}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case 'all':
-      case 'kernels':
-      case 'models':
-        o.what = a;
-        break;
-      case '--node':
-        o.runtime = 'node';
-        break;
-      case '--browser':
-        o.runtime = 'chromium';
-        break;
-      case '--runs':
-        o.runs = positiveInt(a, argv[++i]);
-        break;
-      case '--big-runs':
-        o.bigRuns = positiveInt(a, argv[++i]);
-        break;
-      case '--filter':
-        o.filter = value();
-        break;
-      case '--models':
-        o.models = value().split(',').filter(Boolean);
-        try {
-          selection(o.models);
-        } catch (e) {
-          throw new UsageError(`${(e as Error).message}, ${SELFIE_BENCH}`);
-        }
-        break;
-      case '--engines': {
-        const list = value().split(',').filter(Boolean);
-        const bad = list.filter((e) => !ALL_ENGINES.includes(e as EngineName));
-        if (bad.length > 0) throw new UsageError(`unknown engine(s) ${bad.join(', ')} (available: ${ALL_ENGINES.join(', ')})`);
-        o.engines = list as EngineName[];
-        enginesGiven = true;
-        break;
-      }
-      case '--profile':
-        o.profile = true;
-        break;
-      case '--ort-threads':
-        o.ortThreads = positiveInt(a, argv[++i], 0);
-        break;
-      case '--ort-bundle': {
-        o.ortBundle = value();
-        if (!/^[\w.-]+\.mjs$/.test(o.ortBundle) || !existsSync(join(ORT_DIST, o.ortBundle))) throw new UsageError(`--ort-bundle: no ${o.ortBundle} in ${ORT_DIST}`);
-        break;
-      }
-      case '--out':
-        o.out = resolve(value());
-        break;
-      case '--real-gpu':
-        o.realGpu = true;
-        break;
-      case '--photo': {
-        // The page fetches it from the dev server, which serves the repository: it must be inside.
-        const file = resolve(value());
-        const inside = relative(ROOT, file);
-        if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new UsageError(`--photo ${file}: the photo must be inside the repository (${ROOT}), which the benchmark page is served from`);
-        if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--photo ${file}: no such file`);
-        if (!/\.(png|jpe?g)$/i.test(file)) throw new UsageError(`--photo ${file}: a PNG or JPEG file is needed`);
-        o.photo = inside.split(sep).join('/');
-        break;
-      }
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new UsageError(`unknown argument '${a}'`);
+  const models = stringValue(args, 'models');
+  if (models !== undefined) {
+    o.models = models.split(',').filter(Boolean);
+    try {
+      selection(o.models);
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}, ${SELFIE_BENCH}`);
     }
   }
-  if (!enginesGiven) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm'] : [...ALL_ENGINES];
+  const engines = stringValue(args, 'engines');
+  if (engines !== undefined) {
+    const list = engines.split(',').filter(Boolean);
+    const bad = list.filter((e) => !ALL_ENGINES.includes(e as EngineName));
+    if (bad.length > 0) throw new UsageError(`unknown engine(s) ${bad.join(', ')} (available: ${ALL_ENGINES.join(', ')})`);
+    o.engines = list as EngineName[];
+  }
+  if (!/^[\w.-]+\.mjs$/.test(o.ortBundle) || !existsSync(join(ORT_DIST, o.ortBundle))) throw new UsageError(`--ort-bundle: no ${o.ortBundle} in ${ORT_DIST}`);
+  const photo = stringValue(args, 'photo');
+  if (photo !== undefined) {
+    // The page fetches it from the dev server, which serves the repository: it must be inside.
+    const file = resolve(photo);
+    const inside = relative(ROOT, file);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new UsageError(`--photo ${file}: the photo must be inside the repository (${ROOT}), which the benchmark page is served from`);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--photo ${file}: no such file`);
+    if (!/\.(png|jpe?g)$/i.test(file)) throw new UsageError(`--photo ${file}: a PNG or JPEG file is needed`);
+    o.photo = inside.split(sep).join('/');
+  }
+  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm'] : [...ALL_ENGINES];
   if (o.runtime === 'node' && o.engines.some((e) => e.startsWith('mediapipe-'))) throw new UsageError("mediapipe-webgl / mediapipe-cpu need a browser: MediaPipe's selfie segmentation solution runs on the DOM and WebGL (drop --node)");
   if (o.runtime === 'node' && o.engines.includes('ort-webgpu')) throw new UsageError("ort-webgpu needs a browser: onnxruntime-web's Node build has only the wasm EP (drop --node, or use --engines segwgpu,ort-wasm)");
   return o;
@@ -280,7 +258,7 @@ function benchServerPlugin() {
 /** launchChromium (src/node/chromium.ts), with WebGL on SwiftShader too, for MediaPipe. */
 async function launchWithWebgl(): Promise<{ browser: import('puppeteer').Browser; version: string; close(): Promise<void> }> {
   const puppeteer = (await import('puppeteer')).default;
-  const { CHROMIUM_WEBGPU_FLAGS, findChromium } = await import('../src/node/chromium.js');
+  const { CHROMIUM_WEBGPU_FLAGS, findChromium } = await import('../scripts/dev/chromium.js');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const userDataDir = mkdtempSync(join(tmpdir(), 'segwgpu-chromium-'));
@@ -297,7 +275,7 @@ async function launchWithWebgl(): Promise<{ browser: import('puppeteer').Browser
 
 async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernels?: KernelBenchReport; models?: ModelResult[]; errors: string[] }> {
   const { createServer } = await import('vite');
-  const { launchChromium } = await import('../src/node/chromium.js');
+  const { launchChromium } = await import('../scripts/dev/chromium.js');
   const server = await createServer({
     configFile: false,
     root: ROOT,
@@ -412,7 +390,7 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
 }
 
 async function main(): Promise<number> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions(process.argv.slice(2));
   const started = performance.now();
   const date = new Date().toISOString();
   const { env, kernels, models, errors } = o.runtime === 'node' ? await runInNode(o) : await runInBrowser(o);
@@ -441,7 +419,7 @@ main().then(
   (code) => process.exit(code),
   (e) => {
     console.error(`segwgpu bench: ${(e as Error).message}`);
-    if (e instanceof UsageError) console.error(USAGE);
+    if (e instanceof UsageError && !(e as Error).message.includes('--help')) console.error('(npm run bench -- --help lists the options)');
     process.exit(2);
   },
 );

@@ -36,7 +36,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer';
-import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../src/node/chromium.js';
+import { CHROMIUM_WEBGPU_FLAGS, findChromium } from './dev/chromium.js';
 import { encodeGrayPng, readImageFile, type RgbaImage } from '../src/node/image.js';
 import { crop, loadParityPhoto, PARITY_PHOTOS, scaleDown, type ParityPhoto } from '../test/fixtures/mediapipe/photos.js';
 

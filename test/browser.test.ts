@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
-import { launchChromium, type LaunchedChromium } from '../src/node/chromium.js';
+import { launchChromium, type LaunchedChromium } from '../scripts/dev/chromium.js';
 import { allSuiteCases } from './suite.js';
 
 interface BrowserReport {

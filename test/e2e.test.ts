@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode as decodePng } from 'fast-png';
 import type { Page } from 'puppeteer';
-import { launchChromium, type LaunchedChromium } from '../src/node/chromium.js';
+import { launchChromium, type LaunchedChromium } from '../scripts/dev/chromium.js';
 import { readImageFile, type RgbaImage } from '../src/node/image.js';
 import { Segmenter } from '../src/api/segmenter.js';
 import { classColor } from '../src/segment/images.js';

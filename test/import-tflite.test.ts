@@ -8,14 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Builder } from 'flatbuffers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Graph } from '../src/ir/graph.js';
 import { importTflite } from '../src/import/tflite.js';
 import { fb, readTflite } from '../src/import/tflite-reader.js';
 import { layoutGraph, planGraph } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
-import { allShaderNames, preloadShaders } from '../src/gpu/shaders.js';
 import { readImageFile, type RgbaImage } from '../src/node/image.js';
 import { sizeOf, type Tensor } from '../src/tensor.js';
 import { compareTensors } from './util/compare.js';
@@ -30,11 +29,6 @@ const SELFIE = [
 ] as const;
 
 const readModel = (file: string) => new Uint8Array(readFileSync(modelPath(file)));
-
-beforeAll(async () => {
-  // layoutGraph lowers ops, which needs the WGSL sources loaded (testGpu() does it too).
-  await preloadShaders(await allShaderNames());
-});
 
 /** Op histogram of an imported graph; Conv with group > 1 is counted on its own. */
 function histogram(graph: Graph): Record<string, number> {

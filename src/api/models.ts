@@ -66,7 +66,7 @@ export async function resolveModel(source: ModelSource, settings: ModelSettings 
   if (isSegmentationModel(source)) return source;
   let bytes: Uint8Array;
   let name = 'model';
-  if (typeof source === 'string' && BUILTIN_MODELS[source]) return withSettings(await BUILTIN_MODELS[source].load(onProgress), settings);
+  if (typeof source === 'string' && Object.hasOwn(BUILTIN_MODELS, source)) return withSettings(await BUILTIN_MODELS[source]!.load(onProgress), settings);
   if (typeof source === 'string' && !/[./:\\]/.test(source)) {
     throw new SegwgpuError(`unknown built-in model '${source}' (built-in: ${BUILTIN_MODEL_NAMES.join(', ')}); for a model file give its URL${isNode() ? ' or path' : ''}, or its bytes`);
   }

@@ -1,4 +1,8 @@
-/** The CLI's commands. Every user error is thrown as SegwgpuError before any GPU work or file write. */
+/**
+ * The CLI's commands, each with its option spec (which also writes its --help). Every user error
+ * is thrown as SegwgpuError before any GPU work or file write; main.ts prints it after one
+ * 'segwgpu:' prefix.
+ */
 import { join } from 'node:path';
 import { SegwgpuError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
@@ -6,36 +10,32 @@ import type { Graph } from '../ir/graph.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext } from '../node/gpu.js';
 import { readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
-import { loadModelFile } from '../node/model-file.js';
+import { loadModel } from '../node/model-file.js';
 import { planGraphAsync, layoutGraph } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
 import { describeModel } from '../analysis/model-info.js';
-import { allShaderNames, preloadShaders } from '../gpu/shaders.js';
-import { BUILTIN_MODELS, DEFAULT_MODEL } from '../api/builtin-models.js';
-import { resolveModel } from '../api/models.js';
+import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL } from '../api/builtin-models.js';
+import { Segmenter } from '../api/segmenter.js';
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
 import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
-import { wrapForSegmentation, WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
-import { alignedRowWords, packRgba } from '../segment/pack.js';
-import { namedValues, numberFlag, parseArgs, parseShape, single, type ParsedArgs } from './args.js';
+import { booleanValue, choiceValue, namedValues, numberValue, parseShape, stringValue, stringValues, type CommandSpec, type ParsedCommand } from './args.js';
+import { progressLine } from './progress-line.js';
 
-function modelPath(args: ParsedArgs, command: string): string {
-  if (args.positional.length !== 1) throw new SegwgpuError(`segwgpu ${command}: expected one model file, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
-  return args.positional[0];
-}
+const MODEL_ARGUMENT = `<model>`;
+const MODEL_NOTE = `<model> is a .onnx or .tflite file, or a built-in model: ${BUILTIN_MODEL_NAMES.join(', ')}.`;
 
 /** --input name=file.npy; a model with one input also takes --input file.npy. */
-function readInputs(args: ParsedArgs, graph: Graph, command: string): Record<string, Tensor> {
-  const raw = args.values.get('--input') ?? [];
-  if (raw.length === 0) throw new SegwgpuError(`segwgpu ${command}: no --input given (model inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
+function readInputs(args: ParsedCommand, graph: Graph, command: string): Record<string, Tensor> {
+  const raw = stringValues(args, 'input');
+  if (raw.length === 0) throw new SegwgpuError(`${command}: no --input given (model inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
   const inputs: Record<string, Tensor> = {};
   for (const item of raw) {
     const eq = item.indexOf('=');
     const [name, file] = eq > 0 && graph.inputs.some((i) => i.name === item.slice(0, eq)) ? [item.slice(0, eq), item.slice(eq + 1)] : [graph.inputs.length === 1 ? graph.inputs[0].name : '', item];
-    if (!name) throw new SegwgpuError(`segwgpu ${command}: --input '${item}' does not name a model input (inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
+    if (!name) throw new SegwgpuError(`${command}: --input '${item}' does not name a model input (inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
     try {
       inputs[name] = readNpy(readInputFile(file, `input file for '${name}'`));
     } catch (e) {
@@ -45,9 +45,9 @@ function readInputs(args: ParsedArgs, graph: Graph, command: string): Record<str
   return inputs;
 }
 
-function inputShapesOf(args: ParsedArgs, command: string): Record<string, Shape> {
+function inputShapesOf(args: ParsedCommand, command: string): Record<string, Shape> {
   const shapes: Record<string, Shape> = {};
-  for (const [name, text] of namedValues(args, '--input-shape', command)) shapes[name] = parseShape(text, `--input-shape ${name}`);
+  for (const [name, text] of namedValues(args, 'input-shape', command)) shapes[name] = parseShape(text, `--input-shape ${name}`);
   return shapes;
 }
 
@@ -55,14 +55,25 @@ function shapesOfInputs(inputs: Record<string, Tensor>): Record<string, Shape> {
   return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.shape]));
 }
 
-export async function runModel(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['--input', '--output-dir', '--backend'], switches: [] }, 'run');
-  const path = modelPath(args, 'run');
-  const outDir = single(args, '--output-dir');
-  if (!outDir) throw new SegwgpuError('segwgpu run: --output-dir is required');
-  const backend = single(args, '--backend') ?? 'webgpu';
-  if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`segwgpu run: --backend must be webgpu or cpu, got '${backend}'`);
-  const graph = loadModelFile(path);
+export const RUN: CommandSpec = {
+  name: 'run',
+  brief: 'run a model on .npy inputs, write its outputs as .npy',
+  positionals: MODEL_ARGUMENT,
+  positionalCount: 1,
+  summary: 'Runs a model on .npy inputs and writes every graph output as <dir>/<output>.npy (all files or none).',
+  options: {
+    input: { type: 'string', multiple: true, value: 'NAME=FILE.npy', help: 'an input tensor; a model with one input also takes FILE.npy alone' },
+    'output-dir': { type: 'string', value: 'DIR', help: 'where the outputs go (required)' },
+    backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU plan (default) or the CPU reference' },
+  },
+  notes: `${MODEL_NOTE}\nOutput names outside [A-Za-z0-9._-] become '_'; integer outputs are int64.`,
+};
+
+export async function runModel(args: ParsedCommand): Promise<number> {
+  const outDir = stringValue(args, 'output-dir');
+  if (!outDir) throw new SegwgpuError('run: --output-dir is required');
+  const backend = choiceValue(args, 'backend', ['webgpu', 'cpu'], 'webgpu', 'run');
+  const graph = await loadModel(args.positionals[0]!);
   const inputs = readInputs(args, graph, 'run');
   let outputs: Record<string, Tensor>;
   const t0 = performance.now();
@@ -91,22 +102,36 @@ function formatComparison(label: string, c: OutputComparison): string {
   return `${label}: max abs error ${c.maxAbsError.toExponential(3)}, max rel error ${c.maxRelError.toExponential(3)} (of magnitude ${c.magnitude.toPrecision(4)}) at [${c.worstAt.join(', ')}]${agree} -> ${c.withinTolerance ? 'ok' : 'OUT OF TOLERANCE'}`;
 }
 
-export async function runValidate(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['--input', '--expected', '--atol', '--rtol'], switches: ['--per-node'] }, 'validate');
-  const path = modelPath(args, 'validate');
-  const tolerance = { atol: numberFlag(args, '--atol', 1e-4, 'validate'), rtol: numberFlag(args, '--rtol', 1e-3, 'validate') };
-  const graph = loadModelFile(path);
+export const VALIDATE: CommandSpec = {
+  name: 'validate',
+  brief: 'compare the GPU with the CPU reference (and with expected .npy files)',
+  positionals: MODEL_ARGUMENT,
+  positionalCount: 1,
+  summary: 'Runs the GPU plan and the CPU reference on the same inputs and compares them (and both with --expected files).',
+  options: {
+    input: { type: 'string', multiple: true, value: 'NAME=FILE.npy', help: 'an input tensor; a model with one input also takes FILE.npy alone' },
+    expected: { type: 'string', multiple: true, value: 'OUTPUT=FILE.npy', help: 'expected values of a graph output (from PyTorch, say)' },
+    atol: { type: 'string', value: 'A', help: 'absolute tolerance (default 1e-4)' },
+    rtol: { type: 'string', value: 'R', help: "tolerance relative to the output's magnitude (default 1e-3)" },
+    'per-node': { type: 'boolean', help: 'also name the first node whose GPU output leaves the tolerance' },
+  },
+  notes: `${MODEL_NOTE}\nWithin tolerance: max |a - b| <= atol + rtol x max |reference|. Exit 0 within, 1 outside, 2 on bad input.`,
+};
+
+export async function runValidate(args: ParsedCommand): Promise<number> {
+  const tolerance = { atol: numberValue(args, 'atol', 1e-4, 'validate'), rtol: numberValue(args, 'rtol', 1e-3, 'validate') };
+  const graph = await loadModel(args.positionals[0]!);
   const inputs = readInputs(args, graph, 'validate');
   const expected = new Map<string, Tensor>();
-  for (const [name, file] of namedValues(args, '--expected', 'validate')) {
-    if (!graph.outputs.includes(name)) throw new SegwgpuError(`--expected ${name}: not an output of the model (outputs: ${graph.outputs.join(', ')})`);
+  for (const [name, file] of namedValues(args, 'expected', 'validate')) {
+    if (!graph.outputs.includes(name)) throw new SegwgpuError(`validate: --expected ${name}: not an output of the model (outputs: ${graph.outputs.join(', ')})`);
     try {
       expected.set(name, readNpy(readInputFile(file, `expected file for '${name}'`)));
     } catch (e) {
       throw new SegwgpuError(`expected '${name}' (${file}): ${(e as Error).message}`);
     }
   }
-  const perNode = args.switches.has('--per-node');
+  const perNode = booleanValue(args, 'per-node');
   const keep = perNode ? ('all' as const) : undefined;
   const cpu = runGraphCpu(graph, inputs, { keepValues: keep });
   const ctx = await nodeGpuContext();
@@ -154,11 +179,20 @@ function human(bytes: number): string {
   return `${bytes} B`;
 }
 
-export async function runInfo(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['--input-shape'], switches: [] }, 'info');
-  const graph = loadModelFile(modelPath(args, 'info'));
-  // No GPU here: the layout only needs the kernels' sources to size their scratch buffers.
-  await preloadShaders(await allShaderNames());
+export const INFO: CommandSpec = {
+  name: 'info',
+  brief: 'nodes, shapes, MACs, receptive fields, planned memory (no GPU needed)',
+  positionals: MODEL_ARGUMENT,
+  positionalCount: 1,
+  summary: "Prints a model's nodes, shapes, parameters, MACs, receptive fields and output strides, and the planned peak activation memory against its lower bound. Needs no GPU.",
+  options: {
+    'input-shape': { type: 'string', multiple: true, value: 'NAME=1x3xHxW', help: 'a shape for an input with symbolic dimensions' },
+  },
+  notes: MODEL_NOTE,
+};
+
+export async function runInfo(args: ParsedCommand): Promise<number> {
+  const graph = await loadModel(args.positionals[0]!);
   const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info') });
   const { nodes, parameters, macs } = describeModel(layout);
   console.log(`model: ${graph.name} (opset ${graph.opset}), ${graph.nodes.length} nodes imported, ${layout.order.length} after passes`);
@@ -179,6 +213,15 @@ export async function runInfo(argv: string[]): Promise<number> {
   return 0;
 }
 
+export const ADAPTER: CommandSpec = {
+  name: 'adapter',
+  brief: 'the WebGPU adapter found here',
+  positionals: '',
+  positionalCount: 0,
+  summary: 'Prints the WebGPU adapter segwgpu finds here and its limits; exits 2 with what to install when there is none.',
+  options: {},
+};
+
 export async function runAdapter(): Promise<number> {
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
@@ -186,72 +229,90 @@ export async function runAdapter(): Promise<number> {
   return 0;
 }
 
-export async function runSegment(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['--model', '--out', '--backend', '--mean', '--std', '--effect', '--output-kind'], switches: [] }, 'segment');
-  if (args.positional.length !== 1) throw new SegwgpuError(`segwgpu segment: expected one image file, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
-  const out = single(args, '--out');
-  if (!out) throw new SegwgpuError('segwgpu segment: --out <file.png> is required');
-  if (!/\.png$/i.test(out)) throw new SegwgpuError(`segwgpu segment: --out must name a .png file, got '${out}'`);
-  const backend = single(args, '--backend') ?? 'webgpu';
-  if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`segwgpu segment: --backend must be webgpu or cpu, got '${backend}'`);
-  const effect = single(args, '--effect') ?? 'mask';
+export const SEGMENT: CommandSpec = {
+  name: 'segment',
+  brief: 'segment a photo: overlay, blurred or replaced background, and the mask',
+  positionals: '<image.png|jpg>',
+  positionalCount: 1,
+  summary: "Segments a photo at its own resolution (pre- and post-processing inside the plan) and writes --out (the mask overlaid, or the background blurred or replaced) and <out>.mask.png.",
+  options: {
+    model: { type: 'string', value: 'MODEL', help: `a built-in model (${BUILTIN_MODEL_NAMES.join(', ')}; default ${DEFAULT_MODEL}) or a .onnx/.tflite file` },
+    out: { type: 'string', value: 'FILE.png', help: 'the picture to write (required); the mask goes to FILE.mask.png' },
+    effect: { type: 'string', value: 'mask|blur|replace=IMAGE', help: 'overlay the mask (default), blur the background, or replace it with IMAGE' },
+    backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU (default) or the CPU reference' },
+    mean: { type: 'string', value: 'R,G,B', help: "a model file's normalisation mean, on pixels scaled to [0, 1] (default ImageNet's)" },
+    std: { type: 'string', value: 'R,G,B', help: "a model file's normalisation std (default ImageNet's)" },
+    'output-kind': { type: 'string', value: 'logits|probability', help: "what a model file outputs (default logits)" },
+  },
+  notes: 'A model file that is a built-in model (MediaPipe\'s .tflite) is recognised by its bytes and gets its settings.\nJPEG EXIF orientation is honoured. Progress shows on a terminal only.',
+};
+
+export async function runSegment(args: ParsedCommand): Promise<number> {
+  const out = stringValue(args, 'out');
+  if (!out) throw new SegwgpuError('segment: --out <file.png> is required');
+  if (!/\.png$/i.test(out)) throw new SegwgpuError(`segment: --out must name a .png file, got '${out}'`);
+  const backend = choiceValue(args, 'backend', ['webgpu', 'cpu'], 'webgpu', 'segment');
+  const effect = stringValue(args, 'effect') ?? 'mask';
   if (effect !== 'mask' && effect !== 'blur' && !effect.startsWith('replace=')) {
-    throw new SegwgpuError(`segwgpu segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
+    throw new SegwgpuError(`segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
   }
-  const triple = (flag: string): [number, number, number] | undefined => {
-    const raw = single(args, flag);
+  const triple = (name: string): [number, number, number] | undefined => {
+    const raw = stringValue(args, name);
     if (raw === undefined) return undefined;
     const v = raw.split(',').map(Number);
-    if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`segwgpu segment: ${flag} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
+    if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`segment: --${name} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
     return v as [number, number, number];
   };
-  const outputKind = single(args, '--output-kind');
-  if (outputKind !== undefined && outputKind !== 'logits' && outputKind !== 'probability') throw new SegwgpuError(`segwgpu segment: --output-kind must be logits or probability, got '${outputKind}'`);
+  const outputKind = stringValue(args, 'output-kind') === undefined ? undefined : choiceValue(args, 'output-kind', ['logits', 'probability'], 'logits', 'segment');
   // Read every input before any GPU work, so a bad file fails fast and writes nothing.
-  const image = readImageFile(args.positional[0]);
+  const image = readImageFile(args.positionals[0]!);
   const replacement = effect.startsWith('replace=') ? readImageFile(effect.slice('replace='.length)) : undefined;
-  const modelName = single(args, '--model') ?? DEFAULT_MODEL;
-  const modelOptions = { mean: triple('--mean'), std: triple('--std'), output: outputKind as 'logits' | 'probability' | undefined };
-  const model = BUILTIN_MODELS[modelName] ? await resolveModel(modelName) : await resolveModel(readInputFile(modelName, 'model file'), modelOptions);
-  const rowWords = alignedRowWords(image.width);
-  const wrapped = wrapForSegmentation(model.graph, { imageHeight: image.height, imageWidth: image.width, rowWords, mean: model.mean, std: model.std, output: model.output });
-  const input = { [WRAPPED_IMAGE_INPUT]: packRgba(image.data, image.width, image.height, rowWords) };
-  let outputs: Record<string, Tensor>;
+  const modelName = stringValue(args, 'model') ?? DEFAULT_MODEL;
+  const mean = triple('mean');
+  const std = triple('std');
+  const progress = progressLine();
+  let firstRunAt = 0;
   const t0 = performance.now();
-  if (backend === 'cpu') {
-    outputs = runGraphCpu(wrapped, input);
-    console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(0)} ms`);
-  } else {
-    const ctx = await nodeGpuContext();
-    console.log(`adapter: ${ctx.adapterName}`);
-    const plan = await planGraphAsync(ctx, wrapped, {});
-    const t1 = performance.now();
-    outputs = (await runPlan(plan, input)).outputs;
-    const t2 = performance.now();
-    outputs = (await runPlan(plan, input)).outputs;
-    const t3 = performance.now();
-    console.log(`model: ${model.graph.name}; plan ${(t1 - t0).toFixed(0)} ms, first run ${(t2 - t1).toFixed(0)} ms, warm run ${(t3 - t2).toFixed(0)} ms (image ${image.width}x${image.height})`);
-    plan.destroy();
+  const seg = await Segmenter.create({
+    // A path is read by resolveModel, which names the graph after the file.
+    model: modelName,
+    backend,
+    ...(mean && { mean }),
+    ...(std && { std }),
+    ...(outputKind && { output: outputKind }),
+    onProgress: (p) => {
+      if (p.phase === 'first-run') firstRunAt = performance.now();
+      progress.onProgress?.(p);
+    },
+  });
+  let result;
+  try {
+    result = await seg.segment(image);
+  } finally {
+    progress.done();
+    seg.close();
   }
+  const t1 = performance.now();
   const { width, height } = image;
-  const category = outputs[WRAPPED_CATEGORY].data as BigInt64Array;
-  const confidence = outputs[WRAPPED_CONFIDENCE].data as Float32Array;
-  const foreground = model.output === 'probability' ? confidence.subarray(0, width * height) : Float32Array.from(category, (k) => (k === 0n ? 0 : 1));
+  console.log(seg.backend === 'cpu' ? 'backend: cpu (reference)' : `adapter: ${seg.adapterName}`);
+  console.log(`model: ${seg.model.builtin ?? seg.model.graph.name}; load and plan ${(firstRunAt - t0).toFixed(0)} ms, run ${(t1 - firstRunAt).toFixed(0)} ms (image ${width}x${height})`);
+  const category = result.categoryMask!;
+  const probability = seg.model.output === 'probability';
+  // A probability model's foreground is its own mask; for class scores, every class but class 0.
+  const foreground = probability ? result.confidenceMasks![1]! : Float32Array.from(category, (k) => (k === 0 ? 0 : 1));
   let picture: Uint8ClampedArray;
   if (effect === 'blur') picture = blendByConfidence(image.data, blurRgba(image.data, width, height, Math.max(4, Math.round(Math.min(width, height) / 60))), foreground);
   else if (replacement) picture = blendByConfidence(image.data, coverRgba(replacement.data, replacement.width, replacement.height, width, height), foreground);
   else picture = overlayCategories(image.data, category, width, height);
   const maskPath = out.replace(/\.png$/i, '.mask.png');
-  const maskPng =
-    model.output === 'probability'
-      ? encodeGrayPng(width, height, confidenceToGray(foreground))
-      : encodeRgbaPng({ width, height, data: colorizeCategories(category, width, height) });
+  const maskPng = probability ? encodeGrayPng(width, height, confidenceToGray(foreground)) : encodeRgbaPng({ width, height, data: colorizeCategories(category, width, height) });
   writeFilesAtomically([
     { path: out, bytes: encodeRgbaPng({ width, height, data: picture }) },
     { path: maskPath, bytes: maskPng },
   ]);
-  const share = foreground.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0) / foreground.length;
-  console.log(`foreground: ${(100 * share).toFixed(1)}% of pixels`);
-  console.log(`wrote ${out} (${effect === 'mask' ? 'overlay' : effect.startsWith('replace') ? 'background replaced' : 'background blurred'}) and ${maskPath} (${model.output === 'probability' ? 'confidence' : 'category'} mask), ${width}x${height}`);
+  const share = foreground.reduce((sum, v) => sum + (v > 0.5 ? 1 : 0), 0) / foreground.length;
+  const label = probability ? result.labels[1] : 'not class 0';
+  console.log(`foreground (${label}): ${(100 * share).toFixed(1)}% of pixels`);
+  console.log(`wrote ${out} (${effect === 'mask' ? 'overlay' : effect.startsWith('replace') ? 'background replaced' : 'background blurred'}) and ${maskPath} (${probability ? 'confidence' : 'category'} mask), ${width}x${height}`);
   return 0;
 }

@@ -1,52 +1,81 @@
 /**
- * The segwgpu command line.
- *   segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> ... --output-dir <dir> [--backend webgpu|cpu]
- *   segwgpu validate <model.onnx|.tflite> --input <name>=<file.npy> ... [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
- *   segwgpu info <model.onnx|.tflite> [--input-shape <name>=1x3xHxW ...]
- *   segwgpu segment <image> [--model selfie|selfie-landscape|...|<file>] [--effect mask|blur|replace=<image>] --out <file.png>
- *   segwgpu adapter
+ * The segwgpu command line: `segwgpu <command> [options]`, `segwgpu <command> --help`,
+ * `segwgpu --help`, `segwgpu --version`.
  * Exit codes: 0 success, 1 validation outside tolerance, 2 bad input or failure.
  */
+import { readFileSync } from 'node:fs';
 import { SegwgpuError } from '../errors.js';
-import { runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
+import { setDefaultGpuContextProvider } from '../gpu/context.js';
+import { nodeGpuContext } from '../node/gpu.js';
+import { commandHelp, parseCommand, type CommandSpec, type ParsedCommand } from './args.js';
+import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE, runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
 
-const USAGE = `usage:
-  segwgpu run <model.onnx|.tflite> --input <name>=<file.npy> [...] --output-dir <dir> [--backend webgpu|cpu]
-  segwgpu validate <model.onnx|.tflite> --input <name>=<file.npy> [...] [--expected <name>=<file.npy> ...] [--atol A] [--rtol R] [--per-node]
-  segwgpu info <model.onnx|.tflite> [--input-shape <name>=1x3xHxW ...]
-  segwgpu segment <image.png|jpg> [--model selfie|selfie-landscape|unet|fcn8s|segnet|<file.onnx|.tflite>] [--effect mask|blur|replace=<image>] [--mean r,g,b] [--std r,g,b] [--output-kind logits|probability] [--backend webgpu|cpu] --out <file.png>
-  segwgpu adapter`;
+const COMMANDS: readonly { spec: CommandSpec; run: (args: ParsedCommand) => Promise<number> }[] = [
+  { spec: SEGMENT, run: runSegment },
+  { spec: RUN, run: runModel },
+  { spec: VALIDATE, run: runValidate },
+  { spec: INFO, run: runInfo },
+  { spec: ADAPTER, run: runAdapter },
+];
+
+/** The package's version: package.json is two folders up from src/cli/ and from dist/cli/ alike. */
+function version(): string {
+  // Through a variable: the library build (vite) would turn `new URL('<literal>', import.meta.url)`
+  // into an inlined asset.
+  const here = import.meta.url;
+  return (JSON.parse(readFileSync(new URL('../../package.json', here), 'utf8')) as { version: string }).version;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  return [
+    'usage: segwgpu <command> [options]       segwgpu <command> --help for its options',
+    '',
+    'Image segmentation on WebGPU, checked against a CPU reference.',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.brief}`),
+    '',
+    'options:',
+    '  -h, --help     print this help and exit',
+    '  -V, --version  print the version and exit',
+  ].join('\n');
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'run':
-      return runModel(rest);
-    case 'validate':
-      return runValidate(rest);
-    case 'info':
-      return runInfo(rest);
-    case 'segment':
-      return runSegment(rest);
-    case 'adapter':
-      return runAdapter();
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`segwgpu: unknown command '${command}'\n${USAGE}`);
-      return 2;
+  if (command === undefined) {
+    console.error(overview());
+    return 2;
   }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(overview());
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    console.log(version());
+    return 0;
+  }
+  const entry = COMMANDS.find((c) => c.spec.name === command);
+  if (!entry) throw new SegwgpuError(`unknown command '${command}' (commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}; see segwgpu --help)`);
+  const args = parseCommand(entry.spec, rest);
+  if (args.help) {
+    console.log(commandHelp(entry.spec));
+    return 0;
+  }
+  return entry.run(args);
 }
+
+// A Segmenter made without a device gets dawn.node's, as with 'segwgpu/node'.
+setDefaultGpuContextProvider(nodeGpuContext);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const err = e as Error;
-    console.error(err instanceof SegwgpuError ? `segwgpu: ${err.message}` : `segwgpu: ${err.stack ?? err.message}`);
+    // One prefix: messages are written without one.
+    const message = err instanceof SegwgpuError ? err.message.replace(/^segwgpu:\s*/, '') : (err.stack ?? err.message);
+    console.error(`segwgpu: ${message}`);
     process.exit(2);
   },
 );

@@ -39,12 +39,93 @@ export function decodeImage(bytes: Uint8Array, what: string): RgbaImage {
     }
     if (isJpeg) {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-      return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
+      const stored = { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
+      return orient(stored, jpegOrientation(bytes));
     }
   } catch (e) {
     throw new SegwgpuError(`cannot decode ${what}: ${(e as Error).message}`);
   }
   throw new SegwgpuError(`${what} is neither a PNG nor a JPEG file`);
+}
+
+/**
+ * A JPEG's EXIF orientation (tag 0x0112 in IFD0 of the APP1 "Exif" segment, 1-8), 1 when it has
+ * none or the Exif block cannot be read: a broken Exif block never stops the photo from decoding.
+ */
+export function jpegOrientation(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 2;
+  // Markers up to the image data (SOS), each with its 16-bit big-endian length.
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1]!;
+    if (marker === 0xda || marker === 0xd9) break;
+    const length = view.getUint16(at + 2);
+    if (length < 2 || at + 2 + length > bytes.length) break;
+    const start = at + 4;
+    if (marker === 0xe1 && length >= 8 && String.fromCharCode(...bytes.subarray(start, start + 4)) === 'Exif' && bytes[start + 4] === 0 && bytes[start + 5] === 0) {
+      return exifOrientation(view, start + 6, at + 2 + length);
+    }
+    at += 2 + length;
+  }
+  return 1;
+}
+
+function exifOrientation(view: DataView, tiff: number, end: number): number {
+  if (tiff + 8 > end) return 1;
+  const order = view.getUint16(tiff);
+  if (order !== 0x4949 && order !== 0x4d4d) return 1;
+  const little = order === 0x4949;
+  if (view.getUint16(tiff + 2, little) !== 42) return 1;
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  if (ifd + 2 > end) return 1;
+  const entries = view.getUint16(ifd, little);
+  for (let i = 0; i < entries; i++) {
+    const entry = ifd + 2 + 12 * i;
+    if (entry + 12 > end) return 1;
+    if (view.getUint16(entry, little) !== 0x0112) continue;
+    // SHORT, one value, kept in the first two bytes of the value field.
+    if (view.getUint16(entry + 2, little) !== 3) return 1;
+    const value = view.getUint16(entry + 8, little);
+    return value >= 1 && value <= 8 ? value : 1;
+  }
+  return 1;
+}
+
+/**
+ * The stored pixels turned as the EXIF orientation says they are to be shown (as browsers do by
+ * default, image-orientation: from-image): 2 flips left-right, 3 turns 180 degrees, 4 flips
+ * top-bottom, 5 transposes, 6 turns 90 degrees clockwise, 7 transverses, 8 turns 90 degrees
+ * counter-clockwise. 5 to 8 swap width and height.
+ */
+export function orient(image: RgbaImage, orientation: number): RgbaImage {
+  if (orientation === 1) return image;
+  const { width: w, height: h, data } = image;
+  const swaps = orientation >= 5;
+  const width = swaps ? h : w;
+  const height = swaps ? w : h;
+  const out = new Uint8ClampedArray(width * height * 4);
+  // One word per pixel; a view needs 4-byte alignment, which a copy always has.
+  const pixels = data.byteOffset % 4 === 0 ? data : data.slice();
+  const source = new Uint32Array(pixels.buffer, pixels.byteOffset, w * h);
+  const target = new Uint32Array(out.buffer);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // The stored pixel shown at (x, y).
+      let sx: number;
+      let sy: number;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; sy = y; break;
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+        case 4: sx = x; sy = h - 1 - y; break;
+        case 5: sx = y; sy = x; break;
+        case 6: sx = y; sy = h - 1 - x; break;
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+        default: sx = w - 1 - y; sy = x; break; // 8
+      }
+      target[y * width + x] = source[sy * w + sx]!;
+    }
+  }
+  return { width, height, data: out };
 }
 
 export function readImageFile(path: string): RgbaImage {
