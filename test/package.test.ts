@@ -2,8 +2,8 @@
  * The product is the installed package, not the repository. `npm pack` (prepack builds dist/),
  * then the tarball is installed into new projects outside the repository, as a user would
  * (npm install, preferring the local npm cache), and used there:
- *  - a browser app: `vite build` and the `vite` dev server with a default config, an esbuild
- *    bundle, and a plain <script type="module"> of dist/browser/segwgpu.js, each segmenting the
+ *  - a browser app: `vite build` and the `vite` dev server with a default config, esbuild and
+ *    webpack bundles, and a plain <script type="module"> of dist/browser/segwgpu.js, each segmenting the
  *    sample photo in headless Chromium with the default model;
  *  - a Node app: a plain-node script with Segmenter + nodeGpuContext, `npx segwgpu` (help,
  *    version, segment), and strict TypeScript (TypeScript 7, and 5.9 through the types@<7 entry);
@@ -149,7 +149,8 @@ describe('installed into a browser app', () => {
     mkdirSync(join(app, 'public'));
     copyFileSync(PHOTO, join(app, 'public', 'astronaut.png'));
     copyFileSync(PHOTO, join(app, 'astronaut.png'));
-    await npmInstall(app, [tarball, `vite@${versionOf('vite')}`]);
+    // webpack is no dependency of this repository: pinned here, fetched once into the npm cache.
+    await npmInstall(app, [tarball, `vite@${versionOf('vite')}`, 'webpack@5.113.0', 'webpack-cli@7.3.1']);
     chromium = await launchChromium();
   }, 300_000);
   afterAll(async () => chromium?.close());
@@ -226,6 +227,23 @@ describe('installed into a browser app', () => {
     const served = await serveStatic(join(app, 'esbuild-out'));
     try {
       checkResult(await segmentIn(`${served.url}index.html`), 'esbuild');
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('a webpack 5 production build (no config file): the same', async () => {
+    mkdirSync(join(app, 'src'), { recursive: true });
+    copyFileSync(join(app, 'main.js'), join(app, 'src', 'index.js'));
+    const r = await sh(process.execPath, ['node_modules/webpack-cli/bin/cli.js', '--mode', 'production', '--output-path', 'webpack-out'], app);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // Size advice is all webpack may say: no unresolved modules, no "critical dependency".
+    expect(r.stdout).not.toMatch(/ERROR|Critical dependency|Module not found/);
+    copyFileSync(PHOTO, join(app, 'webpack-out', 'astronaut.png'));
+    writeFileSync(join(app, 'webpack-out', 'index.html'), PAGE_HTML('./main.js'));
+    const served = await serveStatic(join(app, 'webpack-out'));
+    try {
+      checkResult(await segmentIn(`${served.url}index.html`), 'webpack');
     } finally {
       await served.close();
     }
