@@ -112,6 +112,20 @@ describe('built-in model names', () => {
   });
 });
 
+describe('segwgpu adapter', () => {
+  it('prints the adapter, and with no driver at all exits 2 naming what to install', async () => {
+    const found = await segwgpu(['adapter']);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toMatch(/^adapter: .+\ncpu-like: (true|false), maxStorageBufferBindingSize \d+/);
+    const none = await run('node', ['bin/segwgpu.js', 'adapter'], { env: { ...process.env, VK_ICD_FILENAMES: join(work, 'no-such-icd.json') } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/segwgpu: no WebGPU adapter found\. dawn\.node needs the system Vulkan loader libvulkan\.so\.1 \(apt-get install -y libvulkan1\).*chromium/);
+  });
+});
+
 describe('the progress line', () => {
   // `script` runs the command on a pseudo-terminal, as a user's shell would.
   const onTerminal = async (args: string[]) => (await run('script', ['-qfec', ['node', 'bin/segwgpu.js', ...args].join(' '), '/dev/null'], { maxBuffer: 1 << 24 })).stdout;

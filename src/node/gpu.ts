@@ -49,14 +49,27 @@ async function nodeGpu(): Promise<GPU> {
 }
 
 export const MISSING_ADAPTER_HELP =
-  'no WebGPU adapter found. On a machine without a GPU, install Debian\'s chromium package, which ships ' +
-  'the SwiftShader Vulkan driver segwgpu uses (apt-get install -y chromium, giving ' +
-  '/usr/lib/chromium/vk_swiftshader_icd.json); with a GPU, install its Vulkan driver.';
+  'no WebGPU adapter found. dawn.node needs the system Vulkan loader libvulkan.so.1 (apt-get install -y libvulkan1); ' +
+  "on a machine without a GPU, also Debian's chromium package, which ships the SwiftShader Vulkan driver segwgpu uses " +
+  '(apt-get install -y chromium, giving /usr/lib/chromium/vk_swiftshader_icd.json); with a GPU, its Vulkan driver.';
+
+// Where Linux distributions put the Vulkan loader (the dynamic linker's default search path).
+const LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib'];
+
+/** The help, with what is missing on this machine said first (Linux). */
+function missingAdapterHelp(): string {
+  if (process.platform !== 'linux') return MISSING_ADAPTER_HELP;
+  const missing: string[] = [];
+  const fromPath = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (![...fromPath, ...LOADER_DIRS].some((d) => existsSync(join(d, 'libvulkan.so.1')))) missing.push('the Vulkan loader libvulkan.so.1 (apt-get install -y libvulkan1)');
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !SWIFTSHADER_ICDS.some((p) => existsSync(p))) missing.push("SwiftShader (Debian's chromium package), which a machine without a GPU needs");
+  return missing.length ? `no WebGPU adapter found: this machine lacks ${missing.join(' and ')}. ${MISSING_ADAPTER_HELP.replace(/^no WebGPU adapter found\. /, '')}` : MISSING_ADAPTER_HELP;
+}
 
 export async function nodeGpuContext(): Promise<GpuContext> {
   const gpu = await nodeGpu();
   const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new SegwgpuError(MISSING_ADAPTER_HELP);
+  if (!adapter) throw new SegwgpuError(missingAdapterHelp());
   const device = await requestCapableDevice(adapter);
   return createGpuContext(adapter, device);
 }
