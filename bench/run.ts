@@ -285,6 +285,8 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
     cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
     optimizeDeps: { entries: ['bench/browser/index.html'], exclude: ['onnxruntime-web'] },
+    // The sources import the built-in models as `*.tflite?inline` (as vite.config.ts says).
+    assetsInclude: ['**/*.tflite'],
     plugins: [benchServerPlugin()],
   });
   await server.listen();
