@@ -1,9 +1,11 @@
 /**
  * Image files in Node: JPEG EXIF orientation (all eight, both TIFF byte orders) against
- * hand-worked corner colours, and broken Exif blocks that must not stop a photo from decoding.
+ * hand-worked corner colours, broken Exif blocks that must not stop a photo from decoding, and
+ * PNGs of every bit depth (packed 1/2/4-bit palettes and grey, 16-bit) against hand-worked pixels.
  */
 import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
+import { encode as encodePng } from 'fast-png';
 import { decodeImage, jpegOrientation } from '../src/node/image.js';
 
 // A 4x2 photo as stored, of 8x8 solid blocks (JPEG keeps solid blocks nearly exact):
@@ -107,5 +109,55 @@ describe('JPEG EXIF orientation', () => {
       expect(jpegOrientation(file)).toBe(1);
       expect(quadrants(decodeImage(file, 'test.jpg'))).toEqual(['R', 'G', 'B', 'W']);
     }
+  });
+});
+
+/** Packs samples of `depth` bits (< 8) into rows of whole bytes, as PNG stores them. */
+function packRows(samples: number[], width: number, height: number, depth: number): Uint8Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const out = new Uint8Array(rowBytes * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      out[y * rowBytes + (bit >> 3)]! |= samples[y * width + x]! << (8 - depth - (bit & 7));
+    }
+  }
+  return out;
+}
+
+describe('PNG bit depths', () => {
+  // 3 pixels a row (rows end mid-byte at every depth below 8), two rows.
+  const PALETTE: [number, number, number][] = [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [10, 20, 30],
+  ];
+
+  it.each([1, 2, 4, 8])('a %i-bit palette image gives each pixel its palette colour', (depth) => {
+    const entries = Math.min(PALETTE.length, 1 << depth);
+    const indices = [0, 1, 2, 3, 2, 1].map((v) => v % entries);
+    const data = depth === 8 ? Uint8Array.from(indices) : packRows(indices, 3, 2, depth);
+    const png = encodePng({ width: 3, height: 2, data, depth: depth as 1 | 2 | 4 | 8, channels: 1, palette: PALETTE.slice(0, entries) });
+    const image = decodeImage(png, 'palette.png');
+    expect([image.width, image.height]).toEqual([3, 2]);
+    expect(Array.from(image.data)).toEqual(indices.flatMap((k) => [...PALETTE[k]!, 255]));
+  });
+
+  it.each([1, 2, 4])('%i-bit grey scales to 0..255', (depth) => {
+    const max = (1 << depth) - 1;
+    const levels = [0, max, 1, max - 1, 0, max].map((v) => Math.min(max, v));
+    const png = encodePng({ width: 3, height: 2, data: packRows(levels, 3, 2, depth), depth: depth as 1 | 2 | 4, channels: 1 });
+    const image = decodeImage(png, 'grey.png');
+    expect(Array.from(image.data)).toEqual(levels.flatMap((v) => {
+      const g = Math.round((v * 255) / max);
+      return [g, g, g, 255];
+    }));
+  });
+
+  it('16-bit RGBA rounds to 8 bits', () => {
+    const data = Uint16Array.from([65535, 0, 32768, 65535, 257, 514, 771, 0]);
+    const image = decodeImage(encodePng({ width: 2, height: 1, data, depth: 16, channels: 4 }), 'deep.png');
+    expect(Array.from(image.data)).toEqual([255, 0, 128, 255, 1, 2, 3, 0]);
   });
 });

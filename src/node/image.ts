@@ -17,18 +17,30 @@ export function decodeImage(bytes: Uint8Array, what: string): RgbaImage {
   try {
     if (isPng) {
       const png = decodePng(bytes);
-      const { width, height, channels } = png;
+      const { width, height, channels, depth } = png;
       const src = png.data;
-      const max = png.depth === 16 ? 65535 : png.depth === 8 ? 255 : (1 << png.depth) - 1;
+      const max = depth === 16 ? 65535 : depth === 8 ? 255 : (1 << depth) - 1;
+      // Depths below 8 (1, 2, 4 bits: palettes, grey) come packed, rows padded to whole bytes.
+      const rowBytes = Math.ceil((width * channels * depth) / 8);
+      const sample =
+        depth >= 8
+          ? (pixel: number, k: number) => src[pixel * channels + k]!
+          : (pixel: number, k: number) => {
+              const y = Math.floor(pixel / width);
+              const bit = ((pixel - y * width) * channels + k) * depth;
+              return (src[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
+            };
       const rgba = new Uint8ClampedArray(width * height * 4);
       const palette = png.palette;
       for (let i = 0; i < width * height; i++) {
         if (palette) {
-          const entry = palette[src[i]];
-          rgba.set([entry[0], entry[1], entry[2], entry.length > 3 ? (entry as number[])[3] : 255], 4 * i);
+          const index = sample(i, 0);
+          const entry = palette[index];
+          if (!entry) throw new Error(`pixel ${i % width},${Math.floor(i / width)} uses palette entry ${index}, and the palette has ${palette.length}`);
+          rgba.set([entry[0], entry[1], entry[2], entry.length > 3 ? (entry as number[])[3]! : 255], 4 * i);
           continue;
         }
-        const v = (k: number) => Math.round((src[i * channels + k] * 255) / max);
+        const v = (k: number) => Math.round((sample(i, k) * 255) / max);
         const gray = channels <= 2;
         rgba[4 * i] = v(0);
         rgba[4 * i + 1] = gray ? v(0) : v(1);
