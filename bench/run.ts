@@ -255,24 +255,6 @@ function benchServerPlugin() {
   };
 }
 
-/** launchChromium (src/node/chromium.ts), with WebGL on SwiftShader too, for MediaPipe. */
-async function launchWithWebgl(): Promise<{ browser: import('puppeteer').Browser; version: string; close(): Promise<void> }> {
-  const puppeteer = (await import('puppeteer')).default;
-  const { CHROMIUM_WEBGPU_FLAGS, findChromium } = await import('../scripts/dev/chromium.js');
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const userDataDir = mkdtempSync(join(tmpdir(), 'segwgpu-chromium-'));
-  const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_WEBGPU_FLAGS, ...WEBGL_SWIFTSHADER_FLAGS, `--user-data-dir=${userDataDir}`] });
-  return {
-    browser,
-    version: await browser.version(),
-    async close() {
-      await browser.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernels?: KernelBenchReport; models?: ModelResult[]; errors: string[] }> {
   const { createServer } = await import('vite');
   const { launchChromium } = await import('../scripts/dev/chromium.js');
@@ -295,7 +277,7 @@ async function runInBrowser(o: Options): Promise<{ env: BenchEnvironment; kernel
   const { specs, selfie } = selection(o.models);
   const withSelfie = o.what !== 'kernels' && selfie;
   // MediaPipe needs WebGL: on SwiftShader through ANGLE unless --real-gpu (WebGPU stays on its own adapter).
-  const chromium = withSelfie && !o.realGpu ? await launchWithWebgl() : await launchChromium({ useRealGpu: o.realGpu });
+  const chromium = await launchChromium({ useRealGpu: o.realGpu, extraArgs: withSelfie && !o.realGpu ? WEBGL_SWIFTSHADER_FLAGS : [] });
   console.log(`segwgpu benchmark in headless ${chromium.version} (${chromium.browser.process()?.spawnfile ?? 'system chromium'}), pages from http://127.0.0.1:${port}/`);
   const base: Omit<PageConfig, 'task'> = {
     runs: o.runs,

@@ -41,16 +41,17 @@ export interface LaunchedChromium {
 
 /**
  * `useRealGpu`: leave Chromium to pick its adapter (a machine with a GPU); by default the
- * SwiftShader adapter is forced, which is what exists on a machine without one.
+ * SwiftShader adapter is forced, which is what exists on a machine without one. `extraArgs`:
+ * more Chromium flags (WebGL on SwiftShader for MediaPipe, say).
  */
-export async function launchChromium(options: { useRealGpu?: boolean } = {}): Promise<LaunchedChromium> {
+export async function launchChromium(options: { useRealGpu?: boolean; extraArgs?: readonly string[] } = {}): Promise<LaunchedChromium> {
   const puppeteer = (await import('puppeteer')).default;
   const userDataDir = mkdtempSync(join(tmpdir(), 'segwgpu-chromium-'));
   const args = CHROMIUM_WEBGPU_FLAGS.filter((f) => !(options.useRealGpu && f.startsWith('--use-webgpu-adapter')));
   const browser = await puppeteer.launch({
     executablePath: findChromium(),
     headless: true,
-    args: [...args, `--user-data-dir=${userDataDir}`],
+    args: [...args, ...(options.extraArgs ?? []), `--user-data-dir=${userDataDir}`],
   });
   return {
     browser,
