@@ -3,29 +3,18 @@
  * option the command accepts), usage errors with exactly one 'segwgpu:' prefix and exit 2,
  * built-in model names wherever a model is named, and the progress line shown on a terminal only.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand, segwgpu } from './util/run.js';
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE } from '../src/cli/commands.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { zeros } from '../src/tensor.js';
 
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'segwgpu-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function segwgpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/segwgpu.js', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const SPECS = [RUN, VALIDATE, INFO, SEGMENT, ADAPTER];
 
@@ -117,10 +106,7 @@ describe('segwgpu adapter', () => {
     const found = await segwgpu(['adapter']);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stdout).toMatch(/^adapter: .+\ncpu-like: (true|false), maxStorageBufferBindingSize \d+/);
-    const none = await run('node', ['bin/segwgpu.js', 'adapter'], { env: { ...process.env, VK_ICD_FILENAMES: join(work, 'no-such-icd.json') } }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const none = await segwgpu(['adapter'], { env: { ...process.env, VK_ICD_FILENAMES: join(work, 'no-such-icd.json') } });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/segwgpu: no WebGPU adapter found\. dawn\.node needs the system Vulkan loader libvulkan\.so\.1 \(apt-get install -y libvulkan1\).*chromium/);
   });
@@ -128,7 +114,7 @@ describe('segwgpu adapter', () => {
 
 describe('the progress line', () => {
   // `script` runs the command on a pseudo-terminal, as a user's shell would.
-  const onTerminal = async (args: string[]) => (await run('script', ['-qfec', ['node', 'bin/segwgpu.js', ...args].join(' '), '/dev/null'], { maxBuffer: 1 << 24 })).stdout;
+  const onTerminal = async (args: string[]) => (await runCommand('script', ['-qfec', ['node', 'bin/segwgpu.js', ...args].join(' '), '/dev/null'])).stdout;
 
   it('shows the phases on a terminal, rewritten in place, and nothing when output is piped', async () => {
     const out = join(work, 'progress.png');

@@ -4,30 +4,19 @@
  * magnitude, `validate` passes, and fails (exit 1, naming the output) on a perturbed expectation;
  * `info` reports the planned peak against its lower bound.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { segwgpu } from './util/run.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { compareOutputs } from '../src/validate/compare.js';
 
-const run = promisify(execFile);
 const FIXTURES = 'test/fixtures/models';
 const MODELS = ['unet', 'unet_unfolded', 'unet_opset11', 'fcn8s', 'fcn16s', 'fcn32s', 'segnet', 'segnet_odd'];
 const work = mkdtempSync(join(tmpdir(), 'segwgpu-models-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function segwgpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/segwgpu.js', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const npy = (path: string) => readNpy(new Uint8Array(readFileSync(path)));
 

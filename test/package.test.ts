@@ -10,12 +10,11 @@
  * every mask checked against MediaPipe's own (the parity references) and, in Node, against what
  * the repository's sources give on the same adapter.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type LaunchedChromium } from '../scripts/dev/chromium.js';
 import { readImageFile } from '../src/node/image.js';
@@ -23,6 +22,7 @@ import { Segmenter } from '../src/api/segmenter.js';
 import { testGpu } from './util/gpu.js';
 import { compareMasks } from './util/masks.js';
 import { serveStatic } from './util/static-server.js';
+import { runCommand, type CommandResult } from './util/run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PHOTO = join(ROOT, 'assets', 'astronaut.png');
@@ -40,14 +40,8 @@ function userEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
 }
 
-async function sh(command: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd, env: userEnv(), maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
-  }
+function sh(command: string, args: string[], cwd: string): Promise<CommandResult> {
+  return runCommand(command, args, { cwd, env: userEnv() });
 }
 
 async function npmInstall(dir: string, packages: string[]): Promise<void> {
@@ -170,6 +164,22 @@ describe('installed into a browser app', () => {
     }
   }
 
+  /** Serves `dir` and checks the segmentation the page `page` makes there. */
+  async function checkServed(dir: string, page: string, what: string): Promise<void> {
+    const served = await serveStatic(dir);
+    try {
+      checkResult(await segmentIn(`${served.url}${page}`), what);
+    } finally {
+      await served.close();
+    }
+  }
+
+  /** A bundler's output folder as a page: the photo and an index.html loading its main.js. */
+  function pageIn(dir: string): void {
+    copyFileSync(PHOTO, join(dir, 'astronaut.png'));
+    writeFileSync(join(dir, 'index.html'), PAGE_HTML('./main.js'));
+  }
+
   function checkResult(r: PageResult, what: string): void {
     expect(r.adapter).not.toBe('');
     expect(r.labels).toEqual(['background', 'person']);
@@ -186,12 +196,7 @@ describe('installed into a browser app', () => {
   it('vite build with a default config: the page segments the photo like MediaPipe', async () => {
     const r = await sh(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], app);
     expect(r.code, r.stderr).toBe(0);
-    const served = await serveStatic(join(app, 'dist'));
-    try {
-      checkResult(await segmentIn(`${served.url}index.html`), 'vite build');
-    } finally {
-      await served.close();
-    }
+    await checkServed(join(app, 'dist'), 'index.html', 'vite build');
   });
 
   it('the vite dev server with a default config (dependencies pre-bundled): the same', async () => {
@@ -222,14 +227,8 @@ describe('installed into a browser app', () => {
     const esbuild = join(ROOT, 'node_modules/esbuild/bin/esbuild');
     const r = await sh(esbuild, ['main.js', '--bundle', '--format=esm', '--outdir=esbuild-out', '--log-level=warning'], app);
     expect(r.code, r.stderr).toBe(0);
-    copyFileSync(PHOTO, join(app, 'esbuild-out', 'astronaut.png'));
-    writeFileSync(join(app, 'esbuild-out', 'index.html'), PAGE_HTML('./main.js'));
-    const served = await serveStatic(join(app, 'esbuild-out'));
-    try {
-      checkResult(await segmentIn(`${served.url}index.html`), 'esbuild');
-    } finally {
-      await served.close();
-    }
+    pageIn(join(app, 'esbuild-out'));
+    await checkServed(join(app, 'esbuild-out'), 'index.html', 'esbuild');
   });
 
   it('a webpack 5 production build (no config file): the same', async () => {
@@ -239,23 +238,12 @@ describe('installed into a browser app', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // Size advice is all webpack may say: no unresolved modules, no "critical dependency".
     expect(r.stdout).not.toMatch(/ERROR|Critical dependency|Module not found/);
-    copyFileSync(PHOTO, join(app, 'webpack-out', 'astronaut.png'));
-    writeFileSync(join(app, 'webpack-out', 'index.html'), PAGE_HTML('./main.js'));
-    const served = await serveStatic(join(app, 'webpack-out'));
-    try {
-      checkResult(await segmentIn(`${served.url}index.html`), 'webpack');
-    } finally {
-      await served.close();
-    }
+    pageIn(join(app, 'webpack-out'));
+    await checkServed(join(app, 'webpack-out'), 'index.html', 'webpack');
   });
 
   it('a plain <script type="module"> of dist/browser/segwgpu.js, no bundler: the same', async () => {
-    const served = await serveStatic(app);
-    try {
-      checkResult(await segmentIn(`${served.url}plain.html`), 'plain script');
-    } finally {
-      await served.close();
-    }
+    await checkServed(app, 'plain.html', 'plain script');
   });
 
   it("segwgpu/node without the 'webgpu' package says what to install", async () => {
