@@ -10,7 +10,7 @@ import type { Graph } from '../ir/graph.js';
 import { importOnnx } from '../import/onnx.js';
 import { importTflite } from '../import/tflite.js';
 import { BUILTIN_MODELS, BUILTIN_MODEL_NAMES, recognizeBuiltinModel } from './builtin-models.js';
-import { importNodeBuiltin, isNode } from './environment.js';
+import { importNodeBuiltin, isNode } from '../environment.js';
 import { fetchWithProgress, type ProgressCallback } from './progress.js';
 import { DEFAULT_MODEL_SETTINGS, type ModelSource, type SegmentationModel } from './segmentation-model.js';
 

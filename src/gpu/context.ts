@@ -1,5 +1,6 @@
 /** A device plus what kernels need to know about it: limits, adapter name, compiled-kernel cache. */
 import { SegwgpuError } from '../errors.js';
+import { isNode } from '../environment.js';
 import { KernelCache } from './kernel.js';
 import type { AdapterTraits } from '../ops/types.js';
 
@@ -91,7 +92,7 @@ export function setDefaultGpuContextProvider(provider: () => Promise<GpuContext>
 export function defaultGpuContext(): Promise<GpuContext> {
   if ((globalThis.navigator as Navigator | undefined)?.gpu) return browserGpuContext();
   if (fallbackProvider) return fallbackProvider();
-  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string') {
+  if (isNode()) {
     return Promise.reject(new SegwgpuError("no WebGPU device: in Node, import from 'segwgpu/node' (with the 'webgpu' package installed: npm install webgpu), or pass a GPUDevice as `device`"));
   }
   return browserGpuContext();

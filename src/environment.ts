@@ -1,7 +1,8 @@
 /**
- * The few places the library core needs Node (reading a model from a file path) go through here,
- * so that bundlers building for browsers never see a `node:` import: the module name is a runtime
- * value they cannot follow, and the code runs only where `process.versions.node` exists.
+ * The few places the library core needs to know it runs in Node (reading a model from a file
+ * path; which WebGPU to suggest) go through here, so that bundlers building for browsers never
+ * see a `node:` import: the module name is a runtime value they cannot follow, and the code runs
+ * only where `process.versions.node` exists.
  */
 
 export function isNode(): boolean {
