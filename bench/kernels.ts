@@ -3,9 +3,9 @@
  * FCN / SegNet layer shapes, read against the adapter's matmul ceiling (bench/matmul-probe.ts).
  */
 import type { GpuContext } from '../src/gpu/context.js';
-import { prepareOpCallGpu } from '../src/gpu/run-op.js';
+import { prepareOpCallGpu } from '../src/exec/run-op.js';
 import type { OpCall } from '../src/ops/call.js';
-import { sizeOf, int64Tensor, tensor, type Tensor } from '../src/tensor.js';
+import { sizeOf, int64Tensor, tensor, type Tensor } from '../src/core/tensor.js';
 import { matmulVariant, PROBE_BLOCKINGS } from './matmul-probe.js';
 import { timeGpuWork } from './timing.js';
 

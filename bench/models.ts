@@ -23,7 +23,7 @@ import { importOnnx } from '../src/import/onnx.js';
 import { readNpy } from '../src/io/npy.js';
 import { planGraphAsync, type GraphPlan } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
-import type { Tensor } from '../src/tensor.js';
+import type { Tensor } from '../src/core/tensor.js';
 import { median } from './timing.js';
 
 export type Ort = typeof OrtModule;

@@ -33,7 +33,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 async function models(): Promise<{ name: string; graph: Graph }[]> {
   const selfie = await BUILTIN_MODELS.selfie!.load();
   const wrapped = wrapForSegmentation(selfie.graph, { imageWidth: 256, imageHeight: 256, rowWords: 256, mean: selfie.mean, std: selfie.std, output: selfie.output });
-  const unet = importOnnx(readFileSync(`${ROOT}bench/models/unet16_256.onnx`), 'unet16_256');
+  const unet = importOnnx(readFileSync(`${ROOT}bench/models/unet16_256.onnx`), { name: 'unet16_256' });
   return [
     { name: 'selfie (wrapped, 256x256)', graph: wrapped },
     { name: 'unet16_256', graph: unet },
@@ -45,7 +45,7 @@ function counting<T>(f: () => T): { result: T; parse: number; infer: number } {
   let parse = 0;
   let infer = 0;
   const restore: (() => void)[] = [];
-  for (const op of allOps as { parse: (...a: unknown[]) => unknown; infer: (...a: unknown[]) => unknown }[]) {
+  for (const op of allOps as unknown as { parse: (...a: unknown[]) => unknown; infer: (...a: unknown[]) => unknown }[]) {
     const { parse: p, infer: i } = op;
     op.parse = (...a) => (parse++, p.apply(op, a));
     op.infer = (...a) => (infer++, i.apply(op, a));

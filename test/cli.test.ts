@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand, segwgpu } from './util/run.js';
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE } from '../src/cli/commands.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
-import { zeros } from '../src/tensor.js';
+import { zeros } from '../src/core/tensor.js';
 
 const work = mkdtempSync(join(tmpdir(), 'segwgpu-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

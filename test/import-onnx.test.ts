@@ -14,7 +14,7 @@ import { readNpy } from '../src/io/npy.js';
 import { topologicalOrder, type Graph, type GraphNode } from '../src/ir/graph.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { findOp } from '../src/ops/registry.js';
-import { int32Tensor, int64Tensor, tensor, type Tensor } from '../src/tensor.js';
+import { int32Tensor, int64Tensor, tensor, type Tensor } from '../src/core/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { bytes, lenField, messageField, packedVarints, stringField, varintField, type Field } from './util/protobuf-encode.js';
 

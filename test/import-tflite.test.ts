@@ -16,7 +16,7 @@ import { layoutGraph, planGraph } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { readImageFile, type RgbaImage } from '../src/node/image.js';
-import { sizeOf, type Tensor } from '../src/tensor.js';
+import { sizeOf, type Tensor } from '../src/core/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { testGpu } from './util/gpu.js';
 import { randomTensor, rng } from './util/random.js';

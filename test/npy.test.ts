@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { readNpyFile, writeNpyFile } from '../src/node/npy-file.js';
-import { int32Tensor, int64Tensor, tensor, type Tensor } from '../src/tensor.js';
+import { int32Tensor, int64Tensor, tensor, type Tensor } from '../src/core/tensor.js';
 
 function npyFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`./fixtures/onnx/npy/${name}`, import.meta.url)));

@@ -4,7 +4,7 @@ import type { Graph } from '../src/ir/graph.js';
 import { foldBatchNorm, foldConstants, fuseActivation, fuseMulAdd, fusePooledAdd, fuseResidualAdd, optimizeGraph, removeIdentity } from '../src/passes/index.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runOpCpu } from '../src/ops/call.js';
-import { int64Tensor, tensor } from '../src/tensor.js';
+import { int64Tensor, tensor } from '../src/core/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { randomTensor } from './util/random.js';
 

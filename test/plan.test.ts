@@ -3,7 +3,7 @@ import type { Graph } from '../src/ir/graph.js';
 import { planGraph } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
-import { tensor } from '../src/tensor.js';
+import { tensor } from '../src/core/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { testGpu } from './util/gpu.js';
 import { randomTensor } from './util/random.js';

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { foldWorkgroups } from '../src/gpu/dispatch.js';
 import { packUniforms, reflectKernel, type Kernel } from '../src/gpu/kernel.js';
-import { runOpGpu } from '../src/gpu/run-op.js';
-import { tensor } from '../src/tensor.js';
+import { runOpGpu } from '../src/exec/run-op.js';
+import { tensor } from '../src/core/tensor.js';
 import { testGpu } from './util/gpu.js';
 
 describe('foldWorkgroups', () => {

@@ -5,7 +5,7 @@
  * grows the receptive field by (k - 1) * jump and multiplies the jump by s. Upsampling layers
  * divide the jump by their factor.
  */
-import { sizeOf } from '../tensor.js';
+import { sizeOf } from '../core/tensor.js';
 import type { GraphNode } from '../ir/graph.js';
 import type { GraphLayout } from '../plan/plan.js';
 

@@ -13,7 +13,7 @@
  */
 import { importTflite } from '../import/tflite.js';
 import { BUILT_GRAPHS } from '../builders/builtin.js';
-import { bytesOfDataUrl } from '../environment.js';
+import { bytesOfDataUrl } from '../core/environment.js';
 import type { ProgressCallback } from './progress.js';
 import type { SegmentationModel } from './segmentation-model.js';
 

@@ -4,7 +4,7 @@
  * correct: the yardstick `validate` and the demo's "validate" switch compare the GPU with. It runs
  * anywhere, a Web Worker included, and needs no GPU.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import type { Graph } from '../ir/graph.js';

@@ -9,7 +9,7 @@ import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
 import { createGpuContextForDevice, defaultGpuContext, type GpuContext } from '../gpu/context.js';
 import type { Graph } from '../ir/graph.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
 import { packRgba } from '../segment/pack.js';
 import type { ProgressCallback } from './progress.js';

@@ -5,12 +5,12 @@
  * built-in models (MediaPipe's .tflite passed by URL, say) is recognised by its content and gets
  * the built-in's settings; any other model gets DEFAULT_MODEL_SETTINGS unless told otherwise.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { importOnnx } from '../import/onnx.js';
 import { importTflite } from '../import/tflite.js';
 import { BUILTIN_MODELS, BUILTIN_MODEL_NAMES, recognizeBuiltinModel } from './builtin-models.js';
-import { importNodeBuiltin, isNode } from '../environment.js';
+import { importNodeBuiltin, isNode } from '../core/environment.js';
 import { fetchWithProgress, type ProgressCallback } from './progress.js';
 import { DEFAULT_MODEL_SETTINGS, type ModelSource, type SegmentationModel } from './segmentation-model.js';
 

@@ -4,7 +4,7 @@
  * they arrive; compilation reports each pipeline as the driver finishes it (k of n), so a
  * progress bar over the long phase (seconds on a software adapter) is a real one.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 
 export type SegmenterProgress =
   /** The model file: bytes so far, and the total when the server says it (content-length). */

@@ -11,7 +11,7 @@
  * -> a session on the backend (a WebGPU plan, or the CPU reference) -> masks with labels. One
  * session per image size, cached; a session in use is never destroyed under its run.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
 import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
 import { alignedRowWords } from '../segment/pack.js';

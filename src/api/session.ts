@@ -4,7 +4,7 @@
  * raw outputs into results; a backend (gpu-session.ts: WebGPU plans; cpu-session.ts: the CPU
  * reference) only knows how to make a session and run it.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
 import type { Graph } from '../ir/graph.js';
 import type { ProgressCallback } from './progress.js';

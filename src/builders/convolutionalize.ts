@@ -5,10 +5,10 @@
  * (its weight rows reshaped to [C, H, W]); later Gemms become 1x1 Convs. On an input of the
  * classifier's own size the result is the classifier's logits as a [N, K, 1, 1] map.
  */
-import { SegwgpuError } from '../errors.js';
-import type { Shape, Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
+import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
 import { consumersOf, pruneInitializers } from '../passes/graph-util.js';
 
 function gemmAsConvWeight(node: GraphNode, w: Tensor, spatial: [number, number, number]): Tensor<'float32'> {

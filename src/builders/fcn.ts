@@ -5,7 +5,7 @@
  * class scores, learned upsampling (ConvTranspose initialised to bilinear), skip fusion with
  * pool4 / pool3 scores cropped at the original's offsets (5, 9; final crops 19, 27, 31).
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { GraphBuilder } from './graph-builder.js';
 

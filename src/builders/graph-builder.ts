@@ -2,9 +2,9 @@
  * A small helper for building IR graphs in TS: unique names, initializers from seeded random
  * weights (He-style scaling so activations stay in a sane range), and one method per layer kind.
  */
-import { int64Tensor, sizeOf, tensor, type Tensor } from '../tensor.js';
+import { int64Tensor, sizeOf, tensor, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
-import type { Attributes } from '../ops/types.js';
+import type { Attributes } from '../ir/attributes.js';
 
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];

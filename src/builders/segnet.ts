@@ -5,7 +5,7 @@
  * (sparse maps, densified by the following convolutions), and a final convolution to class scores.
  * Unpool output sizes come from the encoder's pre-pool shapes, so odd sizes round-trip.
  */
-import { int64Tensor } from '../tensor.js';
+import { int64Tensor } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { GraphBuilder } from './graph-builder.js';
 

@@ -5,7 +5,7 @@
  * features concatenated along channels, and a 1x1 convolution to class scores. `padding: 'valid'`
  * is the paper's unpadded form, with skips centre-cropped; 'same' keeps sizes (the common form).
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { GraphBuilder } from './graph-builder.js';
 

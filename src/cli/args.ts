@@ -4,7 +4,7 @@
  * cannot drift apart.
  */
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';

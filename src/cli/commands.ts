@@ -4,8 +4,8 @@
  * 'segwgpu:' prefix.
  */
 import { join } from 'node:path';
-import { SegwgpuError } from '../errors.js';
-import type { Shape, Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext } from '../node/gpu.js';

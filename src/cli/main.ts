@@ -4,7 +4,7 @@
  * Exit codes: 0 success, 1 validation outside tolerance, 2 bad input or failure.
  */
 import { readFileSync } from 'node:fs';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import { setDefaultGpuContextProvider } from '../gpu/context.js';
 import { nodeGpuContext } from '../node/gpu.js';
 import { commandHelp, parseCommand, type CommandSpec, type ParsedCommand } from './args.js';

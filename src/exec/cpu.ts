@@ -2,12 +2,12 @@
  * The CPU executor: the same optimised graph and schedule as the GPU plan, each node run by its
  * op's CPU reference. Slow and obviously correct; the yardstick for validation.
  */
-import { SegwgpuError } from '../errors.js';
-import type { Shape, Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
-import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
+import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
 import { checkRunInputs } from '../plan/plan.js';
 
 export interface CpuRunOptions extends PassOptions {

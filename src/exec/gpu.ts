@@ -3,8 +3,8 @@
  * command encoder (one compute pass; one pass per node when profiling, for per-node timestamps),
  * and read back only the requested values.
  */
-import { SegwgpuError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { fromGpuWords, toGpuWords } from '../gpu/buffers.js';
 import { recordStep } from '../gpu/encode.js';
 import { checkRunInputs, type GraphPlan } from '../plan/plan.js';

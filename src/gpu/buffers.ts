@@ -1,6 +1,6 @@
 /** Moving tensors between the CPU and GPU storage buffers. Every element is 4 bytes on the GPU. */
-import { SegwgpuError } from '../errors.js';
-import { sizeOf, type DType, type Shape, type Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { sizeOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import type { GpuContext } from './context.js';
 
 export const GPU_ELEMENT_BYTES = 4;

@@ -1,8 +1,8 @@
 /** A device plus what kernels need to know about it: limits, adapter name, compiled-kernel cache. */
-import { SegwgpuError } from '../errors.js';
-import { isNode } from '../environment.js';
+import { SegwgpuError } from '../core/errors.js';
+import { isNode } from '../core/environment.js';
 import { KernelCache } from './kernel.js';
-import type { AdapterTraits } from '../ops/types.js';
+import type { AdapterTraits } from './step.js';
 
 export interface GpuContext {
   readonly device: GPUDevice;

@@ -4,7 +4,7 @@
  * from shaders/common.wgsl and guard it against their element count, so the padding
  * invocations that folding creates do nothing.
  */
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 
 export function foldWorkgroups(invocations: number, workgroupSize: number, maxPerDimension: number): [number, number, number] {
   const groups = Math.max(1, Math.ceil(invocations / workgroupSize));

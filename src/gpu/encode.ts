@@ -1,6 +1,6 @@
 /** Recording one GpuStep into a compute pass: bind group from reflection, uniforms, folded dispatch. */
-import { SegwgpuError } from '../errors.js';
-import type { BufferRef, GpuStep } from '../ops/types.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { BufferRef, GpuStep } from './step.js';
 import type { GpuContext } from './context.js';
 import { foldWorkgroups } from './dispatch.js';
 import { packUniforms, type CompiledKernel } from './kernel.js';

@@ -4,7 +4,7 @@
  * names the field.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import commonWgsl from '../../shaders/common.wgsl?raw';
 
 export type UniformValue = number | boolean | readonly number[];

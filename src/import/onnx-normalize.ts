@@ -20,9 +20,9 @@
  *   BatchNormalization's training outputs are dropped when nothing reads them, else refused.
  * - BatchNormalization before 9: spatial=1 dropped (spatial=0 refused).
  */
-import { AttributeError, SegwgpuError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
-import type { AttributeValue } from '../ops/types.js';
+import { AttributeError, SegwgpuError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import type { AttributeValue } from '../ir/attributes.js';
 import { AttributeType, attributeTypeName, type AttributeProto } from './onnx-proto.js';
 import { int64ToSafeNumber } from './onnx-tensor.js';
 

@@ -13,8 +13,8 @@
  * the caller reusing or transferring the model's buffer); converted types are read straight
  * from the model bytes into the result. External data is refused.
  */
-import { SegwgpuError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { DataLocation, type TensorProto } from './onnx-proto.js';
 
 /** A decoded int64 field as a number, or undefined when it is beyond 2^53 (not exactly representable). */

@@ -19,10 +19,10 @@
  * - Malformed or truncated bytes: "not an ONNX model: ...", with the byte offset and the field
  *   being read.
  */
-import { AttributeError, SegwgpuError, UnsupportedError } from '../errors.js';
-import type { DType, Tensor } from '../tensor.js';
+import { AttributeError, SegwgpuError, UnsupportedError } from '../core/errors.js';
+import type { DType, Tensor } from '../core/tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
-import type { AttributeValue, Attributes } from '../ops/types.js';
+import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
 import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type ValueInfoProto } from './onnx-proto.js';
 import { ProtobufError } from './protobuf.js';

@@ -9,8 +9,8 @@
  * "not a TFLite model: ..." instead of importing garbage. Only the main subgraph (index 0) is read.
  */
 import * as flatbuffers from 'flatbuffers';
-import { SegwgpuError } from '../errors.js';
-import { sizeOf } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { sizeOf } from '../core/tensor.js';
 import * as fb from './tflite-schema/tflite_generated.js';
 
 export { fb };

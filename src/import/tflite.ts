@@ -54,10 +54,10 @@
  * disagrees with TFLite's rules) fail with an error naming the node. Nodes are named after their
  * first output tensor (or '<OPNAME>_<index>'); graph inputs and outputs keep their tensor names.
  */
-import { SegwgpuError, UnsupportedError } from '../errors.js';
-import { sizeOf, stridesOf, type Tensor } from '../tensor.js';
+import { SegwgpuError, UnsupportedError } from '../core/errors.js';
+import { sizeOf, stridesOf, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
-import type { AttributeValue, Attributes } from '../ops/types.js';
+import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
 import { fb, readTflite, tensorTypeName, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite-reader.js';
 

@@ -12,8 +12,8 @@
  * Writing: float32 as '<f4', int32 as '<i4', int64 as '<i8'; version 1.0 headers (2.0 when the
  * header would not fit 64 KiB), padded with spaces so the data starts at a multiple of 64 bytes.
  */
-import { SegwgpuError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

@@ -3,9 +3,9 @@
  * step (passes, shape inference, plan, execute) consumes. Node semantics are ONNX opset 17 ops as
  * implemented in src/ops/ (importers normalise other opsets' forms into that one).
  */
-import { SegwgpuError } from '../errors.js';
-import type { DType, Tensor } from '../tensor.js';
-import type { Attributes } from '../ops/types.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { DType, Tensor } from '../core/tensor.js';
+import type { Attributes } from './attributes.js';
 
 export interface GraphNode {
   /** Unique within the graph; importers invent one when the source has none. */

@@ -1,7 +1,7 @@
 /** File helpers for the CLI: reading with clear errors, atomic multi-file writes. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 
 export function readInputFile(path: string, what: string): Uint8Array {
   try {

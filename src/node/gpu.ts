@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import { createGpuContext, requestCapableDevice, type GpuContext } from '../gpu/context.js';
 
 const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'];

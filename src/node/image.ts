@@ -1,7 +1,7 @@
 /** Image files in Node: PNG and JPEG decoding to RGBA, PNG encoding. Browsers use their own decoders. */
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import { readInputFile } from './files.js';
 
 export interface RgbaImage {

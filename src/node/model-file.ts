@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SegwgpuError } from '../errors.js';
+import { SegwgpuError } from '../core/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { BUILTIN_MODELS, BUILTIN_MODEL_NAMES } from '../api/builtin-models.js';
 import { importModelBytes } from '../api/models.js';

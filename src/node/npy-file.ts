@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SegwgpuError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 
 export async function readNpyFile(path: string): Promise<Tensor> {

@@ -9,7 +9,7 @@
  *   LeakyRelu(x) = x >= 0 ? x : alpha*x                        alpha=0.01 by default
  * The codes below match applyActivation() in shaders/common.wgsl.
  */
-import { AttributeError } from '../errors.js';
+import { AttributeError } from '../core/errors.js';
 import { floatsAttr } from './attributes.js';
 import type { OpNode } from './types.js';
 

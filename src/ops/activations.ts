@@ -11,8 +11,8 @@
  * shared with Conv's fused epilogue. GPU: shaders/activations.wgsl, one invocation per vec4 of
  * elements; the last vec4 of a tensor whose size is not a multiple of 4 writes only its real lanes.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr } from './attributes.js';
 import { MAX_F32, activationParams, applyActivationCpu, type Activation, type ActivationKind } from './activation-functions.js';

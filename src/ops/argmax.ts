@@ -14,8 +14,8 @@
  * along axis 1, consecutive invocations are consecutive pixels, so every one of the K steps reads
  * a contiguous run of the score map.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

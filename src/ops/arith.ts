@@ -22,12 +22,13 @@
  * and same-shape operands (shaders/binary-broadcast.wgsl, also Mul's fused addend), and shaders/arith-unary.wgsl. Both move raw 32-bit words,
  * so one kernel covers f32 and i32 math (int64 goes through the GPU as i32, see tensor.ts).
  */
-import { InputError } from '../errors.js';
-import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../tensor.js';
+import { InputError } from '../core/errors.js';
+import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
-import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuStep } from '../gpu/step.js';
 import arithWgsl from '../../shaders/arith.wgsl?raw';
 import arithUnaryWgsl from '../../shaders/arith-unary.wgsl?raw';
 import binaryBroadcastWgsl from '../../shaders/binary-broadcast.wgsl?raw';

@@ -1,5 +1,5 @@
 /** Typed, validated access to a node's attributes. Every failure names node, attribute and value. */
-import { AttributeError } from '../errors.js';
+import { AttributeError } from '../core/errors.js';
 import type { OpNode } from './types.js';
 
 export function intAttr(node: OpNode, name: string, fallback?: number): number {

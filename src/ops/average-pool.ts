@@ -23,12 +23,13 @@
  * by src/passes/fuse-pooled-add.ts: a squeeze-and-excitation block pooling a skip connection's
  * sum then reads both tensors once instead of writing and re-reading their sum.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
-import type { AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import averagePoolWgsl from '../../shaders/average-pool.wgsl?raw';
 import globalAveragePoolWgsl from '../../shaders/global-average-pool.wgsl?raw';
 

@@ -11,8 +11,8 @@
  * (bound as buffers) so they need not be constants. Folding BN into a preceding Conv is a graph
  * pass, not this op's business.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

@@ -1,6 +1,6 @@
 /** Multidirectional (numpy-style) broadcasting, as ONNX defines it for Add, Mul and friends. */
-import { InputError } from '../errors.js';
-import { stridesOf, type Shape } from '../tensor.js';
+import { InputError } from '../core/errors.js';
+import { stridesOf, type Shape } from '../core/tensor.js';
 import type { OpNode } from './types.js';
 
 export function broadcastShapes(node: OpNode, a: Shape, b: Shape): number[] {

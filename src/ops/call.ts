@@ -3,9 +3,10 @@
  * op-by-op validator use. All validation (attributes, shapes, sizes) happens here, before any
  * GPU work.
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { getOp } from './registry.js';
-import type { AnyOpDefinition, Attributes, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpNode, ValueInfo } from './types.js';
+import type { Attributes } from '../ir/attributes.js';
 
 export interface OpCall {
   readonly opType: string;

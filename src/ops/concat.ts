@@ -12,11 +12,12 @@
  * The same strided-copy parameters let a later pass have producers write into the slab directly.
  * An output with no elements lowers to no steps at all.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { formatShape, sizeOf, type DType, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { formatShape, sizeOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
-import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuStep } from '../gpu/step.js';
 import concatWgsl from '../../shaders/concat.wgsl?raw';
 
 const SUPPORTED_DTYPES: readonly DType[] = ['float32', 'int32', 'int64'];

@@ -38,13 +38,14 @@
  * segwgpu extension, as on Conv (src/ops/conv.ts): `activation` / `activation_params`, applied in
  * the epilogue (fused by src/passes/fuse-activation.ts; a segmentation head's final Sigmoid).
  */
-import { AttributeError, InputError } from '../errors.js';
+import { AttributeError, InputError } from '../core/errors.js';
 import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
-import { formatShape, sizeOf, type Tensor } from '../tensor.js';
+import { formatShape, sizeOf, type Tensor } from '../core/tensor.js';
 import { ACTIVATION_CODES, activationParams, applyActivationCpu, parseFusedActivation, type Activation, type ActivationKind } from './activation-functions.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes, type WindowAttributes } from './spatial.js';
-import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuLowering } from '../gpu/step.js';
 import convTransposeFileWgsl from '../../shaders/conv-transpose.wgsl?raw';
 
 const SPATIAL_RANK = 2;

@@ -17,13 +17,14 @@
  * no padding: a GEMM over pixels) or the general register-blocked implicit GEMM. The tile shape
  * comes from pickConvTiling(); lowerConvWithTiling() takes an explicit one (benchmarks).
  */
-import { AttributeError, InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import { MAX_F32, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type Residual } from './conv-kernels.js';
 import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
-import type { AdapterTraits, AnyOpDefinition, BufferRef, GpuLowering, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 
 export type { ConvTiling } from './conv-kernels.js';
 

@@ -10,12 +10,13 @@
  * GPU: shaders/gemm.wgsl, one invocation per output element running the dot product over K;
  * transposes and broadcast batch dimensions are expressed as strides only.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
-import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuLowering } from '../gpu/step.js';
 import gemmWgsl from '../../shaders/gemm.wgsl?raw';
 
 /** Batch dimensions the kernel's uniform arrays hold. */

@@ -9,8 +9,8 @@
  * copies align rows to 256 bytes; the input is int32 [H, row_words]. This is how images enter a
  * plan: uploaded or copied as packed bytes, a quarter of the float size.
  */
-import { AttributeError, InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatsAttr, intAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, ValueInfo } from './types.js';

@@ -11,8 +11,8 @@
  *
  * GPU: one invocation per output element scans its window (shaders/max-pool.wgsl).
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';

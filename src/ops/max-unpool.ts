@@ -25,8 +25,8 @@
  * GPU: two steps of shaders/max-unpool.wgsl: zero the output, then scatter one input element per
  * invocation.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { formatShape, integerValues, numberValues, sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { formatShape, integerValues, numberValues, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes } from './spatial.js';

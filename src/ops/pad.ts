@@ -17,8 +17,8 @@
  * dtypes: float32, int32 and int64. GPU: one gather over the output (shaders/pad.wgsl), rank up
  * to 8, elements moved as raw 32-bit words. Empty outputs lower to no steps.
  */
-import { InputError, SegwgpuError, showValue } from '../errors.js';
-import { sizeOf, stridesOf, type DType, type Tensor } from '../tensor.js';
+import { InputError, SegwgpuError, showValue } from '../core/errors.js';
+import { sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, stringAttr } from './attributes.js';
 import { constantIntegers } from './slice.js';

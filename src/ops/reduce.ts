@@ -12,8 +12,8 @@
  * precision accumulators). GPU: shaders/reduce.wgsl, one invocation per output element walking
  * its group of reduced elements.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
 import { constantInput, integerVector } from './shape-ops.js';

@@ -1,5 +1,5 @@
 /** Op type -> definition. The only place that knows every op; executors ask it by node.opType. */
-import { UnsupportedError, describeNode } from '../errors.js';
+import { UnsupportedError, describeNode } from '../core/errors.js';
 import type { AnyOpDefinition, OpNode } from './types.js';
 import { allOps } from './index.js';
 

@@ -59,11 +59,12 @@
  * everything else takes shaders/resize.wgsl, 4 outputs of a row per invocation, shapes and
  * scales as uniforms and the modes as per-variant constants.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { generatedKernel, type Kernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
-import type { AnyOpDefinition, GpuStep, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuStep } from '../gpu/step.js';
 import resizeWgsl from '../../shaders/resize.wgsl?raw';
 
 const MODES = ['nearest', 'linear', 'cubic'] as const;

@@ -35,8 +35,8 @@
  * GPU: shaders/roi-align.wgsl, one invocation per output element (roi, c, ph, pw), which walks
  * its bin's sampling grid.
  */
-import { AttributeError, InputError } from '../errors.js';
-import { formatShape, numberValues, sizeOf, type Tensor } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import { formatShape, numberValues, sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

@@ -16,13 +16,14 @@
  * ConstantOfShape and Range have none: their outputs are fully known at plan time, so infer()
  * returns them as `value` and the plan folds them; gpu() refuses, naming the node.
  */
-import { AttributeError, InputError, UnsupportedError, describeNode } from '../errors.js';
-import { sizeOf, stridesOf, type DType, type Shape, type Tensor, type TypedArrayFor } from '../tensor.js';
+import { AttributeError, InputError, UnsupportedError, describeNode } from '../core/errors.js';
+import { sizeOf, stridesOf, type DType, type Shape, type Tensor, type TypedArrayFor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr, normalizeAxis } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import { stridedCopyStep } from './strided-copy.js';
-import type { AnyOpDefinition, GpuLowering, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
+import type { GpuLowering } from '../gpu/step.js';
 import castWgsl from '../../shaders/cast.wgsl?raw';
 import gatherWgsl from '../../shaders/gather.wgsl?raw';
 

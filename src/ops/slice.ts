@@ -14,8 +14,8 @@
  * GPU: one strided copy (src/ops/strided-copy.ts) from the starts with step-scaled strides, rank up to 8. Empty outputs (a dimension of 0)
  * are legal and lower to no steps: there is nothing to write.
  */
-import { InputError, showValue } from '../errors.js';
-import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../tensor.js';
+import { InputError, showValue } from '../core/errors.js';
+import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes } from './attributes.js';
 import { stridedCopyStep } from './strided-copy.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

@@ -12,8 +12,8 @@
  * position. Consecutive invocations take consecutive inner positions, so for a non-last axis
  * (the channel axis of NCHW class scores) neighbouring invocations read neighbouring addresses.
  */
-import { InputError } from '../errors.js';
-import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { InputError } from '../core/errors.js';
+import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

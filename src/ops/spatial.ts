@@ -4,8 +4,8 @@
  * rules of the spec, and the 2D pooling window (required kernel_shape, ceil_mode, windows that
  * must reach the input). Every check names the node, the attribute and the value.
  */
-import { AttributeError, InputError } from '../errors.js';
-import type { Shape } from '../tensor.js';
+import { AttributeError, InputError } from '../core/errors.js';
+import type { Shape } from '../core/tensor.js';
 import { intAttr, intsAttr, stringAttr } from './attributes.js';
 import type { OpNode } from './types.js';
 

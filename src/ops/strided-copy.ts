@@ -3,9 +3,9 @@
  * Transpose, Expand, Slice...): one dispatch of shaders/strided-copy.wgsl,
  *   y[i] = x[base + sum over d of coord_d(i) * inStrides[d]].
  */
-import { sizeOf, type Shape } from '../tensor.js';
+import { sizeOf, type Shape } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
-import type { GpuLowering } from './types.js';
+import type { GpuLowering } from '../gpu/step.js';
 import stridedCopyWgsl from '../../shaders/strided-copy.wgsl?raw';
 
 export function stridedCopyStep(outShape: Shape, inStrides: readonly number[], label: string, base = 0): GpuLowering {

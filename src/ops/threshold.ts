@@ -4,8 +4,8 @@
  * `threshold` (default 0.5), else 0: what ArgMax over [1 - p, p] gives (a tie goes to background),
  * in one pass instead of four.
  */
-import { InputError } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { InputError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';

@@ -3,12 +3,10 @@
  * unless its file says otherwise) and lives in one file: attribute parsing, shape rule, CPU
  * reference and GPU lowering. Executors never branch on op names; they ask the registry.
  */
-import type { DType, Shape, Tensor } from '../tensor.js';
-import type { NodeRef } from '../errors.js';
-import type { Kernel, UniformValues } from '../gpu/kernel.js';
-
-export type AttributeValue = number | string | number[] | string[] | Tensor;
-export type Attributes = Readonly<Record<string, AttributeValue>>;
+import type { DType, Shape, Tensor } from '../core/tensor.js';
+import type { NodeRef } from '../core/errors.js';
+import type { Attributes } from '../ir/attributes.js';
+import type { AdapterTraits, GpuLowering } from '../gpu/step.js';
 
 /** One node of a graph, or one op called on its own: its name and type label errors. */
 export interface OpNode extends NodeRef {
@@ -26,36 +24,6 @@ export interface ValueInfo {
   readonly dtype: DType;
   readonly shape: Shape;
   readonly value?: Tensor;
-}
-
-/** Which buffer a WGSL binding reads or writes. */
-export type BufferRef =
-  | { readonly input: number }
-  | { readonly output: number }
-  | { readonly temp: number };
-
-/** One compute dispatch. */
-export interface GpuStep {
-  readonly kernel: Kernel;
-  /** Values for the kernel's uniform struct, by WGSL member name; checked against reflection. */
-  readonly params: UniformValues;
-  /** Storage bindings by WGSL variable name. */
-  readonly bindings: Readonly<Record<string, BufferRef>>;
-  /** Total invocations; the runtime folds them into a legal 1D/2D/3D workgroup grid. */
-  readonly invocations: number;
-  readonly label?: string;
-}
-
-export interface GpuLowering {
-  /** Scratch buffers used only inside this op, in bytes. */
-  readonly temps?: readonly number[];
-  readonly steps: readonly GpuStep[];
-}
-
-/** What the plan knows about the adapter when it lowers an op (kernels choose variants by it). */
-export interface AdapterTraits {
-  /** True for CPU-like adapters (SwiftShader): register-blocked, unrolled kernels win there. */
-  readonly cpuLike: boolean;
 }
 
 export interface OpDefinition<A = unknown> {

@@ -3,7 +3,7 @@
  * other reader and both have constant parameters):
  *   s = scale / sqrt(var + eps);  W'[co] = W[co] * s[co];  B'[co] = (B[co] - mean[co]) * s[co] + beta[co]
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { consumersOf, hasSingleInternalUse, pruneInitializers } from './graph-util.js';
 

@@ -4,9 +4,9 @@
  * removes the shape subgraphs torch.onnx.export emits (Shape, Gather, Unsqueeze, Concat, Slice,
  * Cast, Constant, ...) so the GPU plan sees static shapes only.
  */
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
-import { inferGraph } from '../plan/shapes.js';
+import { inferGraph } from '../shapes/infer.js';
 import { pruneInitializers } from './graph-util.js';
 
 export function foldConstants(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {

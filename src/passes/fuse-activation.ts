@@ -3,7 +3,7 @@
  * extension attributes `activation` / `activation_params` (the form of onnxruntime's
  * com.microsoft FusedConv). Clip fuses only with constant min/max.
  */
-import { integerValues, numberValues, type Tensor } from '../tensor.js';
+import { integerValues, numberValues, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { MAX_F32 } from '../ops/activation-functions.js';
 import { consumersOf, hasSingleInternalUse, pruneInitializers } from './graph-util.js';

@@ -6,7 +6,7 @@
  * (constants stay Adds). The fused node takes the Add's place in the node order, where C is
  * computed, and keeps the Mul's name.
  */
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { foldAddsIntoProducers } from './graph-util.js';
 

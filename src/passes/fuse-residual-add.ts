@@ -10,7 +10,7 @@
  * between the Conv and the Add is already inside the Conv. The fused node takes the Add's place
  * in the node order, where R is known to be computed.
  */
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { foldAddsIntoProducers } from './graph-util.js';
 

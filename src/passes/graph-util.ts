@@ -1,7 +1,7 @@
 /** Small queries the passes share, and the Add folding two fusion passes are made of. */
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { inferGraph } from '../plan/shapes.js';
+import { inferGraph } from '../shapes/infer.js';
 
 /** value name -> nodes reading it. */
 export function consumersOf(graph: Graph): Map<string, GraphNode[]> {

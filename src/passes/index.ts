@@ -1,5 +1,5 @@
 /** The standard pass pipeline, in order; each pass is IR -> IR and tested on its own. */
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';

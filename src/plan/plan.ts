@@ -4,10 +4,11 @@
  * uniform buffer. Running it (src/exec/gpu.ts) only uploads inputs, records one command encoder
  * and reads back the requested outputs.
  */
-import { SegwgpuError, describeNode } from '../errors.js';
-import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { SegwgpuError, describeNode } from '../core/errors.js';
+import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import type { AdapterTraits, BufferRef, GpuLowering, GpuStep, ValueInfo } from '../ops/types.js';
+import type { ValueInfo } from '../ops/types.js';
+import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { getOp } from '../ops/registry.js';
 import { stridedCopyStep } from '../ops/strided-copy.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
@@ -15,7 +16,7 @@ import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js'
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
 import { reflectKernel, type Kernel } from '../gpu/kernel.js';
-import { inferGraph, resolveInputShapes } from './shapes.js';
+import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
 
 export interface PlanOptions extends PassOptions {

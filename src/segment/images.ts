@@ -1,5 +1,5 @@
 /** Conversions between RGBA pixels and tensors, and mask rendering; shared by Node and browser. */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** RGBA bytes -> [1, 3, H, W] float32 in 0..255 (scaling and normalisation happen on the GPU). */
 export function rgbaToTensor(data: Uint8ClampedArray | Uint8Array, width: number, height: number): Tensor<'float32'> {

@@ -1,5 +1,5 @@
 /** Packing RGBA8 pixels into the words ImageToTensor reads, rows padded to `rowWords`. */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** Bytes per row of a texture-to-buffer copy must be a multiple of 256: 64 pixels. */
 export function alignedRowWords(width: number): number {

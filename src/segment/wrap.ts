@@ -9,10 +9,10 @@
  * Either mask can be left out (categoryMask / confidenceMasks: false), and its ops with it.
  * One plan, one readback.
  */
-import { SegwgpuError } from '../errors.js';
-import { int64Tensor } from '../tensor.js';
+import { SegwgpuError } from '../core/errors.js';
+import { int64Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { inferGraph, resolveInputShapes } from '../plan/shapes.js';
+import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
 
 export interface SegmentationWrapOptions {
   /** Image size the plan is made for. */

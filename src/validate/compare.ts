@@ -3,7 +3,7 @@
  * magnitude (max |reference|), and for class-score maps ([N, K, H, W], K > 1) the fraction of
  * pixels whose argmax over K agrees. Within tolerance when maxAbs <= atol + rtol * magnitude.
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 export interface OutputComparison {
   readonly shapeMatches: boolean;

@@ -5,7 +5,7 @@
  * exp is within 3+2|x| ULP of a value <= 1, i.e. well under 1e-6 absolute for the |x| <= 30 used).
  * Element counts 1, 3, 5, 7, 4·k+r exercise the vec4 kernel's partial last group.
  */
-import { int32Tensor, tensor, type Tensor } from '../../src/tensor.js';
+import { int32Tensor, tensor, type Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

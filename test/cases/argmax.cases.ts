@@ -3,7 +3,7 @@
  * below is not used for int64 outputs). Grids use tiedTensor, whose values come from a set of 4
  * levels, so most lines contain tied maxima and the first/last rule decides the answer.
  */
-import { int64Tensor, tensor } from '../../src/tensor.js';
+import { int64Tensor, tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor, tiedTensor } from '../util/random.js';
 

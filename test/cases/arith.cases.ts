@@ -10,7 +10,7 @@
  * - Pow with integral exponents: 1e-6 relative (repeated f32 multiplication: a few ULP).
  * - Integer results: exact (compareTensors compares integer tensors exactly).
  */
-import { int32Tensor, int64Tensor, tensor } from '../../src/tensor.js';
+import { int32Tensor, int64Tensor, tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

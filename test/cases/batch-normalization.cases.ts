@@ -5,7 +5,7 @@
  * within 2.5 ULP each). With variances down to 0.01 the normalised values reach ~80 before B is
  * added back, so a few ULP of the intermediate is a few 1e-6 absolute in the result.
  */
-import { int32Tensor, tensor, type Tensor } from '../../src/tensor.js';
+import { int32Tensor, tensor, type Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

@@ -6,8 +6,8 @@
  * GPU's f32 accumulation (the CPU reference accumulates in f64) drifts by well under 1e-6 (the
  * largest seen is 8e-7). Hand-worked cases are small integers, exact in f32.
  */
-import { tensor, type Tensor } from '../../src/tensor.js';
-import type { Attributes } from '../../src/ops/types.js';
+import { tensor, type Tensor } from '../../src/core/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

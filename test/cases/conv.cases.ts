@@ -13,8 +13,8 @@
  * group, and the path (general, 1x1 with vec4 or scalar loads, depthwise) by shape: the grid
  * below reaches every combination.
  */
-import { int32Tensor, tensor, type Tensor } from '../../src/tensor.js';
-import type { Attributes } from '../../src/ops/types.js';
+import { int32Tensor, tensor, type Tensor } from '../../src/core/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

@@ -6,7 +6,7 @@
  * whose K roundings cost at most ~K * 2^-24 * 23 ≈ 3e-5 in the worst case and ~1e-6 typically.
  * Measured max error on SwiftShader is reported by the suite; hand-worked cases use exact values.
  */
-import { tensor } from '../../src/tensor.js';
+import { tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

@@ -1,4 +1,4 @@
-import { int32Tensor, tensor } from '../../src/tensor.js';
+import { int32Tensor, tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { rng } from '../util/random.js';
 

@@ -6,8 +6,8 @@
  * deterministic), or are unique by construction.
  */
 import { runOpCpu } from '../../src/ops/call.js';
-import type { Attributes } from '../../src/ops/types.js';
-import { int64Tensor, sizeOf, tensor, type Tensor } from '../../src/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
+import { int64Tensor, sizeOf, tensor, type Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor, rng, tiedTensor } from '../util/random.js';
 

@@ -9,8 +9,8 @@
  * hundred values (four interleaved accumulators each), then the segments' sums: the f32 error is
  * that of a few hundred serial additions, not of H*W of them, divided by H*W.
  */
-import { int64Tensor, tensor } from '../../src/tensor.js';
-import type { Attributes } from '../../src/ops/types.js';
+import { int64Tensor, tensor } from '../../src/core/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor, tiedTensor } from '../util/random.js';
 

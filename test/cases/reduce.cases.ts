@@ -5,8 +5,8 @@
  * 1e-5 relative: at most 210 inputs in [-1, 1] are summed, in f32 on the GPU (sequentially:
  * error up to ~210 * 2^-24 * |partial sums| ≈ 1e-5 worst case) and in double on the CPU.
  */
-import { tensor } from '../../src/tensor.js';
-import { int64Tensor } from '../../src/tensor.js';
+import { tensor } from '../../src/core/tensor.js';
+import { int64Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

@@ -5,8 +5,8 @@
  * noise). Linear: atol 2e-6, rtol 1e-6 against the float64 interpolation of the reference: inputs
  * lie in [-1, 1] and the kernel's f32 weights and three lerps contribute a few ulps.
  */
-import { int64Tensor, tensor, type Tensor } from '../../src/tensor.js';
-import type { Attributes } from '../../src/ops/types.js';
+import { int64Tensor, tensor, type Tensor } from '../../src/core/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

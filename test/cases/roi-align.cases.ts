@@ -6,9 +6,9 @@
  * accumulates in f32: up to 4 x 120 weighted terms of inputs in [-1, 1] in the largest grid here
  * (observed on SwiftShader: at most 1.2e-7 away).
  */
-import { int64Tensor, tensor } from '../../src/tensor.js';
-import type { Attributes } from '../../src/ops/types.js';
-import type { Tensor } from '../../src/tensor.js';
+import { int64Tensor, tensor } from '../../src/core/tensor.js';
+import type { Attributes } from '../../src/ir/attributes.js';
+import type { Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

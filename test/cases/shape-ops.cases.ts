@@ -6,7 +6,7 @@
  * Shape, Constant, ConstantOfShape and Range run only at plan time (no GPU kernel): they are
  * tested in test/import-onnx.test.ts ("plan-time glue ops").
  */
-import { int32Tensor, int64Tensor, tensor, type Tensor } from '../../src/tensor.js';
+import { int32Tensor, int64Tensor, tensor, type Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

@@ -2,7 +2,7 @@
  * Slice cases. Tolerance: exact (atol 0, rtol 0). Slice only moves elements (the GPU gathers raw
  * 32-bit words), so any difference at all is a bug.
  */
-import { int32Tensor, int64Tensor, sizeOf, tensor, type Shape, type Tensor } from '../../src/tensor.js';
+import { int32Tensor, int64Tensor, sizeOf, tensor, type Shape, type Tensor } from '../../src/core/tensor.js';
 import type { OpCall } from '../../src/ops/call.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor, rng } from '../util/random.js';

@@ -4,7 +4,7 @@
  * works in float64, the GPU in f32, where exp() of a non-positive argument and the running sum
  * over at most 21 terms each cost a few ULP of a value <= 1.
  */
-import { tensor } from '../../src/tensor.js';
+import { tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

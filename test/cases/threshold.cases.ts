@@ -1,4 +1,4 @@
-import { int64Tensor, tensor } from '../../src/tensor.js';
+import { int64Tensor, tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
 import { randomTensor } from '../util/random.js';
 

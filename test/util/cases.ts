@@ -4,10 +4,10 @@
  * (must fail validation with a message naming op, attribute and value, before any GPU work).
  * The same case lists run under vitest in Node and inside headless Chromium.
  */
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../src/core/tensor.js';
 import type { OpCall } from '../../src/ops/call.js';
 import { runOpCpu } from '../../src/ops/call.js';
-import { runOpGpu } from '../../src/gpu/run-op.js';
+import { runOpGpu } from '../../src/exec/run-op.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { compareTensors, type Tolerance } from './compare.js';
 

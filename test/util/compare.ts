@@ -3,7 +3,7 @@
  * element by element. Integer tensors (indices, labels): exact. Returns a report rather than
  * throwing so the same helper serves vitest and the in-browser runner.
  */
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../src/core/tensor.js';
 
 export interface Tolerance {
   readonly atol: number;

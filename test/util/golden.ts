@@ -6,8 +6,8 @@
  * JSON comes in through static imports and base64 is decoded with atob, so the same module runs
  * under vitest in Node and inside a vite bundle in Chromium (no fs, no Buffer).
  */
-import type { AttributeValue, Attributes } from '../../src/ops/types.js';
-import { sizeOf, type Tensor } from '../../src/tensor.js';
+import type { AttributeValue, Attributes } from '../../src/ir/attributes.js';
+import { sizeOf, type Tensor } from '../../src/core/tensor.js';
 import type { OpCase } from './cases.js';
 import type { Tolerance } from './compare.js';
 import activations from '../fixtures/golden/ops/activations.json';

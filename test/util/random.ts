@@ -1,5 +1,5 @@
 /** Deterministic test data: a small seeded PRNG (mulberry32), so every run sees the same tensors. */
-import { sizeOf, type Shape, type Tensor } from '../../src/tensor.js';
+import { sizeOf, type Shape, type Tensor } from '../../src/core/tensor.js';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,8 +5,8 @@
  * Shape -> Gather -> Concat -> Resize sizes) are computed too; foldConstants turns them into
  * initializers.
  */
-import { InputError, SegwgpuError, describeNode } from '../errors.js';
-import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+import { InputError, SegwgpuError, describeNode } from '../core/errors.js';
+import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { topologicalOrder, type Graph, type GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import type { ValueInfo } from '../ops/types.js';

@@ -1,11 +1,11 @@
 /** Runs one op on the GPU: validate, upload, one command encoder, read back the outputs. */
-import { SegwgpuError, describeNode } from '../errors.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { SegwgpuError, describeNode } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkOpCall, type CheckedOpCall, type OpCall } from '../ops/call.js';
-import type { BufferRef, GpuLowering } from '../ops/types.js';
-import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from './buffers.js';
-import type { GpuContext } from './context.js';
-import { prepareStep, recordStep, type PreparedStep } from './encode.js';
+import type { BufferRef, GpuLowering } from '../gpu/step.js';
+import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from '../gpu/buffers.js';
+import type { GpuContext } from '../gpu/context.js';
+import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
 
 /** An op call with its buffers, pipelines and bind groups made: run it as often as you like. */
 export interface PreparedOpCall {

@@ -1,0 +1,35 @@
+/**
+ * What an op's GPU lowering is made of: data only (kernels, uniform values, which buffer each
+ * binding takes), so ops never touch a GPUDevice and the planner decides where every buffer lives.
+ */
+import type { Kernel, UniformValues } from './kernel.js';
+
+/** Which buffer a WGSL binding reads or writes. */
+export type BufferRef =
+  | { readonly input: number }
+  | { readonly output: number }
+  | { readonly temp: number };
+
+/** One compute dispatch. */
+export interface GpuStep {
+  readonly kernel: Kernel;
+  /** Values for the kernel's uniform struct, by WGSL member name; checked against reflection. */
+  readonly params: UniformValues;
+  /** Storage bindings by WGSL variable name. */
+  readonly bindings: Readonly<Record<string, BufferRef>>;
+  /** Total invocations; the runtime folds them into a legal 1D/2D/3D workgroup grid. */
+  readonly invocations: number;
+  readonly label?: string;
+}
+
+export interface GpuLowering {
+  /** Scratch buffers used only inside this op, in bytes. */
+  readonly temps?: readonly number[];
+  readonly steps: readonly GpuStep[];
+}
+
+/** What the plan knows about the adapter when it lowers an op (kernels choose variants by it). */
+export interface AdapterTraits {
+  /** True for CPU-like adapters (SwiftShader): register-blocked, unrolled kernels win there. */
+  readonly cpuLike: boolean;
+}
