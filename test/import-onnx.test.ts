@@ -397,9 +397,9 @@ describe('plan-time glue ops (no GPU kernel: their outputs are known when the mo
     const def = findOp('Shape')!;
     const node = { name: 'shape_of_x', opType: 'Shape', attributes: {} };
     const attrs = def.parse(node);
-    const [info] = def.infer(attrs, [{ dtype: 'float32', shape: [1, 3, 8, 8] }], node);
-    expect(info.value).toEqual(int64Tensor([4], [1, 3, 8, 8]));
-    expect(errorOf(() => def.gpu(attrs, [{ dtype: 'float32', shape: [1, 3, 8, 8] }], [info], { cpuLike: true }, node))).toMatch(
+    const { outputs: [info], resolved } = def.infer(attrs, [{ dtype: 'float32', shape: [1, 3, 8, 8] }], node);
+    expect(info!.value).toEqual(int64Tensor([4], [1, 3, 8, 8]));
+    expect(errorOf(() => def.gpu(resolved, [{ dtype: 'float32', shape: [1, 3, 8, 8] }], [info!], { cpuLike: true }, node))).toMatch(
       /node 'shape_of_x' \(Shape\): Shape has no GPU kernel: it runs at plan time/,
     );
   });

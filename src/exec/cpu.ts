@@ -7,7 +7,7 @@ import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
-import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
+import { resolveInputShapes } from '../shapes/infer.js';
 import { checkRunInputs } from '../plan/plan.js';
 
 export interface CpuRunOptions extends PassOptions {
@@ -21,8 +21,7 @@ export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tenso
   const given: Record<string, Shape> = {};
   for (const [name, t] of Object.entries(inputs)) given[name] = t.shape;
   const inputShapes = resolveInputShapes(source, given);
-  const graph = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
-  const { order, values: infos, attributes } = inferGraph(graph, inputShapes);
+  const { graph, order, values: infos, nodes } = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
   checkRunInputs({ graph, values: infos }, inputs);
   const values = new Map<string, Tensor>([...graph.initializers]);
   for (const input of graph.inputs) values.set(input.name, inputs[input.name]);
@@ -30,7 +29,7 @@ export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tenso
     const def = getOp(node);
     const args = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
     const started = options.onNodeRun ? performance.now() : 0;
-    const outs = def.cpu(attributes.get(node), args, node);
+    const outs = def.cpu(nodes.get(node)!.resolved, args, node);
     options.onNodeRun?.(node, performance.now() - started);
     node.outputs.forEach((n, i) => {
       if (n === '') return;

@@ -20,8 +20,8 @@ export interface PreparedOpCall {
 
 export function prepareOpCallGpu(ctx: GpuContext, call: OpCall): PreparedOpCall {
   const checked = checkOpCall(call);
-  const { node, def, attrs, inputInfos, outputInfos } = checked;
-  const lowering = def.gpu(attrs, inputInfos, outputInfos, ctx.traits, node);
+  const { node, def, resolved, inputInfos, outputInfos } = checked;
+  const lowering = def.gpu(resolved, inputInfos, outputInfos, ctx.traits, node);
   // Size checks first: nothing is allocated for a call that cannot run.
   call.inputs.forEach((t, i) => t && checkBindingSize(ctx, `${describeNode(node)} input ${i}`, t.shape));
   outputInfos.forEach((o, i) => checkBindingSize(ctx, `${describeNode(node)} output ${i}`, o.shape));

@@ -29,6 +29,26 @@ export function generatedKernel(name: string, body: string): Kernel {
   return { name, source: `${commonWgsl}\n${body}` };
 }
 
+/**
+ * A kernel generator that makes each variant once: plans ask for the same few variants again and
+ * again (every Conv of a model shares a handful), and building a fully unrolled source took most
+ * of a plan's CPU time (the selfie model: about half of layoutGraph). The arguments must be plain
+ * data (the cache key is their JSON). The same Kernel object also makes its reflection a cheap
+ * lookup.
+ */
+export function memoizedKernels<A extends unknown[]>(make: (...args: A) => Kernel): (...args: A) => Kernel {
+  const made = new Map<string, Kernel>();
+  return (...args: A): Kernel => {
+    const key = JSON.stringify(args);
+    let kernel = made.get(key);
+    if (!kernel) {
+      kernel = make(...args);
+      made.set(key, kernel);
+    }
+    return kernel;
+  };
+}
+
 type Scalar = 'u32' | 'i32' | 'f32';
 
 interface UniformField {

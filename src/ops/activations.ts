@@ -97,7 +97,7 @@ function resolveActivation(attrs: ActivationAttrs, inputs: readonly (ValueInfo |
   };
 }
 
-function activationOp(kind: StandaloneKind): OpDefinition<ActivationAttrs> {
+function activationOp(kind: StandaloneKind): OpDefinition<ActivationAttrs, Activation> {
   return {
     type: kind,
     parse(node) {
@@ -105,19 +105,15 @@ function activationOp(kind: StandaloneKind): OpDefinition<ActivationAttrs> {
     },
     infer(attrs, inputs, node) {
       const x = checkX(node, inputs[0]);
-      resolveActivation(attrs, inputs, node);
-      return [{ dtype: 'float32', shape: [...x.shape] }];
+      return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: resolveActivation(attrs, inputs, node) };
     },
-    cpu(attrs, inputs, node) {
-      const x = checkX(node, inputs[0]) as Tensor<'float32'>;
-      const activation = resolveActivation(attrs, inputs, node);
+    cpu(activation, inputs) {
+      const x = inputs[0] as Tensor<'float32'>;
       const out = new Float32Array(x.data.length);
       for (let i = 0; i < out.length; i++) out[i] = applyActivationCpu(x.data[i], activation);
       return [{ dtype: 'float32', shape: [...x.shape], data: out }];
     },
-    gpu(attrs, inputs, outputs, _traits) {
-      // infer() has already validated these inputs, so this node only labels a message that cannot occur.
-      const activation = resolveActivation(attrs, inputs, { name: kind, opType: kind, attributes: {} });
+    gpu(activation, _inputs, outputs) {
       const count = sizeOf(outputs[0].shape);
       const groups = Math.ceil(count / 4);
       return {

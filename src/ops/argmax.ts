@@ -66,7 +66,7 @@ const argMax: OpDefinition<ArgMaxAttrs> = {
     const x = checkInput(node, inputs);
     const axis = normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
     if (x.shape[axis] === 0) throw new InputError(node, 'data', `has shape [${x.shape.join('x')}]: ArgMax over an empty axis ${axis} has no answer`);
-    return [{ dtype: 'int64', shape: outputShape(x.shape, axis, attrs.keepdims) }];
+    return { outputs: [{ dtype: 'int64', shape: outputShape(x.shape, axis, attrs.keepdims) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const x = checkInput(node, inputs) as Tensor<'float32'>;

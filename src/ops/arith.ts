@@ -171,10 +171,10 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
       checkKnownAttributes(node, []);
       return null;
     },
-    infer(_, inputs, node) {
+    infer(attrs, inputs, node) {
       const { shape, dtype } = binaryGeometry(kind, node, inputs);
       addendOf(node, inputs, shape, dtype);
-      return [{ dtype, shape }];
+      return { outputs: [{ dtype, shape }], resolved: attrs };
     },
     cpu(_, inputs, node) {
       const { a, b, shape, dtype } = binaryGeometry(kind, node, inputs) as { a: Tensor; b: Tensor; shape: number[]; dtype: DType };
@@ -280,9 +280,9 @@ function unaryOp(kind: UnaryKind): OpDefinition<null> {
       checkKnownAttributes(node, []);
       return null;
     },
-    infer(_, inputs, node) {
+    infer(attrs, inputs, node) {
       const x = unaryInput(kind, node, inputs);
-      return [{ dtype: x.dtype, shape: [...x.shape] }];
+      return { outputs: [{ dtype: x.dtype, shape: [...x.shape] }], resolved: attrs };
     },
     cpu(_, inputs, node) {
       const x = unaryInput(kind, node, inputs) as Tensor;

@@ -25,7 +25,7 @@
  */
 import { AttributeError, InputError } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
-import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
+import { generatedKernel, wgslKernel, type Kernel, memoizedKernels } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
@@ -51,7 +51,13 @@ function averagePoolWindow(attrs: AveragePoolAttributes, x: ValueInfo | Tensor, 
   return resolvePoolWindow(node, attrs, x.shape, attrs.countIncludePad);
 }
 
-const averagePool: OpDefinition<AveragePoolAttributes> = {
+/** AveragePool's window, and whether its divisor counts padding. */
+interface ResolvedAveragePool {
+  readonly window: Window;
+  readonly countIncludePad: boolean;
+}
+
+const averagePool: OpDefinition<AveragePoolAttributes, ResolvedAveragePool> = {
   type: 'AveragePool',
   parse(node) {
     checkKnownAttributes(node, AVERAGE_POOL_ATTRIBUTES);
@@ -62,11 +68,11 @@ const averagePool: OpDefinition<AveragePoolAttributes> = {
   infer(attrs, inputs, node) {
     const x = checkX(node, inputs[0]);
     const window = averagePoolWindow(attrs, x, node);
-    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], ...window.outputSize] }];
+    return { outputs: [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], ...window.outputSize] }], resolved: { window, countIncludePad: attrs.countIncludePad } };
   },
-  cpu(attrs, inputs, node) {
-    const x = checkX(node, inputs[0]) as Tensor<'float32'>;
-    const window = averagePoolWindow(attrs, x, node);
+  cpu(attrs, inputs) {
+    const x = inputs[0] as Tensor<'float32'>;
+    const { window } = attrs;
     const [N, C, H, W] = x.shape;
     const [outH, outW] = window.outputSize;
     const paddedEnd = [H + window.padsEnd[0], W + window.padsEnd[1]];
@@ -100,8 +106,7 @@ const averagePool: OpDefinition<AveragePoolAttributes> = {
   },
   gpu(attrs, inputs, outputs) {
     const x = inputs[0] as ValueInfo;
-    // infer() already validated this geometry; resolving it again cannot fail.
-    const window = averagePoolWindow(attrs, x, { name: 'AveragePool', opType: 'AveragePool', attributes: {} });
+    const { window } = attrs;
     const total = sizeOf(outputs[0].shape);
     return {
       steps: [
@@ -120,6 +125,7 @@ const averagePool: OpDefinition<AveragePoolAttributes> = {
       ],
     };
   },
+  spatial: ({ window }) => ({ kind: 'window', ...window }),
 };
 
 const globalAveragePool: OpDefinition<null> = {
@@ -128,14 +134,13 @@ const globalAveragePool: OpDefinition<null> = {
     checkKnownAttributes(node, []);
     return null;
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     const x = checkX(node, inputs[0]);
     checkAddend(node, x, inputs[1]);
-    return [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], 1, 1] }];
+    return { outputs: [{ dtype: 'float32', shape: [x.shape[0], x.shape[1], 1, 1] }], resolved: attrs };
   },
-  cpu(_, inputs, node) {
-    const x = checkX(node, inputs[0]) as Tensor<'float32'>;
-    const x2 = checkAddend(node, x, inputs[1]) as Tensor<'float32'> | undefined;
+  cpu(_, inputs) {
+    const [x, x2] = inputs as [Tensor<'float32'>, Tensor<'float32'> | undefined];
     const [N, C, H, W] = x.shape;
     const y = new Float32Array(N * C);
     for (let plane = 0; plane < N * C; plane++) {
@@ -151,6 +156,11 @@ const globalAveragePool: OpDefinition<null> = {
   gpu(_, inputs) {
     const [N, C, H, W] = (inputs[0] as ValueInfo).shape;
     return globalAveragePoolLowering(N * C, H * W, DEFAULT_SPLIT, inputs[1] !== undefined);
+  },
+  spatial(_, inputs) {
+    // One window over the whole map.
+    const [, , H, W] = (inputs[0] as ValueInfo).shape;
+    return { kind: 'window', kernel: [H, W], strides: [H, W], dilations: [1, 1] };
   },
 };
 
@@ -185,8 +195,10 @@ function checkAddend(node: OpNode, x: ValueInfo | Tensor, x2: ValueInfo | Tensor
   return x2;
 }
 
+export const segmentSumKernel = memoizedKernels(makeSegmentSumKernel);
+
 /** shaders/global-average-pool.wgsl reading planes as vec4s or as scalars; `addend`: summing x + x2. */
-export function segmentSumKernel(vec4: boolean, addend = false): Kernel {
+function makeSegmentSumKernel(vec4: boolean, addend = false): Kernel {
   const element = vec4
     ? 'alias Element = vec4f;\nfn horizontalSum(s: Element) -> f32 { return (s.x + s.y) + (s.z + s.w); }\n'
     : 'alias Element = f32;\nfn horizontalSum(s: Element) -> f32 { return s; }\n';

@@ -54,9 +54,9 @@ const batchNormalization: OpDefinition<BatchNormAttrs> = {
     if (!(epsilon >= 0)) throw new AttributeError(node, 'epsilon', epsilon, 'must be a non-negative number');
     return { epsilon };
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     checkInputs(node, inputs);
-    return [{ dtype: 'float32', shape: [...(inputs[0] as ValueInfo).shape] }];
+    return { outputs: [{ dtype: 'float32', shape: [...(inputs[0] as ValueInfo).shape] }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const channels = checkInputs(node, inputs);

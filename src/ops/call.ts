@@ -20,7 +20,8 @@ export interface OpCall {
 export interface CheckedOpCall {
   readonly node: OpNode;
   readonly def: AnyOpDefinition;
-  readonly attrs: unknown;
+  /** What infer resolved: the op's cpu and gpu take it. */
+  readonly resolved: unknown;
   readonly inputInfos: readonly (ValueInfo | undefined)[];
   readonly outputInfos: readonly ValueInfo[];
 }
@@ -31,11 +32,11 @@ export function checkOpCall(call: OpCall): CheckedOpCall {
   const attrs = def.parse(node);
   // On its own, every input is known, so ops that need constant inputs (Resize sizes) have them.
   const inputInfos = call.inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape, value: t } : undefined));
-  const outputInfos = def.infer(attrs, inputInfos, node);
-  return { node, def, attrs, inputInfos, outputInfos };
+  const { outputs: outputInfos, resolved } = def.infer(attrs, inputInfos, node);
+  return { node, def, resolved, inputInfos, outputInfos };
 }
 
 export function runOpCpu(call: OpCall): Tensor[] {
-  const { node, def, attrs } = checkOpCall(call);
-  return def.cpu(attrs, call.inputs, node);
+  const { node, def, resolved } = checkOpCall(call);
+  return def.cpu(resolved, call.inputs, node);
 }

@@ -79,7 +79,7 @@ const concat: OpDefinition<ConcatAttributes> = {
   },
   infer(attrs, inputs, node) {
     const { shape, dtype } = concatGeometry(node, attrs.axis, inputs);
-    return [{ dtype, shape }];
+    return { outputs: [{ dtype, shape }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const { axis, shape, dtype } = concatGeometry(node, attrs.axis, inputs);

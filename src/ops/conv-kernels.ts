@@ -28,7 +28,7 @@
  * and NCHW (channel-major) stores: unguarded for a full tile, guarded per element for tiles that
  * overhang the output row or the group's channels.
  */
-import { generatedKernel, type Kernel } from '../gpu/kernel.js';
+import { generatedKernel, type Kernel, memoizedKernels } from '../gpu/kernel.js';
 import { ACTIVATION_CODES, type ActivationKind } from './activation-functions.js';
 
 /** The register tile of the conv and conv1x1 kernels: TM output pixels x TN4 vec4s of channels. */
@@ -69,8 +69,10 @@ function residualTerm(residual: Residual, at: string): string {
   return residual === 'binding' ? `r[${at}]` : `x[${at}]`;
 }
 
+export const convRepackKernel = memoizedKernels(makeConvRepackKernel);
+
 /** The weight/bias repack step; `hasBias` false writes a zero bias section (no bias binding). */
-export function convRepackKernel(hasBias: boolean): Kernel {
+function makeConvRepackKernel(hasBias: boolean): Kernel {
   const body = `
 // Conv weight repack: w [M][Cg][KH][KW] (ONNX order) -> packed [group][ky][kx][ci][S], zero for
 // channels >= groupOutC; then the bias as [group][S] (zeros without a bias input).
@@ -256,8 +258,10 @@ const WINDOW_LOCALS = `  let inH = i32(p.inH);
   let dilationXu = u32(p.dilationX);
   let dilationY = p.dilationY;`;
 
+export const convKernel = memoizedKernels(makeConvKernel);
+
 /** The implicit-GEMM conv kernel with a TM x (4*TN4) register tile (see the file comment). */
-export function convKernel(tiling: ConvTiling, activation: ActivationKind, residual: Residual = 'none', rowsVec4 = false): Kernel {
+function makeConvKernel(tiling: ConvTiling, activation: ActivationKind, residual: Residual = 'none', rowsVec4 = false): Kernel {
   if (rowsVec4 && tiling.tm % 4 !== 0) throw new Error(`conv rows4 variant needs tm % 4 == 0, got ${tiling.tm}`);
   const { tm, tn4 } = tiling;
   const kLoop = (interior: boolean): string => `
@@ -347,13 +351,15 @@ ${tileEpilogue(tm, tn4, 'p.outW - ox0', 'p.outH * p.outW', residual, rowsVec4, r
  * as vec4s along pixels (needs H*W % 4 == 0 and tm % 4 == 0). Pixels past the end of the last tile
  * read a clamped index: their sums are never stored, and no other pixel depends on them.
  */
+export const conv1x1Kernel = memoizedKernels(makeConv1x1Kernel);
+
 /**
  * `activation` 'dynamic': the kind is a uniform (Params.act) instead of a constant, so one
  * pipeline serves every activation. For tiny layers (a squeeze-and-excitation block's 1x1 convs on
  * a pooled 1x1 map), where the per-element switch costs nothing and a pipeline per activation
  * costs a compile each.
  */
-export function conv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind | 'dynamic', residual: Residual = 'none'): Kernel {
+function makeConv1x1Kernel(tiling: ConvTiling, vec4: boolean, activation: ActivationKind | 'dynamic', residual: Residual = 'none'): Kernel {
   const { tm, tn4 } = tiling;
   if (vec4 && tm % 4 !== 0) throw new Error(`conv1x1 vec4 variant needs tm % 4 == 0, got ${tm}`);
   const loads = vec4
@@ -434,7 +440,9 @@ export interface DepthwiseRowWindow {
   readonly dilationX: number;
 }
 
-export function convDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
+export const convDepthwiseKernel = memoizedKernels(makeConvDepthwiseKernel);
+
+function makeConvDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
   const depthwiseValue = (t: number): string => (residual === 'none' ? `v_${t}` : `v_${t} + ${residualTerm(residual, `yBase + ${t}u`)}`);
   // Every tile, interior or edge, slides with each row input checked against the row's ends
   // (zero outside): a 16x16 map with tm=8 has only edge tiles, per-tap edge loads cost kW times

@@ -39,7 +39,7 @@
  * the epilogue (fused by src/passes/fuse-activation.ts; a segmentation head's final Sigmoid).
  */
 import { AttributeError, InputError } from '../core/errors.js';
-import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
+import { generatedKernel, wgslKernel, type Kernel, memoizedKernels } from '../gpu/kernel.js';
 import { formatShape, sizeOf, type Tensor } from '../core/tensor.js';
 import { ACTIVATION_CODES, activationParams, applyActivationCpu, parseFusedActivation, type Activation, type ActivationKind } from './activation-functions.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
@@ -419,7 +419,9 @@ ${per(stores, (s) => s, '  ')}
 `;
 }
 
-export function convTransposeKernel(v: ConvTransposeVariant): Kernel {
+export const convTransposeKernel = memoizedKernels(makeConvTransposeKernel);
+
+function makeConvTransposeKernel(v: ConvTransposeVariant): Kernel {
   const act = v.activation && v.activation !== 'None' ? `-${v.activation}` : '';
   return generatedKernel(`conv-transpose-p${v.pixels}-${v.lanes === 4 ? `v4x${v.loads}` : `s${v.loads}`}${v.bias ? '-bias' : ''}${act}`, convTransposeWgsl(v));
 }
@@ -502,20 +504,36 @@ function convTransposeGpu(geo: ConvTransposeGeometry, hasBias: boolean, activati
   };
 }
 
-const convTranspose: OpDefinition<ConvTransposeAttributes> = {
+/** What ConvTranspose's infer resolves. */
+interface ResolvedConvTranspose {
+  readonly geometry: ConvTransposeGeometry;
+  readonly hasBias: boolean;
+  readonly activation: Activation;
+}
+
+const convTranspose: OpDefinition<ConvTransposeAttributes, ResolvedConvTranspose> = {
   type: 'ConvTranspose',
   parse: parseConvTranspose,
   infer(attrs, inputs) {
-    const geo = convTransposeGeometry(attrs, inputs);
-    return [{ dtype: 'float32', shape: [geo.batch, geo.outChannels, ...geo.outputSize] }];
+    const geometry = convTransposeGeometry(attrs, inputs);
+    return {
+      outputs: [{ dtype: 'float32', shape: [geometry.batch, geometry.outChannels, ...geometry.outputSize] }],
+      resolved: { geometry, hasBias: inputs[2] !== undefined, activation: attrs.activation },
+    };
   },
-  cpu(attrs, inputs) {
-    const geo = convTransposeGeometry(attrs, inputs);
+  cpu({ geometry, activation }, inputs) {
     const [x, w, b] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined];
-    return [convTransposeCpu(geo, x, w, b, attrs.activation)];
+    return [convTransposeCpu(geometry, x, w, b, activation)];
   },
-  gpu(attrs, inputs) {
-    return convTransposeGpu(convTransposeGeometry(attrs, inputs), inputs[2] !== undefined, attrs.activation);
+  gpu({ geometry, hasBias, activation }) {
+    return convTransposeGpu(geometry, hasBias, activation);
+  },
+  macs({ geometry: g }) {
+    // Every input pixel meets every tap of its group's filters once.
+    return g.batch * g.inSize[0] * g.inSize[1] * g.inChannels * (g.outChannels / g.group) * g.kernel[0] * g.kernel[1];
+  },
+  spatial({ geometry: g }) {
+    return { kind: 'transposed', kernel: g.kernel, strides: g.strides, dilations: g.dilations };
   },
 };
 

@@ -338,7 +338,14 @@ function lowerConv(geo: ConvGeometry, fusedActivation: Activation, tiling: ConvT
   };
 }
 
-export const conv: OpDefinition<ConvAttributes> = {
+/** What Conv's infer resolves: the geometry, the fused activation, and how R is read. */
+export interface ResolvedConv {
+  readonly geometry: ConvGeometry;
+  readonly activation: Activation;
+  readonly residual: Residual;
+}
+
+export const conv: OpDefinition<ConvAttributes, ResolvedConv> = {
   type: 'Conv',
   parse(node) {
     checkKnownAttributes(node, KNOWN_ATTRIBUTES);
@@ -348,20 +355,23 @@ export const conv: OpDefinition<ConvAttributes> = {
     return { window, group, activation: parseFusedActivation(node) };
   },
   infer(attrs, inputs, node) {
-    const geo = convGeometry(attrs, inputs, node);
-    residualOf(geo, inputs, node);
-    return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW] }];
+    const geometry = convGeometry(attrs, inputs, node);
+    const residual = residualKind(geometry, inputs, node);
+    return { outputs: [{ dtype: 'float32', shape: [geometry.batch, geometry.outC, geometry.outH, geometry.outW] }], resolved: { geometry, activation: attrs.activation, residual } };
   },
-  cpu(attrs, inputs, node) {
-    const geo = convGeometry(attrs, inputs, node);
-    const [x, w, b] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined];
-    const r = residualOf(geo, inputs, node) as Tensor<'float32'> | undefined;
-    const data = convCpu(geo, x.data, w.data, b?.data, attrs.activation, r?.data);
+  cpu({ geometry: geo, activation }, inputs) {
+    const [x, w, b, r] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor<'float32'> | undefined, Tensor<'float32'> | undefined];
+    const data = convCpu(geo, x.data, w.data, b?.data, activation, r?.data);
     return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW], data }];
   },
-  gpu(attrs, inputs, _outputs, traits, node) {
-    const geo = convGeometry(attrs, inputs, node);
-    return lowerConv(geo, attrs.activation, pickConvTiling(traits, geo), convPath(geo), residualKind(geo, inputs, node));
+  gpu({ geometry, activation, residual }, _inputs, _outputs, traits) {
+    return lowerConv(geometry, activation, pickConvTiling(traits, geometry), convPath(geometry), residual);
+  },
+  macs({ geometry: g }) {
+    return g.batch * g.outC * g.outH * g.outW * g.groupInC * g.kH * g.kW;
+  },
+  spatial({ geometry: g }) {
+    return { kind: 'window', kernel: [g.kH, g.kW], strides: [g.strideY, g.strideX], dilations: [g.dilationY, g.dilationX] };
   },
 };
 

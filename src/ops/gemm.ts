@@ -167,24 +167,28 @@ function gemmLayout(node: OpNode, attrs: GemmAttrs, inputs: readonly (Known | un
   };
 }
 
-const gemm: OpDefinition<GemmAttrs> = {
+const gemm: OpDefinition<GemmAttrs, MatmulLayout> = {
   type: 'Gemm',
   parse(node) {
     checkKnownAttributes(node, ['alpha', 'beta', 'transA', 'transB']);
     return { alpha: floatAttr(node, 'alpha', 1), beta: floatAttr(node, 'beta', 1), transA: flag(node, 'transA'), transB: flag(node, 'transB') };
   },
   infer(attrs, inputs, node) {
-    return [{ dtype: 'float32', shape: gemmLayout(node, attrs, inputs).outShape }];
-  },
-  cpu(attrs, inputs, node) {
     const layout = gemmLayout(node, attrs, inputs);
+    return { outputs: [{ dtype: 'float32', shape: layout.outShape }], resolved: layout };
+  },
+  cpu(layout, inputs) {
     const [a, b, c] = inputs as (Tensor<'float32'> | undefined)[];
     return [{ dtype: 'float32', shape: layout.outShape, data: matmulReference(layout, a!.data, b!.data, c?.data) }];
   },
-  gpu(attrs, inputs, _outputs, _traits, node) {
-    return lowerMatmul(gemmLayout(node, attrs, inputs));
-  },
+  gpu: lowerMatmul,
+  macs: matmulMacs,
 };
+
+/** One multiply-accumulate per output element and step of the inner dimension. */
+function matmulMacs(layout: MatmulLayout): number {
+  return layout.batchShape.reduce((n, d) => n * d, 1) * layout.M * layout.N * layout.K;
+}
 
 // ---------------------------------------------------------------------------------------------
 // MatMul
@@ -235,23 +239,22 @@ function matmulLayout(node: OpNode, inputs: readonly (Known | undefined)[]): Mat
   };
 }
 
-const matmul: OpDefinition<null> = {
+const matmul: OpDefinition<null, MatmulLayout> = {
   type: 'MatMul',
   parse(node) {
     checkKnownAttributes(node, []);
     return null;
   },
   infer(_, inputs, node) {
-    return [{ dtype: 'float32', shape: matmulLayout(node, inputs).outShape }];
-  },
-  cpu(_, inputs, node) {
     const layout = matmulLayout(node, inputs);
+    return { outputs: [{ dtype: 'float32', shape: layout.outShape }], resolved: layout };
+  },
+  cpu(layout, inputs) {
     const [a, b] = inputs as Tensor<'float32'>[];
     return [{ dtype: 'float32', shape: layout.outShape, data: matmulReference(layout, a.data, b.data, undefined) }];
   },
-  gpu(_, inputs, _outputs, _traits, node) {
-    return lowerMatmul(matmulLayout(node, inputs));
-  },
+  gpu: lowerMatmul,
+  macs: matmulMacs,
 };
 
 export const ops: AnyOpDefinition[] = [gemm, matmul];

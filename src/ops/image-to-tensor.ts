@@ -46,7 +46,7 @@ export const imageToTensor: OpDefinition<ImageToTensorAttrs> = {
     if (!x) throw new InputError(node, 'pixels', 'is missing');
     if (x.dtype !== 'int32' || x.shape.length !== 2) throw new InputError(node, 'pixels', `must be int32 [H, row_words] of packed RGBA8, got ${x.dtype} [${x.shape.join('x')}]`);
     if (x.shape[1] < attrs.width) throw new InputError(node, 'pixels', `rows hold ${x.shape[1]} words, fewer than width=${attrs.width}`);
-    return [{ dtype: 'float32', shape: [1, 3, attrs.outHeight ?? x.shape[0], attrs.outWidth ?? attrs.width] }];
+    return { outputs: [{ dtype: 'float32', shape: [1, 3, attrs.outHeight ?? x.shape[0], attrs.outWidth ?? attrs.width] }], resolved: attrs };
   },
   cpu(attrs, inputs) {
     const x = inputs[0] as Tensor<'int32'>;

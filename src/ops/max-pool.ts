@@ -33,7 +33,7 @@ function inferMaxPool(attrs: MaxPoolAttributes, x: ValueInfo | Tensor | undefine
   return { x, window, shape: [x.shape[0], x.shape[1], ...window.outputSize] };
 }
 
-const maxPool: OpDefinition<MaxPoolAttributes> = {
+const maxPool: OpDefinition<MaxPoolAttributes, Window> = {
   type: 'MaxPool',
   parse(node) {
     checkKnownAttributes(node, MAX_POOL_ATTRIBUTES);
@@ -45,15 +45,19 @@ const maxPool: OpDefinition<MaxPoolAttributes> = {
     return parsePoolAttributes(node);
   },
   infer(attrs, inputs, node) {
-    const { shape } = inferMaxPool(attrs, inputs[0], node);
-    return [
-      { dtype: 'float32', shape },
-      { dtype: 'int64', shape },
-    ];
+    const { shape, window } = inferMaxPool(attrs, inputs[0], node);
+    return {
+      outputs: [
+        { dtype: 'float32', shape },
+        { dtype: 'int64', shape },
+      ],
+      resolved: window,
+    };
   },
-  cpu(attrs, inputs, node) {
-    const { x, window, shape } = inferMaxPool(attrs, inputs[0], node);
-    const xData = (x as Tensor<'float32'>).data;
+  cpu(window, inputs) {
+    const x = inputs[0] as Tensor<'float32'>;
+    const shape = [x.shape[0], x.shape[1], ...window.outputSize];
+    const xData = x.data;
     const [N, C, H, W] = x.shape;
     const [outH, outW] = window.outputSize;
     const y = new Float32Array(sizeOf(shape));
@@ -92,10 +96,8 @@ const maxPool: OpDefinition<MaxPoolAttributes> = {
       { dtype: 'int64', shape, data: indices },
     ];
   },
-  gpu(attrs, inputs, outputs) {
+  gpu(window, inputs, outputs) {
     const x = inputs[0] as ValueInfo;
-    // infer() already validated this geometry; resolving it again cannot fail.
-    const { window } = inferMaxPool(attrs, x, { name: 'MaxPool', opType: 'MaxPool', attributes: {} });
     const total = sizeOf(outputs[0].shape);
     return {
       steps: [
@@ -108,6 +110,7 @@ const maxPool: OpDefinition<MaxPoolAttributes> = {
       ],
     };
   },
+  spatial: (window) => ({ kind: 'window', ...window }),
 };
 
 export const ops: AnyOpDefinition[] = [maxPool];

@@ -113,7 +113,13 @@ function checkIndexValues(node: OpNode, indices: Tensor, outputShape: Shape): vo
   }
 }
 
-const maxUnpool: OpDefinition<MaxUnpoolAttributes> = {
+/** What MaxUnpool's infer resolves: its window and the output shape. */
+interface ResolvedMaxUnpool {
+  readonly attrs: MaxUnpoolAttributes;
+  readonly shape: number[];
+}
+
+const maxUnpool: OpDefinition<MaxUnpoolAttributes, ResolvedMaxUnpool> = {
   type: 'MaxUnpool',
   parse(node) {
     checkKnownAttributes(node, ['kernel_shape', 'strides', 'pads']);
@@ -130,14 +136,14 @@ const maxUnpool: OpDefinition<MaxUnpoolAttributes> = {
     const shape = outputShapeOf(attrs, x, outputShape, node);
     const known = knownValue(indices);
     if (known) checkIndexValues(node, known, shape);
-    return [{ dtype: 'float32', shape }];
+    return { outputs: [{ dtype: 'float32', shape }], resolved: { attrs, shape } };
   },
-  cpu(attrs, inputs, node) {
-    const { x, indices, outputShape } = checkInputs(node, inputs);
-    const shape = outputShapeOf(attrs, x, outputShape, node);
-    checkIndexValues(node, indices as Tensor, shape);
-    const xData = (x as Tensor<'float32'>).data;
-    const where = numberValues(indices as Tensor);
+  cpu({ shape }, inputs, node) {
+    const [x, indices] = inputs as [Tensor<'float32'>, Tensor];
+    // Runtime indices are only known now: out-of-range ones are refused, as in infer for constants.
+    checkIndexValues(node, indices, shape);
+    const xData = x.data;
+    const where = numberValues(indices);
     const y = new Float32Array(sizeOf(shape));
     for (let k = 0; k < xData.length; k++) y[where[k]] = xData[k];
     return [{ dtype: 'float32', shape, data: y }];
@@ -154,6 +160,7 @@ const maxUnpool: OpDefinition<MaxUnpoolAttributes> = {
       ],
     };
   },
+  spatial: ({ attrs }) => ({ kind: 'transposed', kernel: attrs.kernel, strides: attrs.strides, dilations: [1, 1] }),
 };
 
 export const ops: AnyOpDefinition[] = [maxUnpool];

@@ -159,7 +159,12 @@ function fillWord(dtype: DType, fill: number | bigint): number {
   return v >>> 0;
 }
 
-const pad: OpDefinition<PadAttributes> = {
+/** What Pad's infer resolves: the mode, and per axis what is padded or cropped (from the constant pads). */
+interface PadNode extends ResolvedPad {
+  readonly mode: PadMode;
+}
+
+const pad: OpDefinition<PadAttributes, PadNode> = {
   type: 'Pad',
   parse(node) {
     // Pad-2 had pads/value attributes; they are inputs since opset 11.
@@ -167,11 +172,11 @@ const pad: OpDefinition<PadAttributes> = {
     return { mode: stringAttr(node, 'mode', PAD_MODES, 'constant') };
   },
   infer(attrs, inputs, node) {
-    const { dtype, axes } = resolvePad(node, attrs.mode, inputs);
-    return [{ dtype, shape: axes.map((a) => a.size) }];
+    const resolved = { ...resolvePad(node, attrs.mode, inputs), mode: attrs.mode };
+    return { outputs: [{ dtype: resolved.dtype, shape: resolved.axes.map((a) => a.size) }], resolved };
   },
-  cpu(attrs, inputs, node) {
-    const { dtype, axes, fill } = resolvePad(node, attrs.mode, inputs);
+  cpu(attrs, inputs) {
+    const { dtype, axes, fill } = attrs;
     const data = inputs[0] as Tensor;
     let t = { shape: [...data.shape], data: data.data as ElementArray };
     axes.forEach((p, axis) => {
@@ -180,8 +185,7 @@ const pad: OpDefinition<PadAttributes> = {
     return [{ dtype, shape: t.shape, data: t.data } as Tensor];
   },
   gpu(attrs, inputs, outputs) {
-    // infer() has validated these inputs already, so this node only labels impossible errors.
-    const { dtype, axes, fill } = resolvePad({ name: '', opType: 'Pad', attributes: {} }, attrs.mode, inputs);
+    const { dtype, axes, fill } = attrs;
     const shape = outputs[0].shape;
     const total = sizeOf(shape);
     if (total === 0) return { steps: [] };

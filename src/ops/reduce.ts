@@ -89,7 +89,7 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs> {
       return { axes: intsAttr(node, 'axes'), keepdims: flag(node, 'keepdims', 1), noopWithEmptyAxes: flag(node, 'noop_with_empty_axes', 0) };
     },
     infer(attrs, inputs, node) {
-      return [{ dtype: 'float32', shape: reduceGeometry(kind, node, attrs, inputs).outShape }];
+      return { outputs: [{ dtype: 'float32', shape: reduceGeometry(kind, node, attrs, inputs).outShape }], resolved: attrs };
     },
     cpu(attrs, inputs, node) {
       const g = reduceGeometry(kind, node, attrs, inputs);

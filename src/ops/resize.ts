@@ -61,7 +61,7 @@
  */
 import { AttributeError, InputError } from '../core/errors.js';
 import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
-import { generatedKernel, type Kernel } from '../gpu/kernel.js';
+import { generatedKernel, type Kernel, memoizedKernels } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuStep } from '../gpu/step.js';
@@ -369,8 +369,10 @@ function lerp(self: string, neighbour: string, tap: AxisTap): string {
   return tap.neighbour === 0 ? self : `${self} + ${tap.weight} * (${neighbour} - ${self})`;
 }
 
+export const integerScaleKernel = memoizedKernels(makeIntegerScaleKernel);
+
 /** The integer-scale kernel for a tile; vec4 reads and writes rows as vec4s (needs TW % 4 == 0 and W % TW == 0). */
-export function integerScaleKernel(attrs: ResizeAttrs, scales: IntegerScales, tile: ResizeTile, vec4: boolean): Kernel {
+function makeIntegerScaleKernel(attrs: ResizeAttrs, scales: IntegerScales, tile: ResizeTile, vec4: boolean): Kernel {
   const tapsH = axisTaps(attrs, scales.h);
   const tapsW = axisTaps(attrs, scales.w);
   const linear = attrs.mode === 'linear';
@@ -488,7 +490,13 @@ function integerScaleStep(attrs: ResizeAttrs, g: ResizeGeometry, planes: number,
 /** Output rows per invocation of the general kernel (ROWS in shaders/resize.wgsl). */
 const RESIZE_ROWS = 4;
 
-const resize: OpDefinition<ResizeAttrs> = {
+/** What Resize's infer resolves: its modes and the geometry read from scales or sizes. */
+interface ResolvedResize {
+  readonly attrs: ResizeAttrs;
+  readonly geometry: ResizeGeometry;
+}
+
+const resize: OpDefinition<ResizeAttrs, ResolvedResize> = {
   type: 'Resize',
   parse(node) {
     checkKnownAttributes(node, ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value']);
@@ -508,17 +516,14 @@ const resize: OpDefinition<ResizeAttrs> = {
     if (excludeOutside !== 0 && excludeOutside !== 1) throw new AttributeError(node, 'exclude_outside', excludeOutside, 'must be 0 or 1');
     return { mode, coordinateMode, nearestMode };
   },
-  infer(_, inputs, node) {
-    return [{ dtype: 'float32', shape: resolveGeometry(node, inputs).outShape }];
+  infer(attrs, inputs, node) {
+    const geometry = resolveGeometry(node, inputs);
+    return { outputs: [{ dtype: 'float32', shape: geometry.outShape }], resolved: { attrs, geometry } };
   },
-  cpu(attrs, inputs, node) {
-    const g = resolveGeometry(node, inputs);
-    return [resizeCpu(attrs, inputs[0] as Tensor<'float32'>, g)];
+  cpu({ attrs, geometry }, inputs) {
+    return [resizeCpu(attrs, inputs[0] as Tensor<'float32'>, geometry)];
   },
-  gpu(attrs, inputs, outputs) {
-    // infer() has validated these inputs; resolve again for the scales (no node is needed to
-    // name errors that cannot happen any more, so a neutral one is used).
-    const g = resolveGeometry({ name: 'Resize', opType: 'Resize', attributes: {} }, inputs);
+  gpu({ attrs, geometry: g }, _inputs, outputs) {
     const planes = sizeOf(outputs[0].shape) / (g.outH * g.outW);
     const scales = integerScales(attrs, g);
     if (scales) return { steps: [integerScaleStep(attrs, g, planes, scales, DEFAULT_TILE)] };
@@ -557,6 +562,7 @@ fn store4(dst: u32, v0: f32, v1: f32, v2: f32, v3: f32, count: u32) {
       ],
     };
   },
+  spatial: ({ geometry: g }) => ({ kind: 'scale', factors: [g.inH / g.outH, g.inW / g.outW] }),
 };
 
 export const ops: AnyOpDefinition[] = [resize];

@@ -199,7 +199,7 @@ const roiAlign: OpDefinition<RoiAlignAttrs> = {
     return { mode, coordinateMode, outputHeight, outputWidth, samplingRatio, spatialScale };
   },
   infer(attrs, inputs, node) {
-    return [{ dtype: 'float32', shape: checkInputs(attrs, inputs, node) }];
+    return { outputs: [{ dtype: 'float32', shape: checkInputs(attrs, inputs, node) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const outShape = checkInputs(attrs, inputs, node);

@@ -111,11 +111,11 @@ const identity: OpDefinition<null> = {
     checkKnownAttributes(node, []);
     return null;
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     checkInputCount(node, inputs, 1);
     const x = requireInput(node, inputs, 0, 'input');
     checkDtype(node, 'input', x);
-    return [{ dtype: x.dtype, shape: [...x.shape] }];
+    return { outputs: [{ dtype: x.dtype, shape: [...x.shape] }], resolved: attrs };
   },
   cpu(_, inputs, node) {
     const x = requireInput(node, inputs, 0, 'input') as Tensor;
@@ -133,7 +133,7 @@ const dropout: OpDefinition<null> = {
     checkKnownAttributes(node, ['seed']);
     return null;
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     checkInputCount(node, inputs, 3);
     const x = requireInput(node, inputs, 0, 'data');
     checkDtype(node, 'data', x, ['float32']);
@@ -143,7 +143,7 @@ const dropout: OpDefinition<null> = {
       if (t.shape.length > 1 || sizeOf(t.shape) !== 1) throw new InputError(node, 'training_mode', `has shape [${t.shape.join('x')}]; it must be a scalar`);
       if (Number(t.data[0]) !== 0) throw new InputError(node, 'training_mode', `is ${Number(t.data[0])} (true): training-mode Dropout is not supported, segwgpu runs inference only`);
     }
-    return [{ dtype: 'float32', shape: [...x.shape] }];
+    return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: attrs };
   },
   cpu(_, inputs, node) {
     const x = requireInput(node, inputs, 0, 'data') as Tensor;
@@ -209,7 +209,7 @@ const reshape: OpDefinition<ReshapeAttrs> = {
     return { allowzero: allowzero === 1 };
   },
   infer(attrs, inputs, node) {
-    return [{ dtype: inputs[0]?.dtype ?? 'float32', shape: reshapeTarget(node, attrs, inputs) }];
+    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: reshapeTarget(node, attrs, inputs) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     return [sameData(inputs[0] as Tensor, reshapeTarget(node, attrs, inputs))];
@@ -243,7 +243,7 @@ const flatten: OpDefinition<FlattenAttrs> = {
     return { axis: intAttr(node, 'axis', 1) };
   },
   infer(attrs, inputs, node) {
-    return [{ dtype: inputs[0]?.dtype ?? 'float32', shape: flattenShape(node, attrs, inputs) }];
+    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: flattenShape(node, attrs, inputs) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     return [sameData(inputs[0] as Tensor, flattenShape(node, attrs, inputs))];
@@ -296,8 +296,8 @@ function shapeOnlyOp(type: string, shapeOf: (node: OpNode, inputs: readonly (Kno
       checkKnownAttributes(node, []);
       return null;
     },
-    infer(_, inputs, node) {
-      return [{ dtype: inputs[0]?.dtype ?? 'float32', shape: shapeOf(node, inputs) }];
+    infer(attrs, inputs, node) {
+      return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: shapeOf(node, inputs) }], resolved: attrs };
     },
     cpu(_, inputs, node) {
       return [sameData(inputs[0] as Tensor, shapeOf(node, inputs))];
@@ -337,7 +337,7 @@ const transpose: OpDefinition<TransposeAttrs> = {
   },
   infer(attrs, inputs, node) {
     const { x, perm } = transposePerm(node, attrs, inputs);
-    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
+    return { outputs: [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const { x, perm } = transposePerm(node, attrs, inputs);
@@ -389,8 +389,8 @@ const expand: OpDefinition<null> = {
     checkKnownAttributes(node, []);
     return null;
   },
-  infer(_, inputs, node) {
-    return [{ dtype: inputs[0]?.dtype ?? 'float32', shape: expandShape(node, inputs) }];
+  infer(attrs, inputs, node) {
+    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: expandShape(node, inputs) }], resolved: attrs };
   },
   cpu(_, inputs, node) {
     const shape = expandShape(node, inputs);
@@ -446,7 +446,7 @@ const gather: OpDefinition<GatherAttrs> = {
     return { axis: intAttr(node, 'axis', 0) };
   },
   infer(attrs, inputs, node) {
-    return [{ dtype: inputs[0]?.dtype ?? 'float32', shape: gatherGeometry(node, attrs, inputs).shape }];
+    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: gatherGeometry(node, attrs, inputs).shape }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const g = gatherGeometry(node, attrs, inputs);
@@ -522,7 +522,7 @@ const cast: OpDefinition<CastAttrs> = {
     checkInputCount(node, inputs, 1);
     const x = requireInput(node, inputs, 0, 'input');
     checkDtype(node, 'input', x);
-    return [{ dtype: attrs.to, shape: [...x.shape] }];
+    return { outputs: [{ dtype: attrs.to, shape: [...x.shape] }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const x = requireInput(node, inputs, 0, 'input') as Tensor;
@@ -574,7 +574,7 @@ const shapeOp: OpDefinition<ShapeAttrs> = {
   infer(attrs, inputs, node) {
     // The shape of every value is known at plan time, so Shape's output always is.
     const value = shapeValue(node, attrs, inputs);
-    return [{ dtype: 'int64', shape: value.shape, value }];
+    return { outputs: [{ dtype: 'int64', shape: value.shape, value }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     return [shapeValue(node, attrs, inputs)];
@@ -622,7 +622,7 @@ const constant: OpDefinition<ConstantAttrs> = {
   },
   infer(attrs, inputs, node) {
     checkInputCount(node, inputs, 0);
-    return [{ dtype: attrs.value.dtype, shape: [...attrs.value.shape], value: attrs.value }];
+    return { outputs: [{ dtype: attrs.value.dtype, shape: [...attrs.value.shape], value: attrs.value }], resolved: attrs };
   },
   cpu(attrs) {
     return [attrs.value];
@@ -669,7 +669,7 @@ const constantOfShape: OpDefinition<ConstantOfShapeAttrs> = {
   },
   infer(attrs, inputs, node) {
     const value = constantOfShapeValue(node, attrs, inputs);
-    return [{ dtype: value.dtype, shape: value.shape, value }];
+    return { outputs: [{ dtype: value.dtype, shape: value.shape, value }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     return [constantOfShapeValue(node, attrs, inputs)];
@@ -720,9 +720,9 @@ const range: OpDefinition<null> = {
     checkKnownAttributes(node, []);
     return null;
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     const value = rangeValue(node, inputs);
-    return [{ dtype: value.dtype, shape: value.shape, value }];
+    return { outputs: [{ dtype: value.dtype, shape: value.shape, value }], resolved: attrs };
   },
   cpu(_, inputs, node) {
     return [rangeValue(node, inputs)];

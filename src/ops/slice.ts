@@ -116,9 +116,9 @@ const slice: OpDefinition<null> = {
     checkKnownAttributes(node, []);
     return null;
   },
-  infer(_, inputs, node) {
+  infer(attrs, inputs, node) {
     const { dtype, axes } = resolveSlice(node, inputs);
-    return [{ dtype, shape: axes.map((a) => a.size) }];
+    return { outputs: [{ dtype, shape: axes.map((a) => a.size) }], resolved: attrs };
   },
   cpu(_, inputs, node) {
     const { dtype, axes } = resolveSlice(node, inputs);

@@ -53,7 +53,7 @@ const softmax: OpDefinition<SoftmaxAttrs> = {
   infer(attrs, inputs, node) {
     const x = checkInput(node, inputs);
     normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
-    return [{ dtype: 'float32', shape: [...x.shape] }];
+    return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const x = checkInput(node, inputs) as Tensor<'float32'>;

@@ -28,8 +28,8 @@ export const threshold: OpDefinition<ThresholdAttrs> = {
     checkKnownAttributes(node, ['threshold']);
     return { threshold: floatAttr(node, 'threshold', 0.5) };
   },
-  infer(_, inputs, node) {
-    return [{ dtype: 'int64', shape: outputShape(node, inputs[0]) }];
+  infer(attrs, inputs, node) {
+    return { outputs: [{ dtype: 'int64', shape: outputShape(node, inputs[0]) }], resolved: attrs };
   },
   cpu(attrs, inputs, node) {
     const x = inputs[0] as Tensor<'float32'>;

@@ -26,29 +26,62 @@ export interface ValueInfo {
   readonly value?: Tensor;
 }
 
-export interface OpDefinition<A = unknown> {
+/**
+ * What infer resolved for one node: the dtype and shape of every output the op produces (also
+ * those the node leaves unnamed), and everything cpu and gpu need that the attributes alone do not
+ * say (normalised axes, window geometry, constant inputs read): resolved once per node per plan.
+ */
+export interface Inference<R> {
+  readonly outputs: ValueInfo[];
+  readonly resolved: R;
+}
+
+/**
+ * How an op maps the pixel grid of its image input (input 0) to its output's, per spatial axis,
+ * for receptive fields and output strides (src/analysis/model-info.ts). Ops without the hook are
+ * pointwise or joining: their output pixel sees what their inputs' pixels see.
+ *  - 'window': each output pixel reads a kernel (dilated) of input pixels, strides apart (Conv,
+ *    pools; a global pool is one window over the whole map);
+ *  - 'transposed': the inverse, strides output pixels per input pixel (ConvTranspose, MaxUnpool);
+ *  - 'scale': output pixels `factors` input pixels apart, nothing widened (Resize).
+ */
+export type SpatialMapping =
+  | { readonly kind: 'window' | 'transposed'; readonly kernel: readonly number[]; readonly strides: readonly number[]; readonly dilations: readonly number[] }
+  | { readonly kind: 'scale'; readonly factors: readonly number[] };
+
+/**
+ * One op: A is what parse makes of the node's attributes, R what infer resolves from them and the
+ * input infos. Executors call parse once and infer once per node, then hand R to cpu and gpu, which
+ * may trust it (infer validated everything).
+ */
+export interface OpDefinition<A = unknown, R = A> {
   /** The ONNX op type, e.g. 'Conv'. */
   readonly type: string;
   /** Validates and normalises attributes; throws AttributeError naming node, attribute and value. */
   parse(node: OpNode): A;
   /**
-   * Output dtypes and shapes from input infos; throws InputError/AttributeError for inputs that
-   * cannot work (wrong rank, channel mismatch, kernel larger than the padded input...). Inputs
-   * that the op needs as constants (Resize sizes, Slice starts) must carry `value`.
+   * Output dtypes and shapes from input infos, and what was resolved on the way; throws
+   * InputError/AttributeError for inputs that cannot work (wrong rank, channel mismatch, kernel
+   * larger than the padded input...). Inputs that the op needs as constants (Resize sizes, Slice
+   * starts) must carry `value`.
    */
-  infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode): ValueInfo[];
+  infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode): Inference<R>;
   /** The CPU reference: plain, obviously-correct TS, independent of the GPU path. */
-  cpu(attrs: A, inputs: readonly (Tensor | undefined)[], node: OpNode): Tensor[];
+  cpu(resolved: R, inputs: readonly (Tensor | undefined)[], node: OpNode): Tensor[];
   /**
    * Optional: when the op only places its inputs side by side in its output, the element offset of
    * each input inside output 0. The planner may then let producers write straight into the
    * output (Concat along an axis with nothing but size-1 dimensions before it); it drops the
    * lowering's steps that read just one input, which must be that input's copy.
    */
-  inPlaceOffsets?(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[]): number[] | undefined;
-  /** The GPU lowering for known input/output infos (already validated by infer). */
-  gpu(attrs: A, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[], traits: AdapterTraits, node: OpNode): GpuLowering;
+  inPlaceOffsets?(resolved: R, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[]): number[] | undefined;
+  /** The GPU lowering for the resolved node and its input/output infos. */
+  gpu(resolved: R, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[], traits: AdapterTraits, node: OpNode): GpuLowering;
+  /** Optional: multiply-accumulates per run, for model statistics (ops without one count none). */
+  macs?(resolved: R, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[]): number;
+  /** Optional: how the op maps input 0's pixel grid to its output's (see SpatialMapping). */
+  spatial?(resolved: R, inputs: readonly (ValueInfo | undefined)[], outputs: readonly ValueInfo[]): SpatialMapping;
 }
 
 /** Erases the attribute type so definitions of different ops can sit in one registry. */
-export type AnyOpDefinition = OpDefinition<any>;
+export type AnyOpDefinition = OpDefinition<any, any>;

@@ -4,13 +4,12 @@
  * removes the shape subgraphs torch.onnx.export emits (Shape, Gather, Unsqueeze, Concat, Slice,
  * Cast, Constant, ...) so the GPU plan sees static shapes only.
  */
-import type { Shape } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
-import { inferGraph } from '../shapes/infer.js';
+import { ShapeInference, type ShapeSource } from '../shapes/infer.js';
 import { pruneInitializers } from './graph-util.js';
 
-export function foldConstants(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
-  const { order, values } = inferGraph(graph, inputShapes);
+export function foldConstants(graph: Graph, shapes: ShapeSource): Graph {
+  const { order, values } = ShapeInference.of(shapes).infer(graph);
   const initializers = new Map(graph.initializers);
   const nodes = order.filter((node) => {
     const outputs = node.outputs.filter((o) => o !== '');

@@ -6,12 +6,12 @@
  * (constants stay Adds). The fused node takes the Add's place in the node order, where C is
  * computed, and keeps the Mul's name.
  */
-import type { Shape } from '../core/tensor.js';
+import type { ShapeSource } from '../shapes/infer.js';
 import type { Graph } from '../ir/graph.js';
 import { foldAddsIntoProducers } from './graph-util.js';
 
-export function fuseMulAdd(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
-  return foldAddsIntoProducers(graph, inputShapes, (mul, addend) =>
+export function fuseMulAdd(graph: Graph, shapes: ShapeSource): Graph {
+  return foldAddsIntoProducers(graph, shapes, (mul, addend) =>
     mul.opType === 'Mul' && mul.domain === '' && mul.inputs.length === 2 ? { ...mul, inputs: [...mul.inputs, addend] } : undefined,
   );
 }

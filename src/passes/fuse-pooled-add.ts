@@ -5,13 +5,12 @@
  * sum and reading it back. Fuses only when the sum has the pool as its single reader and A and B
  * are float32 of the sum's shape (no broadcasting). The fused pool keeps its place and name.
  */
-import type { Shape } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { inferGraph } from '../shapes/infer.js';
+import { ShapeInference, type ShapeSource } from '../shapes/infer.js';
 import { consumersOf, hasSingleInternalUse, producersOf, sameShape } from './graph-util.js';
 
-export function fusePooledAdd(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
-  const { values } = inferGraph(graph, inputShapes);
+export function fusePooledAdd(graph: Graph, shapes: ShapeSource): Graph {
+  const { values } = ShapeInference.of(shapes).infer(graph);
   const consumers = consumersOf(graph);
   const producers = producersOf(graph);
   const replaced = new Map<GraphNode, GraphNode>();

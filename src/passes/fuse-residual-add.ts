@@ -10,12 +10,12 @@
  * between the Conv and the Add is already inside the Conv. The fused node takes the Add's place
  * in the node order, where R is known to be computed.
  */
-import type { Shape } from '../core/tensor.js';
+import type { ShapeSource } from '../shapes/infer.js';
 import type { Graph } from '../ir/graph.js';
 import { foldAddsIntoProducers } from './graph-util.js';
 
-export function fuseResidualAdd(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): Graph {
-  return foldAddsIntoProducers(graph, inputShapes, (conv, residual) =>
+export function fuseResidualAdd(graph: Graph, shapes: ShapeSource): Graph {
+  return foldAddsIntoProducers(graph, shapes, (conv, residual) =>
     conv.opType === 'Conv' && conv.domain === '' && (conv.inputs[3] ?? '') === ''
       ? { ...conv, inputs: [conv.inputs[0], conv.inputs[1], conv.inputs[2] ?? '', residual] }
       : undefined,

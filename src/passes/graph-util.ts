@@ -1,7 +1,6 @@
 /** Small queries the passes share, and the Add folding two fusion passes are made of. */
-import type { Shape } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
-import { inferGraph } from '../shapes/infer.js';
+import { ShapeInference, type ShapeSource } from '../shapes/infer.js';
 
 /** value name -> nodes reading it. */
 export function consumersOf(graph: Graph): Map<string, GraphNode[]> {
@@ -53,10 +52,10 @@ export function pruneInitializers(graph: Graph): Graph {
  */
 export function foldAddsIntoProducers(
   graph: Graph,
-  inputShapes: ReadonlyMap<string, Shape>,
+  shapes: ShapeSource,
   fold: (producer: GraphNode, addend: string) => GraphNode | undefined,
 ): Graph {
-  const { values } = inferGraph(graph, inputShapes);
+  const { values } = ShapeInference.of(shapes).infer(graph);
   const consumers = consumersOf(graph);
   const producers = producersOf(graph);
   const replaced = new Map<GraphNode, GraphNode>();

@@ -1,5 +1,6 @@
 /** The standard pass pipeline, in order; each pass is IR -> IR and tested on its own. */
 import type { Shape } from '../core/tensor.js';
+import { ShapeInference, type InferredGraph } from '../shapes/infer.js';
 import type { Graph } from '../ir/graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
@@ -17,20 +18,26 @@ export interface PassOptions {
 }
 
 /**
- * The passes in order. `keep`: values the caller will read (keepValues) besides the outputs; no
- * pass fuses them away (they count as outputs while the passes run).
+ * The passes in order, and the final graph as inferred (the plan takes it from here: nothing is
+ * parsed or inferred again). `keep`: values the caller will read (keepValues) besides the
+ * outputs; no pass fuses them away (they count as outputs while the passes run). `shapes`: bare
+ * input shapes, or the plan's ShapeInference to share what it resolves.
  */
-export function optimizeGraph(graph: Graph, inputShapes: ReadonlyMap<string, Shape>, options: PassOptions = {}, keep: readonly string[] = []): Graph {
+export function optimizeGraph(graph: Graph, shapes: ReadonlyMap<string, Shape> | ShapeInference, options: PassOptions = {}, keep: readonly string[] = []): InferredGraph {
+  const inference = ShapeInference.of(shapes);
   const extra = keep.filter((v) => !graph.outputs.includes(v));
-  if (extra.length > 0) return { ...optimizeGraph({ ...graph, outputs: [...graph.outputs, ...extra] }, inputShapes, options), outputs: graph.outputs };
+  if (extra.length > 0) {
+    const widened = optimizeGraph({ ...graph, outputs: [...graph.outputs, ...extra] }, inference, options);
+    return { ...widened, graph: { ...widened.graph, outputs: graph.outputs } };
+  }
   let g = removeIdentity(graph);
-  g = foldConstants(g, inputShapes);
+  g = foldConstants(g, inference);
   if (options.fuse !== false) {
     g = foldBatchNorm(g);
     g = fuseActivation(g);
-    g = fuseResidualAdd(g, inputShapes);
-    g = fuseMulAdd(g, inputShapes);
-    g = fusePooledAdd(g, inputShapes);
+    g = fuseResidualAdd(g, inference);
+    g = fuseMulAdd(g, inference);
+    g = fusePooledAdd(g, inference);
   }
-  return g;
+  return inference.infer(g);
 }

@@ -16,7 +16,7 @@ import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js'
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
 import { reflectKernel, type Kernel } from '../gpu/kernel.js';
-import { inferGraph, resolveInputShapes } from '../shapes/infer.js';
+import { resolveInputShapes, type InferredGraph } from '../shapes/infer.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
 
 export interface PlanOptions extends PassOptions {
@@ -116,8 +116,9 @@ export interface GraphLayout {
   readonly graph: Graph;
   readonly order: readonly GraphNode[];
   readonly values: ReadonlyMap<string, ValueInfo>;
-  readonly attributes: ReadonlyMap<GraphNode, unknown>;
-  readonly lowerings: readonly { node: GraphNode; lowering: GpuLowering; outputs: ValueInfo[] }[];
+  /** What shape inference resolved per node (parsed attributes, geometry, all outputs). */
+  readonly inferred: InferredGraph;
+  readonly lowerings: readonly { node: GraphNode; lowering: GpuLowering; outputs: readonly ValueInfo[] }[];
   readonly lifetimes: readonly Lifetime[];
   readonly memory: MemoryPlan;
   readonly scratchInfo: ReadonlyMap<string, ValueInfo>;
@@ -132,8 +133,8 @@ export interface GraphLayout {
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
   // Everything that can fail on user input happens before the first GPU object is made.
   const inputShapes = resolveInputShapes(source, options.inputShapes);
-  const graph = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
-  const { order, values, attributes } = inferGraph(graph, inputShapes);
+  const inferred = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
+  const { graph, order, values } = inferred;
   const keep = options.keepValues === 'all' ? [...values.keys()] : (options.keepValues ?? []);
   const readable = new Set<string>([...graph.outputs, ...keep].filter((v) => values.has(v)));
 
@@ -143,11 +144,10 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const aliases = new Map<string, { base: string; byteOffset: number }>();
   const lowerings = order.map((node, step) => {
     const def = getOp(node);
-    const inputs = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
-    const outputs = def.infer(attributes.get(node), inputs, node);
-    const lowering = separateRepeatedInputs(node, def.gpu(attributes.get(node), inputs, outputs, limits.traits, node), inputs);
-    const offsets = def.inPlaceOffsets?.(attributes.get(node), inputs, outputs);
+    const { resolved, inputs, outputs } = inferred.nodes.get(node)!;
+    const lowering = separateRepeatedInputs(node, def.gpu(resolved, inputs, outputs, limits.traits, node), inputs);
+    const offsets = def.inPlaceOffsets?.(resolved, inputs, outputs);
     const inPlace = offsets ? node.inputs.map((n, i) => canWriteInPlace(node, step, n, i, offsets[i])) : [];
     if (!inPlace.some((x) => x)) return { node, lowering, outputs };
     node.inputs.forEach((n, i) => inPlace[i] && aliases.set(n, { base: node.outputs[0], byteOffset: 4 * offsets![i] }));
@@ -235,7 +235,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   }
   const planned = [...byId.values()];
   const memory = planMemory(planned, limits.minStorageBufferOffsetAlignment);
-  return { graph, order, values, attributes, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
+  return { graph, order, values, inferred, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
 }
 
 /**

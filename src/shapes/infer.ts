@@ -14,12 +14,105 @@ import type { ValueInfo } from '../ops/types.js';
 /** Constant subexpressions larger than this stay on the GPU rather than being computed on the CPU. */
 export const MAX_FOLDED_ELEMENTS = 1 << 20;
 
+/** What shape inference knows about one node. */
+export interface NodeInference {
+  /** What the op's parse made of the node's attributes. */
+  readonly attributes: unknown;
+  /** What the op's infer resolved, for its cpu and gpu. */
+  readonly resolved: unknown;
+  /** The input infos infer saw ('' inputs undefined). */
+  readonly inputs: readonly (ValueInfo | undefined)[];
+  /** Every output the op produces, also those the node leaves unnamed (MaxPool's Indices). */
+  readonly outputs: readonly ValueInfo[];
+}
+
 export interface InferredGraph {
+  readonly graph: Graph;
   readonly order: readonly GraphNode[];
   readonly values: ReadonlyMap<string, ValueInfo>;
-  /** Parsed attributes per node, so later steps do not parse twice. */
-  readonly attributes: ReadonlyMap<GraphNode, unknown>;
+  readonly nodes: ReadonlyMap<GraphNode, NodeInference>;
 }
+
+interface CachedInference extends NodeInference {
+  /** What the node's named outputs were set to (folded values included). */
+  readonly named: readonly (ValueInfo | undefined)[];
+}
+
+const sameInfo = (a: ValueInfo | undefined, b: ValueInfo | undefined): boolean =>
+  a === b ||
+  (a !== undefined && b !== undefined && a.dtype === b.dtype && a.value === b.value && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]));
+
+/**
+ * Shape inference for one plan: the passes infer the graph after each rewrite, and the plan the
+ * final one. Graphs share their unchanged nodes (passes build new graphs, never mutate nodes), so
+ * each node is parsed once, and inferred again only when its input infos changed: an op's
+ * attributes and geometry are resolved once per plan, not once per pass.
+ */
+export class ShapeInference {
+  private readonly parsed = new WeakMap<GraphNode, unknown>();
+  private readonly inferred = new WeakMap<GraphNode, CachedInference>();
+
+  constructor(readonly inputShapes: ReadonlyMap<string, Shape>) {}
+
+  /** The instance a pass works with: given, or a new one for bare input shapes (a pass on its own). */
+  static of(source: ShapeSource): ShapeInference {
+    return source instanceof ShapeInference ? source : new ShapeInference(source);
+  }
+
+  infer(graph: Graph): InferredGraph {
+    const values = new Map<string, ValueInfo>();
+    for (const [name, t] of graph.initializers) values.set(name, { dtype: t.dtype, shape: t.shape, value: t });
+    for (const input of graph.inputs) {
+      const shape = this.inputShapes.get(input.name);
+      if (!shape) throw new SegwgpuError(`no shape for model input '${input.name}'`);
+      values.set(input.name, { dtype: input.dtype, shape });
+    }
+    const order = topologicalOrder(graph);
+    const nodes = new Map<GraphNode, NodeInference>();
+    for (const node of order) {
+      const inputs = node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
+      node.inputs.forEach((name, i) => {
+        if (name !== '' && !inputs[i]) throw new InputError(node, `${i} ('${name}')`, 'has no known shape');
+      });
+      let known = this.inferred.get(node);
+      if (!known || !known.inputs.every((info, i) => sameInfo(info, inputs[i]))) {
+        known = this.inferNode(node, inputs);
+        this.inferred.set(node, known);
+      }
+      nodes.set(node, known);
+      node.outputs.forEach((name, i) => name !== '' && values.set(name, known.named[i]!));
+    }
+    return { graph, order, values, nodes };
+  }
+
+  private inferNode(node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): CachedInference {
+    const def = getOp(node);
+    if (!this.parsed.has(node)) this.parsed.set(node, def.parse(node));
+    const attributes = this.parsed.get(node);
+    const { outputs, resolved } = def.infer(attributes, inputs, node);
+    if (outputs.length < node.outputs.filter((o) => o !== '').length) {
+      throw new SegwgpuError(`${describeNode(node)}: declares ${node.outputs.length} outputs, the op produces ${outputs.length}`);
+    }
+    const givenInputs = inputs.filter((v): v is ValueInfo => v !== undefined);
+    const foldable =
+      givenInputs.length > 0 &&
+      givenInputs.every((v) => v.value !== undefined) &&
+      outputs.every((o) => o.value !== undefined || sizeOf(o.shape) <= MAX_FOLDED_ELEMENTS);
+    let folded: Tensor[] | undefined;
+    if (foldable && !outputs.every((o) => o.value !== undefined)) {
+      folded = def.cpu(resolved, inputs.map((v) => v?.value), node);
+    }
+    const named = node.outputs.map((name, i): ValueInfo | undefined => {
+      if (name === '') return undefined;
+      const value = outputs[i]!.value ?? folded?.[i];
+      return value ? { dtype: value.dtype, shape: value.shape, value } : { dtype: outputs[i]!.dtype, shape: outputs[i]!.shape };
+    });
+    return { attributes, resolved, inputs, outputs, named };
+  }
+}
+
+/** Input shapes, or the ShapeInference of the plan being made (which remembers what it resolved). */
+export type ShapeSource = ShapeInference | ReadonlyMap<string, Shape>;
 
 /** Concrete shapes for the graph inputs: given ones win, fixed dims are checked against them. */
 export function resolveInputShapes(graph: Graph, given: Readonly<Record<string, Shape>> = {}): Map<string, number[]> {
@@ -52,42 +145,7 @@ export function resolveInputShapes(graph: Graph, given: Readonly<Record<string, 
   return shapes;
 }
 
+/** One-off inference of a graph (no plan to share it with). */
 export function inferGraph(graph: Graph, inputShapes: ReadonlyMap<string, Shape>): InferredGraph {
-  const values = new Map<string, ValueInfo>();
-  for (const [name, t] of graph.initializers) values.set(name, { dtype: t.dtype, shape: t.shape, value: t });
-  for (const input of graph.inputs) {
-    const shape = inputShapes.get(input.name);
-    if (!shape) throw new SegwgpuError(`no shape for model input '${input.name}'`);
-    values.set(input.name, { dtype: input.dtype, shape });
-  }
-  const order = topologicalOrder(graph);
-  const attributes = new Map<GraphNode, unknown>();
-  for (const node of order) {
-    const def = getOp(node);
-    const attrs = def.parse(node);
-    attributes.set(node, attrs);
-    const inputs = node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-    node.inputs.forEach((name, i) => {
-      if (name !== '' && !inputs[i]) throw new InputError(node, `${i} ('${name}')`, 'has no known shape');
-    });
-    const outputs = def.infer(attrs, inputs, node);
-    if (outputs.length < node.outputs.filter((o) => o !== '').length) {
-      throw new SegwgpuError(`${describeNode(node)}: declares ${node.outputs.length} outputs, the op produces ${outputs.length}`);
-    }
-    const givenInputs = inputs.filter((v): v is ValueInfo => v !== undefined);
-    const foldable =
-      givenInputs.length > 0 &&
-      givenInputs.every((v) => v.value !== undefined) &&
-      outputs.every((o) => o.value !== undefined || sizeOf(o.shape) <= MAX_FOLDED_ELEMENTS);
-    let folded: Tensor[] | undefined;
-    if (foldable && !outputs.every((o) => o.value !== undefined)) {
-      folded = def.cpu(attrs, inputs.map((v) => v?.value), node);
-    }
-    node.outputs.forEach((name, i) => {
-      if (name === '') return;
-      const value = outputs[i].value ?? folded?.[i];
-      values.set(name, value ? { dtype: value.dtype, shape: value.shape, value } : { dtype: outputs[i].dtype, shape: outputs[i].shape });
-    });
-  }
-  return { order, values, attributes };
+  return new ShapeInference(inputShapes).infer(graph);
 }
