@@ -13,7 +13,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> x: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
 
 const WG = 64u;

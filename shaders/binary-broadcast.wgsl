@@ -14,8 +14,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> full: array<vec4f>;
-@group(0) @binding(2) var<storage, read> other: array<f32>;
+@group(0) @binding(1) var<storage, read_write> full: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> other: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4f>;
 
 const WG = 64u;

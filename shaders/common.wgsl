@@ -1,4 +1,10 @@
 // Helpers joined in front of every kernel (see src/gpu/kernel.ts).
+//
+// Every storage binding of every kernel is declared read_write, inputs included, because that is
+// how it is bound: a plan keeps all tensors as ranges of one arena buffer, and WebGPU forbids one
+// buffer bound read-only and writable in the same dispatch (even at disjoint ranges).
+// src/gpu/kernel.ts refuses a `read` storage binding. What a kernel writes is what it assigns to;
+// kernel.ts finds that in the source (the plan needs it to run weight repacking once).
 
 // The flat invocation index over a dispatch that src/gpu/dispatch.ts may have folded into 2D or 3D
 // because it exceeded maxComputeWorkgroupsPerDimension. Callers guard it against their element count.

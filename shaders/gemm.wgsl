@@ -4,7 +4,7 @@
 // (Gemm's transA/transB) and broadcast batch dimensions (MatMul) are only strides: A[m, k] sits
 // at aBatch + m * aRowStride + k * aColStride, and the batch offsets come from the output's batch
 // coordinates through per-operand batch strides (0 where an operand is broadcast).
-// Without C (hasC = 0), `c` is bound to A and never read.
+// Without C (hasC = 0), `c` is bound to a scratch word and never read.
 
 struct Params {
   total: u32,
@@ -27,9 +27,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> c: array<f32>;
+@group(0) @binding(1) var<storage, read_write> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 const WG = 64u;

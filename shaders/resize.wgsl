@@ -23,7 +23,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
 
 const WG = 64u;
 const ROWS = 4u;  // output rows per invocation (RESIZE_ROWS in src/ops/resize.ts)

@@ -20,9 +20,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> rois: array<f32>;
-@group(0) @binding(3) var<storage, read> batchIndices: array<i32>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> rois: array<f32>;
+@group(0) @binding(3) var<storage, read_write> batchIndices: array<i32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 const WG = 64u;

@@ -32,6 +32,9 @@ export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: Buffe
   for (const s of layout.storage) {
     const ref = step.bindings[s.name];
     if (!ref) throw new SegwgpuError(`kernel ${step.kernel.name}: storage variable '${s.name}' has no buffer bound`);
+    // Every binding is read_write (shaders/common.wgsl), so roles are checked here instead.
+    if ('output' in ref && !s.written) throw new SegwgpuError(`kernel ${step.kernel.name}: output ${ref.output} is bound to '${s.name}', which the kernel never writes`);
+    if ('input' in ref && s.written) throw new SegwgpuError(`kernel ${step.kernel.name}: input ${ref.input} is bound to '${s.name}', which the kernel writes`);
     entries.push({ binding: s.binding, resource: resolve(ref) });
   }
   const bindGroup = ctx.device.createBindGroup({ label: step.kernel.name, layout: compiled.bindGroupLayout, entries });

@@ -64,7 +64,8 @@ interface UniformField {
 export interface StorageBinding {
   readonly name: string;
   readonly binding: number;
-  readonly readOnly: boolean;
+  /** Whether the kernel assigns to it (writtenStorage); every storage binding is read_write. */
+  readonly written: boolean;
 }
 
 export interface KernelLayout {
@@ -97,6 +98,45 @@ export function reflectKernel(kernel: Kernel): KernelLayout {
   if (reflected.size >= MAX_REFLECTED) reflected.delete(reflected.keys().next().value as string);
   reflected.set(kernel.source, layout);
   return layout;
+}
+
+const ASSIGNMENT = /^(?:=(?!=)|[-+*/%&|^]=|<<=|>>=|\+\+|--)/;
+
+/**
+ * Whether a WGSL source assigns to the storage variable `name`: `name[...] = v`,
+ * `name[...].x += v`, `name = v`, `name[i]++`; or takes its address (`&name`, for atomics or
+ * pointer arguments; not arrayLength's), which counts as a write. Comments are ignored. Errs on
+ * the side of "written" (a local shadowing the name counts): prepareStep checks every binding's
+ * role against it, and the plan runs weight repacking once only where nothing else writes it.
+ */
+export function writtenStorage(source: string, name: string): boolean {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  // Every &name but arrayLength's (which only measures) may be a write (atomics, pointer arguments).
+  const addressed = code.match(new RegExp(`&\\s*${name}\\b`, 'g'))?.length ?? 0;
+  const measured = code.match(new RegExp(`arrayLength\\(\\s*&\\s*${name}\\s*\\)`, 'g'))?.length ?? 0;
+  if (addressed > measured) return true;
+  const use = new RegExp(`\\b${name}\\b`, 'g');
+  for (let m = use.exec(code); m; m = use.exec(code)) {
+    if (code[m.index - 1] === '.') continue; // a member of something else
+    let i = m.index + name.length;
+    // Skip index and member accesses: [..] (nested) and .member.
+    for (;;) {
+      while (/\s/.test(code[i] ?? '')) i++;
+      if (code[i] === '[') {
+        let depth = 0;
+        for (; i < code.length; i++) {
+          if (code[i] === '[') depth++;
+          else if (code[i] === ']' && --depth === 0) break;
+        }
+        i++;
+      } else if (code[i] === '.' && /[A-Za-z_]/.test(code[i + 1] ?? '')) {
+        i++;
+        while (/\w/.test(code[i] ?? '')) i++;
+      } else break;
+    }
+    if (ASSIGNMENT.test(code.slice(i, i + 3))) return true;
+  }
+  return false;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- wgsl_reflect's member types are loosely typed */
@@ -133,7 +173,12 @@ function reflectKernelUncached(kernel: Kernel): KernelLayout {
     uniformName: uniform?.name,
     uniformSize: uniform ? Math.ceil(uniform.size / 16) * 16 : 0,
     fields,
-    storage: (reflect.storage as any[]).map((s) => ({ name: s.name, binding: s.binding, readOnly: s.access !== 'read_write' })),
+    storage: (reflect.storage as any[]).map((s) => {
+      if (s.access !== 'read_write') {
+        throw new SegwgpuError(`kernel ${kernel.name}: storage binding '${s.name}' is declared ${s.access || 'read'}; declare it read_write, as plans bind it (shaders/common.wgsl says why)`);
+      }
+      return { name: s.name, binding: s.binding, written: writtenStorage(kernel.source, s.name) };
+    }),
     workgroupSize: [wg?.[0] ?? 1, wg?.[1] ?? 1, wg?.[2] ?? 1],
   };
 }
@@ -220,7 +265,7 @@ export class KernelCache {
       entries.push({ binding: layout.uniformBinding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
     }
     for (const s of layout.storage) {
-      entries.push({ binding: s.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: s.readOnly ? 'read-only-storage' : 'storage' } });
+      entries.push({ binding: s.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
     }
     const bindGroupLayout = this.device.createBindGroupLayout({ label: kernel.name, entries });
     const module = this.device.createShaderModule({ label: kernel.name, code: kernel.source });

@@ -139,7 +139,7 @@ function floatBinary(kind: BinaryKind, x: number, y: number): number {
 /** shaders/binary-broadcast.wgsl: Add or Mul by Params.op, or (`addend`) Mul plus the fused addend. */
 function broadcastKernel(addend: boolean): Kernel {
   const combine = addend
-    ? '@group(0) @binding(4) var<storage, read> addend: array<vec4f>;\nfn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return a * b + addend[i]; }\n'
+    ? '@group(0) @binding(4) var<storage, read_write> addend: array<vec4f>;\nfn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return a * b + addend[i]; }\n'
     : 'fn combine(a: vec4f, b: vec4f, i: u32) -> vec4f { return select(a + b, a * b, p.op == 1u); }\n';
   return generatedKernel(addend ? 'binary-broadcast[addend]' : 'binary-broadcast', combine + binaryBroadcastWgsl);
 }

@@ -203,7 +203,7 @@ function makeSegmentSumKernel(vec4: boolean, addend = false): Kernel {
     ? 'alias Element = vec4f;\nfn horizontalSum(s: Element) -> f32 { return (s.x + s.y) + (s.z + s.w); }\n'
     : 'alias Element = f32;\nfn horizontalSum(s: Element) -> f32 { return s; }\n';
   const load = addend
-    ? '@group(0) @binding(3) var<storage, read> x2: array<Element>;\nfn load(k: u32) -> Element { return x[k] + x2[k]; }\n'
+    ? '@group(0) @binding(3) var<storage, read_write> x2: array<Element>;\nfn load(k: u32) -> Element { return x[k] + x2[k]; }\n'
     : 'fn load(k: u32) -> Element { return x[k]; }\n';
   return generatedKernel(`global-average-pool[${vec4 ? 'vec4' : 'f32'}${addend ? ',addend' : ''}]`, element + load + globalAveragePoolWgsl);
 }

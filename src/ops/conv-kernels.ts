@@ -61,7 +61,7 @@ function variantName(base: string, params: string[], activation: ActivationKind,
 export type Residual = 'none' | 'binding' | 'input';
 
 function residualBinding(residual: Residual, vec4 = false): string {
-  return residual === 'binding' ? `\n@group(0) @binding(4) var<storage, read> r: array<${vec4 ? 'vec4f' : 'f32'}>;` : '';
+  return residual === 'binding' ? `\n@group(0) @binding(4) var<storage, read_write> r: array<${vec4 ? 'vec4f' : 'f32'}>;` : '';
 }
 
 /** R[at] for a residual read through scalar arrays (its own binding `r`, or the input `x`). */
@@ -87,8 +87,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-${hasBias ? '@group(0) @binding(2) var<storage, read> b: array<f32>;\n@group(0) @binding(3)' : '@group(0) @binding(2)'} var<storage, read_write> packed: array<f32>;
+@group(0) @binding(1) var<storage, read_write> w: array<f32>;
+${hasBias ? '@group(0) @binding(2) var<storage, read_write> b: array<f32>;\n@group(0) @binding(3)' : '@group(0) @binding(2)'} var<storage, read_write> packed: array<f32>;
 
 const WG = 64u;
 
@@ -302,8 +302,8 @@ ${ACTIVATION_FIELDS}
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> wp: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> wp: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> y: array<${rowsVec4 ? 'vec4f' : 'f32'}>;${residualBinding(residual, rowsVec4)}
 
 const WG = 64u;
@@ -390,8 +390,8 @@ ${ACTIVATION_FIELDS}${activation === 'dynamic' ? '\n  act: u32,                /
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4f' : 'f32'}>;
-@group(0) @binding(2) var<storage, read> wp: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> x: array<${vec4 ? 'vec4f' : 'f32'}>;
+@group(0) @binding(2) var<storage, read_write> wp: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> y: array<${vec4 ? 'vec4f' : 'f32'}>;${residualBinding(residual, vec4)}
 
 const WG = 64u;
@@ -493,8 +493,8 @@ ${ACTIVATION_FIELDS}
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> wp: array<f32>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> wp: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;${residualBinding(residual)}
 
 const WG = 64u;

@@ -328,9 +328,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> wt: array<${vt}>;  // [kH, kW, C, Mpad]
-${v.bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;\n@group(0) @binding(4)' : '@group(0) @binding(3)'} var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> wt: array<${vt}>;  // [kH, kW, C, Mpad]
+${v.bias ? '@group(0) @binding(3) var<storage, read_write> bias: array<f32>;\n@group(0) @binding(4)' : '@group(0) @binding(3)'} var<storage, read_write> y: array<f32>;
 
 const WG = 64u;
 // The fused activation (codes of applyActivation in common.wgsl): ${activation}.

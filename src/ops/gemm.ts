@@ -82,6 +82,9 @@ function lowerMatmul(layout: MatmulLayout): GpuLowering {
   const total = sizeOf(layout.outShape);
   if (total === 0) return { steps: [] };
   return {
+    // Without C the kernel's `c` binding is never read: a 4-byte scratch stands in (binding A
+    // there too would bind one buffer twice writable, which WebGPU refuses).
+    temps: layout.c ? [] : [4],
     steps: [
       {
         kernel: wgslKernel('gemm', gemmWgsl),
@@ -104,7 +107,7 @@ function lowerMatmul(layout: MatmulLayout): GpuLowering {
           aBatchStrides: layout.aBatchStrides,
           bBatchStrides: layout.bBatchStrides,
         },
-        bindings: { a: { input: 0 }, b: { input: 1 }, c: { input: layout.c ? 2 : 0 }, y: { output: 0 } },
+        bindings: { a: { input: 0 }, b: { input: 1 }, c: layout.c ? { input: 2 } : { temp: 0 }, y: { output: 0 } },
         invocations: total,
       },
     ],

@@ -450,7 +450,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<${scalar}>;
+@group(0) @binding(1) var<storage, read_write> x: array<${scalar}>;
 @group(0) @binding(2) var<storage, read_write> y: array<${scalar}>;
 
 const WG = 64u;

@@ -15,7 +15,7 @@ import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
-import { reflectKernel, type Kernel } from '../gpu/kernel.js';
+import { reflectKernel } from '../gpu/kernel.js';
 import { resolveInputShapes, type InferredGraph } from '../shapes/infer.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
 
@@ -57,18 +57,8 @@ export interface GraphPlan {
 }
 
 /**
- * Arena tensors share one buffer, and WebGPU forbids binding one buffer as read-only and writable
- * storage in the same dispatch, even at disjoint ranges. So planned kernels declare every storage
- * binding read_write; the planner rewrites the access mode. (Costs nothing on SwiftShader; on some
- * GPUs it forgoes a read-only cache path, a price paid for a peak near the lower bound.)
- */
-function arenaKernel(kernel: Kernel): Kernel {
-  return { name: kernel.name, source: kernel.source.replace(/var<storage,\s*read>/g, 'var<storage, read_write>') };
-}
-
-/**
  * A step that reads one value through two bindings (Mul(x, x)) would bind one buffer range twice,
- * and every planned binding is writable (arenaKernel), which WebGPU refuses. The repeated
+ * and every storage binding is writable (shaders/common.wgsl says why), which WebGPU refuses. The repeated
  * bindings read a scratch copy instead, made by a copy step just before. (Kernels that can read
  * the value through one binding avoid the copy: Conv's residual, see OpNode.inputs.)
  */
@@ -188,11 +178,11 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
     });
     if (candidates.length === 0) continue;
     const made = new Set(candidates.flatMap((st) => Object.values(st.bindings).filter((r): r is { temp: number } => 'temp' in r).map((r) => r.temp)));
-    // Only if no per-run step writes those buffers (their WGSL declares them read-only).
+    // Only if no per-run step writes those buffers (assigns to the binding they are bound to).
     const writtenLater = lowering.steps.some((st) => {
       if (candidates.includes(st)) return false;
       const storage = reflectKernel(st.kernel).storage;
-      return Object.entries(st.bindings).some(([name, r]) => 'temp' in r && made.has(r.temp) && !storage.find((b) => b.name === name)?.readOnly);
+      return Object.entries(st.bindings).some(([name, r]) => 'temp' in r && made.has(r.temp) && storage.find((b) => b.name === name)?.written !== false);
     });
     if (writtenLater) continue;
     for (const st of candidates) hoisted.add(st);
@@ -245,7 +235,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
 export async function planGraphAsync(ctx: GpuContext, source: Graph, options: PlanOptions = {}, onCompiled?: (compiled: number, total: number) => void): Promise<GraphPlan> {
   const layout = layoutGraph(source, options, limitsOf(ctx));
   // Reports pipelines not compiled yet on this device: kernels other plans made are shared.
-  await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => arenaKernel(s.kernel))), onCompiled);
+  await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => s.kernel)), onCompiled);
   return planFromLayout(ctx, layout);
 }
 
@@ -336,7 +326,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
       return kept ? { buffer: kept } : bindValue(id);
     };
     const prepare = (st: GpuStep) => {
-      const prepared = prepareStep(ctx, { ...st, kernel: arenaKernel(st.kernel), label: st.label ?? node.name }, resolve);
+      const prepared = prepareStep(ctx, { ...st, label: st.label ?? node.name }, resolve);
       if (prepared.uniformBuffer) created.push(prepared.uniformBuffer);
       return prepared;
     };
