@@ -1,7 +1,7 @@
 /** The GPU runtime's own rules: dispatch folding, binding-size limits, uniforms from reflection. */
 import { describe, expect, it } from 'vitest';
 import { foldWorkgroups } from '../src/gpu/dispatch.js';
-import { packUniforms, reflectKernel, type Kernel } from '../src/gpu/kernel.js';
+import { packUniforms, reflectKernel, writtenStorage, type Kernel } from '../src/gpu/kernel.js';
 import { runOpGpu } from '../src/exec/run-op.js';
 import { tensor } from '../src/core/tensor.js';
 import { testGpu } from './util/gpu.js';
@@ -66,5 +66,36 @@ struct Params { total: u32, scale: f32, offset: i32, shape: array<vec4u, 2>, }
     expect(() => packUniforms(kernel, layout, { total: 1, scale: 1, offset: 0, shape: [], extra: 3 })).toThrow(/params field 'extra' is not in the WGSL uniform struct \(fields: total, scale, offset, shape\)/);
     expect(() => packUniforms(kernel, layout, { total: -1, scale: 1, offset: 0, shape: [] })).toThrow(/params field 'total' value -1 is not a u32/);
     expect(() => packUniforms(kernel, layout, { total: 1, scale: 1, offset: 0, shape: new Array(9).fill(0) })).toThrow(/params field 'shape' needs at most 8 value\(s\), got 9/);
+  });
+});
+
+describe('storage bindings from reflection', () => {
+  const source = (body: string) => `
+@group(0) @binding(0) var<storage, read_write> x: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> y: array<vec4f>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) { ${body} }`;
+
+  it('finds what a kernel writes: element and member assignments, compound ones, increments, addresses', () => {
+    const cases: [string, boolean][] = [
+      ['y[g.x] = x[g.x];', true],
+      ['y[min(g.x, arrayLength(&y) - 1u)].z += x[0].x;', true],
+      ['y[x[0].x > 1.0 && g.x == 0u].w = 1.0;', true],
+      ['let v = y[g.x]; x[0] = v;', false], // y read only (x written)
+      ['let n = arrayLength(&y); x[0] = vec4f(f32(n));', false],
+      ['x[0] = select(y[0], y[1], y[0].x >= 0.0 || y[1].x == 2.0);', false],
+      ['// y[0] = x[0];\n x[0] = x[1];', false], // a comment is not a write
+    ];
+    for (const [body, written] of cases) {
+      expect([body, writtenStorage(source(body), 'y')]).toEqual([body, written]);
+    }
+  });
+
+  it('refuses a read-only storage binding, naming it and the reason', () => {
+    const kernel: Kernel = { name: 'probe-read', source: source('y[0] = x[0];').replace('var<storage, read_write> x', 'var<storage, read> x') };
+    expect(() => reflectKernel(kernel)).toThrow(/kernel probe-read: storage binding 'x' is declared read; declare it read_write, as plans bind it/);
+    expect(reflectKernel({ name: 'probe-rw', source: source('y[0] = x[0];') }).storage.map((s) => [s.name, s.written])).toEqual([
+      ['x', false],
+      ['y', true],
+    ]);
   });
 });
