@@ -15,6 +15,7 @@
  */
 import { SegwgpuError } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
+import { float16ToNumber } from '../core/float16.js';
 import { DataLocation, type TensorProto } from './onnx-proto.js';
 
 /** A decoded int64 field as a number, or undefined when it is beyond 2^53 (not exactly representable). */
@@ -33,16 +34,6 @@ export const DATA_TYPE_NAMES: Readonly<Record<number, string>> = {
 
 export function dataTypeName(code: number | null | undefined): string {
   return `${DATA_TYPE_NAMES[code ?? 0] ?? 'unknown'} (${code ?? 0})`;
-}
-
-/** IEEE 754 half precision bits -> number. */
-export function float16ToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 const bfloat16Bits = new Uint32Array(1);

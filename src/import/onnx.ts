@@ -22,6 +22,7 @@
 import { AttributeError, SegwgpuError, UnsupportedError } from '../core/errors.js';
 import type { DType, Tensor } from '../core/tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
+import { UniqueNames } from '../ir/names.js';
 import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
 import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type ValueInfoProto } from './onnx-proto.js';
@@ -129,23 +130,6 @@ function hasSubgraph(node: ImportNode): boolean {
   return [...node.raw.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS);
 }
 
-/** Names unique across nodes, and fresh names for values/nodes that rules add. */
-class Names {
-  private readonly used = new Set<string>();
-  reserve(name: string): void {
-    this.used.add(name);
-  }
-  has(name: string): boolean {
-    return this.used.has(name);
-  }
-  fresh(base: string): string {
-    let name = base;
-    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
-    this.used.add(name);
-    return name;
-  }
-}
-
 /** Op types segwgpu cannot run ('domain.OpType', with notes) -> the nodes that use them. */
 export type UnsupportedOps = ReadonlyMap<string, readonly string[]>;
 
@@ -178,9 +162,9 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   });
 
   // Value and node names, so rules can invent fresh ones.
-  const values = new Names();
+  const values = new UniqueNames();
   for (const name of [...initializers.keys(), ...inputs.map((i) => i.name)]) values.reserve(name);
-  const nodeNames = new Names();
+  const nodeNames = new UniqueNames();
   const used = new Set<string>(outputs);
   const rawNodes: ImportNode[] = g.node.map((n, index) => {
     const opType = n.opType;

@@ -57,6 +57,8 @@
 import { SegwgpuError, UnsupportedError } from '../core/errors.js';
 import { sizeOf, stridesOf, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
+import { UniqueNames } from '../ir/names.js';
+import { float16ToNumber } from '../core/float16.js';
 import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
 import { fb, readTflite, tensorTypeName, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite-reader.js';
@@ -101,26 +103,6 @@ function transposeTensor(t: Tensor, perm: Perm): Tensor {
   return { dtype: t.dtype, shape, data: out } as Tensor;
 }
 
-/** IEEE 754 binary16 bits -> number. */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-class Names {
-  private readonly used = new Set<string>();
-  fresh(base: string): string {
-    let name = base;
-    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
-    this.used.add(name);
-    return name;
-  }
-}
-
 /** What a rule can read of one TFLite operator. */
 interface OpContext {
   readonly op: TfliteOperator;
@@ -146,8 +128,8 @@ class Importer {
   readonly initializers = new Map<string, Tensor>();
   readonly inputs: GraphInput[] = [];
   readonly outputs: string[] = [];
-  private readonly valueNames = new Names();
-  private readonly nodeNames = new Names();
+  private readonly valueNames = new UniqueNames();
+  private readonly nodeNames = new UniqueNames();
   /** TFLite tensor -> its IR value and layout, once produced (graph inputs and op outputs). */
   private readonly values = new Map<number, { name: string; perm: Perm }>();
   /** Converted layouts of values and constants, so each is made once: 'tensor:perm' -> IR name. */
@@ -216,7 +198,7 @@ class Importer {
       case fb.TensorType.FLOAT32:
         return { dtype: 'float32', shape: [...t.shape], data: Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true)) };
       case fb.TensorType.FLOAT16:
-        return { dtype: 'float32', shape: [...t.shape], data: Float32Array.from({ length: n }, (_, i) => halfToNumber(view.getUint16(2 * i, true))) };
+        return { dtype: 'float32', shape: [...t.shape], data: Float32Array.from({ length: n }, (_, i) => float16ToNumber(view.getUint16(2 * i, true))) };
       case fb.TensorType.INT32:
         return { dtype: 'int32', shape: [...t.shape], data: Int32Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true)) };
       case fb.TensorType.INT64:

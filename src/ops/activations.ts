@@ -16,6 +16,7 @@ import { sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr } from './attributes.js';
 import { MAX_F32, activationParams, applyActivationCpu, type Activation, type ActivationKind } from './activation-functions.js';
+import { requireKnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import activationsWgsl from '../../shaders/activations.wgsl?raw';
 
@@ -64,15 +65,11 @@ function parseAttributes(kind: StandaloneKind, node: OpNode): ActivationAttrs {
  */
 function clipBound(node: OpNode, name: 'min' | 'max', v: ValueInfo | Tensor | undefined): number | undefined {
   if (!v) return undefined;
-  const t: Tensor | undefined = 'data' in v ? v : v.value;
   if (v.dtype !== 'float32') throw new InputError(node, name, `has dtype ${v.dtype}; it must be float32 like X`);
   if (v.shape.length > 1 || sizeOf(v.shape) !== 1) {
     throw new InputError(node, name, `has shape [${v.shape.join('x')}]; it must be a scalar`);
   }
-  if (!t) {
-    throw new InputError(node, name, 'is not a constant; Clip needs its min and max known when the model is planned (an initializer or Constant)');
-  }
-  return Number(t.data[0]);
+  return Number(requireKnownValue(node, name, v, 'Clip bounds are fixed when the plan is made').data[0]);
 }
 
 /** The activation with every parameter resolved (Clip's bounds come from inputs or attributes). */

@@ -25,8 +25,8 @@
 import { InputError } from '../core/errors.js';
 import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import { generatedKernel, wgslKernel, type Kernel } from '../gpu/kernel.js';
-import { checkKnownAttributes } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
+import { gatherOffset, noAttributes } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuStep } from '../gpu/step.js';
 import arithWgsl from '../../shaders/arith.wgsl?raw';
@@ -167,10 +167,7 @@ function arithStep(kind: BinaryKind, a: Known, b: Known, shape: readonly number[
 function binaryOp(kind: BinaryKind): OpDefinition<null> {
   return {
     type: kind,
-    parse(node) {
-      checkKnownAttributes(node, []);
-      return null;
-    },
+    parse: noAttributes,
     infer(attrs, inputs, node) {
       const { shape, dtype } = binaryGeometry(kind, node, inputs);
       addendOf(node, inputs, shape, dtype);
@@ -186,13 +183,8 @@ function binaryOp(kind: BinaryKind): OpDefinition<null> {
       const da = a.data as { [i: number]: number | bigint };
       const db = b.data as { [i: number]: number | bigint };
       for (let i = 0; i < n; i++) {
-        let ia = 0;
-        let ib = 0;
-        for (let d = 0; d < shape.length; d++) {
-          const coord = Math.floor(i / so[d]) % shape[d];
-          ia += coord * sa[d];
-          ib += coord * sb[d];
-        }
+        const ia = gatherOffset(i, shape, so, sa);
+        const ib = gatherOffset(i, shape, so, sb);
         (out as { [i: number]: number | bigint })[i] =
           dtype === 'float32' ? floatBinary(kind, da[ia] as number, Number(db[ib])) : integerBinary(node, kind as IntegerKind, da[ia], db[ib], dtype);
       }
@@ -276,10 +268,7 @@ function unaryInput(kind: UnaryKind, node: OpNode, inputs: readonly (Known | und
 function unaryOp(kind: UnaryKind): OpDefinition<null> {
   return {
     type: kind,
-    parse(node) {
-      checkKnownAttributes(node, []);
-      return null;
-    },
+    parse: noAttributes,
     infer(attrs, inputs, node) {
       const x = unaryInput(kind, node, inputs);
       return { outputs: [{ dtype: x.dtype, shape: [...x.shape] }], resolved: attrs };

@@ -28,6 +28,7 @@ import { sizeOf, type Tensor } from '../core/tensor.js';
 import { generatedKernel, wgslKernel, type Kernel, memoizedKernels } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWindow, type PoolAttributes, type Window } from './spatial.js';
+import { noAttributes } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import averagePoolWgsl from '../../shaders/average-pool.wgsl?raw';
@@ -130,10 +131,7 @@ const averagePool: OpDefinition<AveragePoolAttributes, ResolvedAveragePool> = {
 
 const globalAveragePool: OpDefinition<null> = {
   type: 'GlobalAveragePool',
-  parse(node) {
-    checkKnownAttributes(node, []);
-    return null;
-  },
+  parse: noAttributes,
   infer(attrs, inputs, node) {
     const x = checkX(node, inputs[0]);
     checkAddend(node, x, inputs[1]);

@@ -15,6 +15,7 @@ import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
+import { noAttributes } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuLowering } from '../gpu/step.js';
 import gemmWgsl from '../../shaders/gemm.wgsl?raw';
@@ -244,10 +245,7 @@ function matmulLayout(node: OpNode, inputs: readonly (Known | undefined)[]): Mat
 
 const matmul: OpDefinition<null, MatmulLayout> = {
   type: 'MatMul',
-  parse(node) {
-    checkKnownAttributes(node, []);
-    return null;
-  },
+  parse: noAttributes,
   infer(_, inputs, node) {
     const layout = matmulLayout(node, inputs);
     return { outputs: [{ dtype: 'float32', shape: layout.outShape }], resolved: layout };

@@ -30,6 +30,7 @@ import { formatShape, integerValues, numberValues, sizeOf, type Shape, type Tens
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes } from './spatial.js';
+import { coordinatesOf, knownValue, requireKnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import maxUnpoolWgsl from '../../shaders/max-unpool.wgsl?raw';
 
@@ -43,9 +44,6 @@ interface MaxUnpoolAttributes {
 type Info = ValueInfo | Tensor;
 
 /** The values of an input, when known: a tensor (cpu) or a ValueInfo carrying a constant (infer). */
-function knownValue(v: Info): Tensor | undefined {
-  return 'data' in v ? v : v.value;
-}
 
 function checkInputs(node: OpNode, inputs: readonly (Info | undefined)[]): { x: Info; indices: Info; outputShape: Info | undefined } {
   const [x, indices, outputShape] = inputs;
@@ -65,8 +63,7 @@ function outputShapeOf(attrs: MaxUnpoolAttributes, x: Info, outputShape: Info | 
     if (outputShape.dtype !== 'int64' && outputShape.dtype !== 'int32') {
       throw new InputError(node, 'output_shape', `has dtype ${outputShape.dtype}; expected int64`);
     }
-    const known = knownValue(outputShape);
-    if (!known) throw new InputError(node, 'output_shape', 'must be a constant (its values are needed to plan the output buffer)');
+    const known = requireKnownValue(node, 'output_shape', outputShape, 'its values fix the output buffer');
     const values = integerValues(known);
     if (values.length !== 4) throw new InputError(node, 'output_shape', `is [${values.join(', ')}]; expected 4 values (N, C, H, W)`);
     if (values[0] !== N || values[1] !== C) {
@@ -89,15 +86,6 @@ function outputShapeOf(attrs: MaxUnpoolAttributes, x: Info, outputShape: Info | 
   return [N, C, ...spatial];
 }
 
-function coordsOf(flat: number, shape: Shape): string {
-  const coords: number[] = [];
-  let rest = flat;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    coords.unshift(rest % shape[d]);
-    rest = Math.floor(rest / shape[d]);
-  }
-  return `[${coords.join(', ')}]`;
-}
 
 /** Throws naming the first index outside the output tensor, its value and its position in I. */
 function checkIndexValues(node: OpNode, indices: Tensor, outputShape: Shape): void {
@@ -108,7 +96,7 @@ function checkIndexValues(node: OpNode, indices: Tensor, outputShape: Shape): vo
     throw new InputError(
       node,
       'I',
-      `holds ${values[bad]} at position ${coordsOf(bad, indices.shape)}, outside the output of shape ${formatShape(outputShape)} (flat indices 0..${total - 1})`,
+      `holds ${values[bad]} at position [${coordinatesOf(bad, indices.shape).join(', ')}], outside the output of shape ${formatShape(outputShape)} (flat indices 0..${total - 1})`,
     );
   }
 }

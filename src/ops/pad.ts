@@ -22,6 +22,7 @@ import { sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, stringAttr } from './attributes.js';
 import { constantIntegers } from './slice.js';
+import { requireKnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import padWgsl from '../../shaders/pad.wgsl?raw';
 
@@ -84,9 +85,8 @@ function resolvePad(node: OpNode, mode: PadMode, inputs: readonly (ValueInfo | T
   if (valueInfo) {
     if (valueInfo.dtype !== data.dtype) throw new InputError(node, 'constant_value', `has dtype ${valueInfo.dtype}, but data has dtype ${data.dtype}; they must match`);
     if (sizeOf(valueInfo.shape) !== 1) throw new InputError(node, 'constant_value', `has shape [${valueInfo.shape.join('x')}]; it must be a scalar`);
-    const value = 'data' in valueInfo ? valueInfo : valueInfo.value;
-    if (value) fill = value.data[0];
-    else if (mode === 'constant') throw new InputError(node, 'constant_value', 'must be a constant (an initializer, or computable by constant folding) in mode \'constant\'');
+    // Only mode 'constant' reads it (ONNX ignores it for the others).
+    if (mode === 'constant') fill = requireKnownValue(node, 'constant_value', valueInfo, "the fill of mode 'constant' is fixed when the plan is made").data[0]!;
   }
 
   const resolved: PaddedAxis[] = data.shape.map((dim) => ({ cropStart: 0, window: dim, before: 0, after: 0, size: dim }));

@@ -39,6 +39,7 @@ import { AttributeError, InputError } from '../core/errors.js';
 import { formatShape, numberValues, sizeOf, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
+import { knownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import roiAlignWgsl from '../../shaders/roi-align.wgsl?raw';
 
@@ -78,7 +79,7 @@ function checkInputs(attrs: RoiAlignAttrs, inputs: readonly (Info | undefined)[]
   if (batchIndices.shape[0] !== numRois) {
     throw new InputError(node, 'batch_indices', `has ${batchIndices.shape[0]} entries but rois has ${numRois} rows; there must be one batch index per roi`);
   }
-  const known = 'data' in batchIndices ? batchIndices : batchIndices.value;
+  const known = knownValue(batchIndices);
   if (known) {
     const batch = x.shape[0];
     numberValues(known).forEach((b, r) => {

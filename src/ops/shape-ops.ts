@@ -22,6 +22,7 @@ import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr, normalizeAxis } from './attributes.js';
 import { broadcastStrides } from './broadcast.js';
 import { stridedCopyStep } from './strided-copy.js';
+import { gatherOffset, knownValue, noAttributes, requireInput, requireKnownValue, type KnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuLowering } from '../gpu/step.js';
 import castWgsl from '../../shaders/cast.wgsl?raw';
@@ -30,27 +31,9 @@ import gatherWgsl from '../../shaders/gather.wgsl?raw';
 /** The strided-copy kernel carries shapes in uniform arrays of this many dimensions. */
 export const MAX_COPY_RANK = 8;
 
-/** An input as infer() sees it (shape, maybe a value) or as cpu() sees it (a tensor). */
-export type KnownValue = ValueInfo | Tensor;
-
-/** The tensor behind an input when it is known before running (a constant), else undefined. */
-export function knownTensor(v: KnownValue): Tensor | undefined {
-  return 'data' in v ? v : v.value;
-}
-
-export function requireInput(node: OpNode, inputs: readonly (KnownValue | undefined)[], index: number, name: string): KnownValue {
-  const v = inputs[index];
-  if (!v) throw new InputError(node, name, 'is missing');
-  return v;
-}
-
-/** An input the op needs as a constant (it fixes the output shape). */
+/** An input the op needs as a constant: it fixes the output shape. */
 export function constantInput(node: OpNode, name: string, v: KnownValue): Tensor {
-  const t = knownTensor(v);
-  if (!t) {
-    throw new InputError(node, name, 'must be a constant (an initializer, or computable from constants and input shapes at plan time), but it is computed at run time');
-  }
-  return t;
+  return requireKnownValue(node, name, v, `${node.opType} output shapes are fixed when the plan is made`);
 }
 
 /** The values of a constant integer vector (shapes, axes) as numbers, refusing values past 2^53. */
@@ -107,10 +90,7 @@ function foldedOnly(op: string): (attrs: unknown, inputs: unknown, outputs: unkn
 
 const identity: OpDefinition<null> = {
   type: 'Identity',
-  parse(node) {
-    checkKnownAttributes(node, []);
-    return null;
-  },
+  parse: noAttributes,
   infer(attrs, inputs, node) {
     checkInputCount(node, inputs, 1);
     const x = requireInput(node, inputs, 0, 'input');
@@ -292,10 +272,7 @@ function unsqueezeShape(node: OpNode, inputs: readonly (KnownValue | undefined)[
 function shapeOnlyOp(type: string, shapeOf: (node: OpNode, inputs: readonly (KnownValue | undefined)[]) => number[]): OpDefinition<null> {
   return {
     type,
-    parse(node) {
-      checkKnownAttributes(node, []);
-      return null;
-    },
+    parse: noAttributes,
     infer(attrs, inputs, node) {
       return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: shapeOf(node, inputs) }], resolved: attrs };
     },
@@ -347,12 +324,9 @@ const transpose: OpDefinition<TransposeAttrs> = {
     const outStrides = stridesOf(shape);
     const out = allocate(t.dtype, sizeOf(shape)) as Elements;
     const src = t.data as Elements;
-    for (let i = 0; i < out.length; i++) {
-      // Output coordinate d is input coordinate perm[d].
-      let at = 0;
-      for (let d = 0; d < shape.length; d++) at += (Math.floor(i / outStrides[d]) % shape[d]) * inStrides[perm[d]];
-      out[i] = src[at];
-    }
+    // Output coordinate d is input coordinate perm[d].
+    const permutedStrides = perm.map((p) => inStrides[p]!);
+    for (let i = 0; i < out.length; i++) out[i] = src[gatherOffset(i, shape, outStrides, permutedStrides)];
     return [{ dtype: t.dtype, shape, data: out } as unknown as Tensor];
   },
   gpu(attrs, inputs, outputs) {
@@ -385,10 +359,7 @@ function expandShape(node: OpNode, inputs: readonly (KnownValue | undefined)[]):
 
 const expand: OpDefinition<null> = {
   type: 'Expand',
-  parse(node) {
-    checkKnownAttributes(node, []);
-    return null;
-  },
+  parse: noAttributes,
   infer(attrs, inputs, node) {
     return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: expandShape(node, inputs) }], resolved: attrs };
   },
@@ -399,11 +370,7 @@ const expand: OpDefinition<null> = {
     const os = stridesOf(shape);
     const out = allocate(x.dtype, sizeOf(shape)) as Elements;
     const src = x.data as Elements;
-    for (let i = 0; i < out.length; i++) {
-      let at = 0;
-      for (let d = 0; d < shape.length; d++) at += (Math.floor(i / os[d]) % shape[d]) * xs[d];
-      out[i] = src[at];
-    }
+    for (let i = 0; i < out.length; i++) out[i] = src[gatherOffset(i, shape, os, xs)];
     return [{ dtype: x.dtype, shape, data: out } as unknown as Tensor];
   },
   gpu(_, inputs, outputs) {
@@ -428,7 +395,7 @@ function gatherGeometry(node: OpNode, attrs: GatherAttrs, inputs: readonly (Know
   if (data.shape.length === 0) throw new InputError(node, 'data', 'is a scalar; Gather needs at least one axis');
   const axis = normalizeAxis(node, 'axis', attrs.axis, data.shape.length);
   const axisLen = data.shape[axis];
-  const known = knownTensor(indices);
+  const known = knownValue(indices);
   if (known) {
     for (const v of Array.from(known.data as ArrayLike<number | bigint>)) {
       const n = Number(v);
@@ -716,10 +683,7 @@ function rangeValue(node: OpNode, inputs: readonly (KnownValue | undefined)[]): 
 
 const range: OpDefinition<null> = {
   type: 'Range',
-  parse(node) {
-    checkKnownAttributes(node, []);
-    return null;
-  },
+  parse: noAttributes,
   infer(attrs, inputs, node) {
     const value = rangeValue(node, inputs);
     return { outputs: [{ dtype: value.dtype, shape: value.shape, value }], resolved: attrs };

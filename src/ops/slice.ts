@@ -18,6 +18,7 @@ import { InputError, showValue } from '../core/errors.js';
 import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes } from './attributes.js';
 import { stridedCopyStep } from './strided-copy.js';
+import { coordinatesOf, requireKnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The slice kernel carries shapes in uniform arrays of this many dimensions. */
@@ -30,10 +31,7 @@ const SUPPORTED_DTYPES: readonly DType[] = ['float32', 'int32', 'int64'];
  * 1-D, int32 or int64, known when the plan is made. Every failure names the input and the value.
  */
 export function constantIntegers(node: OpNode, input: string, info: ValueInfo | Tensor): number[] {
-  const value = 'value' in info ? info.value : 'data' in info ? info : undefined;
-  if (!value) {
-    throw new InputError(node, input, `must be a constant (an initializer, or computable by constant folding): ${node.opType} output shapes are fixed when the plan is made`);
-  }
+  const value = requireKnownValue(node, input, info, `${node.opType} output shapes are fixed when the plan is made`);
   if (value.dtype !== 'int32' && value.dtype !== 'int64') throw new InputError(node, input, `has dtype ${value.dtype}; it must be int64 (or int32)`);
   const values = integerValues(value);
   if (value.shape.length !== 1) throw new InputError(node, input, `${showValue(values)} has shape [${value.shape.join('x')}]; it must be 1-D`);
@@ -131,16 +129,13 @@ const slice: OpDefinition<null> = {
     });
     const shape = picked.map((p) => p.length);
     const inStrides = stridesOf(data.shape);
-    const outStrides = stridesOf(shape);
     const out = allocate(dtype, sizeOf(shape));
     const src = data.data as Elements;
     const dst = out as Elements;
     for (let i = 0; i < out.length; i++) {
+      const coords = coordinatesOf(i, shape);
       let from = 0;
-      for (let d = 0; d < shape.length; d++) {
-        const coord = Math.floor(i / outStrides[d]) % shape[d];
-        from += picked[d][coord] * inStrides[d];
-      }
+      for (let d = 0; d < shape.length; d++) from += picked[d]![coords[d]!]! * inStrides[d]!;
       dst[i] = src[from];
     }
     return [{ dtype, shape, data: out } as Tensor];

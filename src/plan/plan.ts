@@ -10,7 +10,7 @@ import type { Graph, GraphNode } from '../ir/graph.js';
 import type { ValueInfo } from '../ops/types.js';
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { getOp } from '../ops/registry.js';
-import { stridedCopyStep } from '../ops/strided-copy.js';
+import { copyStep } from '../ops/kit.js';
 import { optimizeGraph, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -79,8 +79,8 @@ function separateRepeatedInputs(node: GraphNode, lowering: GpuLowering, inputs: 
       const elements = sizeOf(inputs[input]!.shape);
       const temp = temps.length;
       temps.push(4 * elements);
-      const [copy] = stridedCopyStep([elements], [1], `${node.name}: copy of '${value}' (read twice)`).steps;
-      if (copy) steps.push({ ...copy, bindings: { x: { input }, y: { temp } } });
+      const copy = copyStep(elements, { input }, { temp }, `${node.name}: copy of '${value}' (read twice)`);
+      if (copy) steps.push(copy);
       bindings[name] = { temp };
     }
     steps.push(seen.size === 0 || Object.keys(bindings).every((k) => bindings[k] === st.bindings[k]) ? st : { ...st, bindings });
@@ -193,7 +193,6 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const lifetimes: Lifetime[] = [];
   const last = new Map<string, number>();
   order.forEach((node, step) => node.inputs.forEach((n) => n !== '' && last.set(n, step)));
-  const isConstant = (name: string) => graph.initializers.has(name);
   const end = order.length;
   const scratchInfo = new Map<string, ValueInfo>();
   const addValue = (name: string, first: number, info: ValueInfo) => {

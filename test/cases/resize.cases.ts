@@ -390,5 +390,5 @@ export const invalidCases: InvalidCase[] = [
     messageMatches: [/up1/, /Resize/, /sizes/, /float32/, /int64/],
   },
   // Non-constant scales/sizes cannot be expressed here: an op called on its own has every input
-  // known (src/ops/call.ts). resolveGeometry() rejects them with "is not a constant".
+  // known (src/ops/call.ts). resolveGeometry() rejects them with "must be a constant".
 ];
