@@ -20,8 +20,8 @@
  *    zero-pad with select. Rows in the padding run their ci loop zero times.
  *  - conv1x1[tm,tn,vec4|scalar]: 1x1 kernel, stride 1, no padding: a GEMM over the flattened
  *    pixels, the input loaded as vec4s along pixels when H*W is a multiple of 4.
- *  - convDepthwise[tm(,kW,sx,dx)]: group == C_in == C_out: TM consecutive output pixels of one row
- *    of one channel. With the window's width, stride and dilation fixed in the variant (kW <= 7,
+ *  - convDepthwise[tm(,kernelW,sx,dx)]: group == C_in == C_out: TM consecutive output pixels of one row
+ *    of one channel. With the window's width, stride and dilation fixed in the variant (kernelW <= 7,
  *    the common case), each window row's inputs are loaded once and slid over (checked at the
  *    row's ends); otherwise one scalar weight and TM inputs per (ky, kx), interior/edge as above.
  * All end with bias + activation (+ the fused residual input `r`, read at the output's own index)
@@ -210,7 +210,7 @@ function interiorLoads(tm: number, indent: string): string {
 function edgeOffsets(tm: number, indent: string): string {
   return range(tm)
     .flatMap((t) => [
-      `${indent}let ix_${t} = ix + ${t} * strideX;`,
+      `${indent}let ix_${t} = ix + ${t} * strideW;`,
       `${indent}let in_${t} = ix_${t} >= 0 && ix_${t} < inW;`,
       `${indent}let off_${t} = xRow + u32(clamp(ix_${t}, 0, inW - 1));`,
     ])
@@ -238,25 +238,25 @@ const WINDOW_FIELDS = `  inH: u32,
   inW: u32,
   outH: u32,
   outW: u32,
-  kH: u32,
-  kW: u32,
-  strideY: i32,
-  strideX: i32,
-  dilationY: i32,
-  dilationX: i32,
+  kernelH: u32,
+  kernelW: u32,
+  strideH: i32,
+  strideW: i32,
+  dilationH: i32,
+  dilationW: i32,
   padTop: i32,
   padLeft: i32,`;
 
 /** The window uniforms the loops use, copied into locals: SwiftShader does not hoist uniform loads. */
 const WINDOW_LOCALS = `  let inH = i32(p.inH);
   let inW = i32(p.inW);
-  let kH = p.kH;
-  let kW = p.kW;
-  let strideX = p.strideX;
-  let strideXu = u32(p.strideX);
-  let dilationX = p.dilationX;
-  let dilationXu = u32(p.dilationX);
-  let dilationY = p.dilationY;`;
+  let kernelH = p.kernelH;
+  let kernelW = p.kernelW;
+  let strideW = p.strideW;
+  let strideXu = u32(p.strideW);
+  let dilationW = p.dilationW;
+  let dilationWu = u32(p.dilationW);
+  let dilationH = p.dilationH;`;
 
 export const convKernel = memoizedKernels(makeConvKernel);
 
@@ -265,10 +265,10 @@ function makeConvKernel(tiling: ConvTiling, activation: ActivationKind, residual
   if (rowsVec4 && tiling.tm % 4 !== 0) throw new Error(`conv rows4 variant needs tm % 4 == 0, got ${tiling.tm}`);
   const { tm, tn4 } = tiling;
   const kLoop = (interior: boolean): string => `
-    for (var ky = 0u; ky < kH; ky++) {
+    for (var ky = 0u; ky < kernelH; ky++) {
 ${windowRow('      ', 'groupInC')}
       ${interior ? 'var xk = xRow + u32(ix0);' : 'var ix = ix0;'}
-      for (var kx = 0u; kx < kW; kx++) {
+      for (var kx = 0u; kx < kernelW; kx++) {
 ${interior ? '        var xi = xk;' : `${edgeOffsets(tm, '        ')}\n        var xc = 0u;`}
         var wIdx = wRow;
         for (var ci = 0u; ci < count; ci++) {
@@ -278,9 +278,9 @@ ${tileMultiplyAdds(tm, tn4, '          ')}
           wIdx += packedOutC4;
         }
         wRow += kStep;
-        ${interior ? 'xk += u32(dilationX);' : 'ix += dilationX;'}
+        ${interior ? 'xk += u32(dilationW);' : 'ix += dilationW;'}
       }
-      iy += dilationY;
+      iy += dilationH;
     }`;
   const body = `
 // Conv, implicit GEMM, register tile of ${tm} output pixels (one row) x ${4 * tn4} output channels.
@@ -329,13 +329,13 @@ ${WINDOW_LOCALS}
   let kStep = groupInC * packedOutC4;       // packed weights of one (ky, kx)
 
   let ox0 = tx * ${tm}u;
-  let ix0 = i32(ox0) * strideX - p.padLeft;
+  let ix0 = i32(ox0) * strideW - p.padLeft;
   let xBase = (n * p.inC + g * groupInC) * inPlane;
 ${range(tm).flatMap((t) => range(tn4).map((j) => `  var ${acc(t, j)} = vec4f(0.0);`)).join('\n')}
-  var wRow = g * kH * kW * kStep + cb * ${tn4}u;
-  var iy = i32(oy) * p.strideY - p.padTop;
+  var wRow = g * kernelH * kernelW * kStep + cb * ${tn4}u;
+  var iy = i32(oy) * p.strideH - p.padTop;
   // Interior tile: every column it reads, for every kx, lies inside the input.
-  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
+  if (ix0 >= 0 && ix0 + ${tm - 1} * strideW + i32(kernelW - 1u) * dilationW < inW) {${kLoop(true)}
   } else {${kLoop(false)}
   }
 
@@ -431,13 +431,13 @@ ${tileEpilogue(tm, tn4, 'pixels - px0', 'pixels', residual, vec4)}
 
 /**
  * A depthwise window whose width, stride and dilation along x are fixed at generation: a tile
- * then slides along each input row, loading its (tm-1)*sx + (kW-1)*dx + 1 inputs and kW weights
+ * then slides along each input row, loading its (tm-1)*sx + (kernelW-1)*dx + 1 inputs and kernelW weights
  * once per row instead of tm inputs and a weight per tap.
  */
 export interface DepthwiseRowWindow {
-  readonly kW: number;
-  readonly strideX: number;
-  readonly dilationX: number;
+  readonly kernelW: number;
+  readonly strideW: number;
+  readonly dilationW: number;
 }
 
 export const convDepthwiseKernel = memoizedKernels(makeConvDepthwiseKernel);
@@ -445,39 +445,39 @@ export const convDepthwiseKernel = memoizedKernels(makeConvDepthwiseKernel);
 function makeConvDepthwiseKernel(tm: number, activation: ActivationKind, window?: DepthwiseRowWindow, residual: Residual = 'none'): Kernel {
   const depthwiseValue = (t: number): string => (residual === 'none' ? `v_${t}` : `v_${t} + ${residualTerm(residual, `yBase + ${t}u`)}`);
   // Every tile, interior or edge, slides with each row input checked against the row's ends
-  // (zero outside): a 16x16 map with tm=8 has only edge tiles, per-tap edge loads cost kW times
+  // (zero outside): a 16x16 map with tm=8 has only edge tiles, per-tap edge loads cost kernelW times
   // the row loads, and one sliding copy instead of an unchecked interior one and a checked edge
   // one compiled in 40% less time on SwiftShader at no measurable cost per run.
   const slidingRows = (w: DepthwiseRowWindow): string => {
-    const span = (tm - 1) * w.strideX + (w.kW - 1) * w.dilationX + 1;
+    const span = (tm - 1) * w.strideW + (w.kernelW - 1) * w.dilationW + 1;
     const loads = range(span).map((j) => `        let r_${j} = select(0.0, x[xRow + u32(clamp(ix0 + ${j}, 0, inW - 1))], ix0 + ${j} >= 0 && ix0 + ${j} < inW);`);
-    const weights = range(w.kW).map((kx) => `        let w_${kx} = wp[wRow + ${kx}u];`);
-    const fmas = range(tm).flatMap((t) => range(w.kW).map((kx) => `        acc_${t} = fma(r_${t * w.strideX + kx * w.dilationX}, w_${kx}, acc_${t});`));
+    const weights = range(w.kernelW).map((kx) => `        let w_${kx} = wp[wRow + ${kx}u];`);
+    const fmas = range(tm).flatMap((t) => range(w.kernelW).map((kx) => `        acc_${t} = fma(r_${t * w.strideW + kx * w.dilationW}, w_${kx}, acc_${t});`));
     return `
-    for (var ky = 0u; ky < kH; ky++) {
+    for (var ky = 0u; ky < kernelH; ky++) {
 ${windowRow('      ', '1u')}
-      let wRow = wChan + ky * ${w.kW}u;
+      let wRow = wChan + ky * ${w.kernelW}u;
       if (count > 0u) {
 ${loads.join('\n')}
 ${weights.join('\n')}
 ${fmas.join('\n')}
       }
-      iy += dilationY;
+      iy += dilationH;
     }`;
   };
   const kLoop = (interior: boolean): string => `
-    for (var ky = 0u; ky < kH; ky++) {
-${windowRow('      ', 'kW')}
+    for (var ky = 0u; ky < kernelH; ky++) {
+${windowRow('      ', 'kernelW')}
       ${interior ? 'var xi = xRow + u32(ix0);' : 'var ix = ix0;'}
-      var wIdx = wChan + ky * kW;
+      var wIdx = wChan + ky * kernelW;
       for (var kx = 0u; kx < count; kx++) {
 ${interior ? interiorLoads(tm, '        ') : `${edgeOffsets(tm, '        ')}\n        let xc = 0u;\n${edgeLoads(tm, '        ')}`}
         let w = wp[wIdx];
 ${range(tm).map((t) => `        acc_${t} = fma(x_${t}, w, acc_${t});`).join('\n')}
         wIdx += 1u;
-        ${interior ? 'xi += dilationXu;' : 'ix += dilationX;'}
+        ${interior ? 'xi += dilationWu;' : 'ix += dilationW;'}
       }
-      iy += dilationY;
+      iy += dilationH;
     }`;
   const body = `
 // Depthwise conv: one invocation = ${tm} consecutive output pixels of one row of one channel.
@@ -513,13 +513,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 ${WINDOW_LOCALS}
   let ox0 = tx * ${tm}u;
-  let ix0 = i32(ox0) * strideX - p.padLeft;
+  let ix0 = i32(ox0) * strideW - p.padLeft;
   let xBase = (n * p.channels + c) * p.inH * p.inW;
-  let wChan = c * kH * kW;
+  let wChan = c * kernelH * kernelW;
 ${range(tm).map((t) => `  var acc_${t} = 0.0;`).join('\n')}
-  var iy = i32(oy) * p.strideY - p.padTop;
+  var iy = i32(oy) * p.strideH - p.padTop;
 ${window ? `  {${slidingRows(window)}
-  }` : `  if (ix0 >= 0 && ix0 + ${tm - 1} * strideX + i32(kW - 1u) * dilationX < inW) {${kLoop(true)}
+  }` : `  if (ix0 >= 0 && ix0 + ${tm - 1} * strideW + i32(kernelW - 1u) * dilationW < inW) {${kLoop(true)}
   } else {${kLoop(false)}
   }`}
 
@@ -533,6 +533,6 @@ ${range(tm).map((t) => `    if (ox0 + ${t}u < p.outW) { y[yBase + ${t}u] = ${dep
   }
 }
 `;
-  const shape = window ? [`kW=${window.kW}`, `sx=${window.strideX}`, `dx=${window.dilationX}`] : [];
+  const shape = window ? [`kernelW=${window.kernelW}`, `sx=${window.strideW}`, `dx=${window.dilationW}`] : [];
   return generatedKernel(variantName('convDepthwise', [`tm=${tm}`, ...shape], activation, residual), body);
 }

@@ -44,7 +44,7 @@ import { formatShape, type Tensor } from '../core/tensor.js';
 import { activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { chooseConvTransposeVariant, convTransposeKernel } from './conv-transpose-kernels.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
-import { checkSpatialInput, parseWindowAttributes, type WindowAttributes } from './spatial.js';
+import { checkSpatialInput, parseWindowAttributes, type Window, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuLowering } from '../gpu/step.js';
 import convTransposeFileWgsl from '../../shaders/conv-transpose.wgsl?raw';
@@ -62,18 +62,13 @@ export interface ConvTransposeAttributes {
 }
 
 /** Resolved geometry for one input shape. padEnd may be negative: the output extends past what any tap reaches. */
-export interface ConvTransposeGeometry {
+/** The window (kernel, strides, dilations, pads, output size per spatial axis) and the channels. */
+export interface ConvTransposeGeometry extends Window {
   readonly batch: number;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly group: number;
   readonly inSize: number[];
-  readonly kernel: number[];
-  readonly strides: number[];
-  readonly dilations: number[];
-  readonly padsBegin: number[];
-  readonly padsEnd: number[];
-  readonly outputSize: number[];
 }
 
 function parseConvTranspose(node: OpNode): ConvTransposeAttributes {

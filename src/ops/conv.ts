@@ -21,8 +21,8 @@ import { AttributeError, InputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { MAX_F32, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
-import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type Residual } from './conv-kernels.js';
-import { checkSpatialInput, parseWindowAttributes, resolveWindow, type WindowAttributes } from './spatial.js';
+import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type DepthwiseRowWindow, type Residual } from './conv-kernels.js';
+import { checkSpatialInput, parseWindowAttributes, resolveWindow, windowUniforms, type Window, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 
@@ -48,16 +48,8 @@ export interface ConvGeometry {
   readonly groups: number;
   readonly groupInC: number;
   readonly groupOutC: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideY: number;
-  readonly strideX: number;
-  readonly dilationY: number;
-  readonly dilationX: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-  readonly padBottom: number;
-  readonly padRight: number;
+  /** Kernel, strides, dilations and pads per spatial axis (H, W), as every windowed op has them. */
+  readonly window: Window;
   readonly hasBias: boolean;
 }
 
@@ -102,16 +94,7 @@ export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], nod
     groups: group,
     groupInC: inC / group,
     groupOutC: outC / group,
-    kH,
-    kW,
-    strideY: win.strides[0],
-    strideX: win.strides[1],
-    dilationY: win.dilations[0],
-    dilationX: win.dilations[1],
-    padTop: win.padsBegin[0],
-    padLeft: win.padsBegin[1],
-    padBottom: win.padsEnd[0],
-    padRight: win.padsEnd[1],
+    window: win,
     hasBias: b !== undefined,
   };
 }
@@ -130,7 +113,8 @@ function residualOf(geo: ConvGeometry, inputs: readonly Info[], node: OpNode): I
 
 /** The plain CPU reference: one sum per output element, accumulated in double precision. */
 function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | undefined, activation: Activation, r?: Float32Array): Float32Array {
-  const { batch, inC, inH, inW, outC, outH, outW, groupInC, groupOutC, kH, kW } = geo;
+  const { batch, inC, inH, inW, outC, outH, outW, groupInC, groupOutC } = geo;
+  const { kernel: [kH, kW], strides: [strideH, strideW], dilations: [dilationH, dilationW], padsBegin: [padTop, padLeft] } = geo.window;
   const out = new Float32Array(batch * outC * outH * outW);
   let o = 0;
   for (let n = 0; n < batch; n++) {
@@ -142,10 +126,10 @@ function convCpu(geo: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32
           for (let ci = 0; ci < groupInC; ci++) {
             const c = g * groupInC + ci;
             for (let ky = 0; ky < kH; ky++) {
-              const iy = oy * geo.strideY - geo.padTop + ky * geo.dilationY;
+              const iy = oy * strideH - padTop + ky * dilationH;
               if (iy < 0 || iy >= inH) continue;
               for (let kx = 0; kx < kW; kx++) {
-                const ix = ox * geo.strideX - geo.padLeft + kx * geo.dilationX;
+                const ix = ox * strideW - padLeft + kx * dilationW;
                 if (ix < 0 || ix >= inW) continue;
                 sum += x[((n * inC + c) * inH + iy) * inW + ix] * w[((m * groupInC + ci) * kH + ky) * kW + kx];
               }
@@ -164,8 +148,10 @@ export type ConvPath = 'depthwise' | '1x1' | 'general';
 
 export function convPath(geo: ConvGeometry): ConvPath {
   if (geo.groups === geo.inC && geo.groups === geo.outC) return 'depthwise';
-  const noPad = geo.padTop === 0 && geo.padLeft === 0 && geo.padBottom === 0 && geo.padRight === 0;
-  if (geo.kH === 1 && geo.kW === 1 && geo.strideY === 1 && geo.strideX === 1 && noPad) return '1x1';
+  const { kernel, strides, padsBegin, padsEnd } = geo.window;
+  const ones = (xs: readonly number[]) => xs.every((x) => x === 1);
+  const zeros = (xs: readonly number[]) => xs.every((x) => x === 0);
+  if (ones(kernel) && ones(strides) && zeros(padsBegin) && zeros(padsEnd)) return '1x1';
   return 'general';
 }
 
@@ -195,10 +181,15 @@ const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 /** 1x1 convs over at most this many pixels take their activation as a uniform (conv1x1Kernel). */
 const TINY_PIXELS = 4;
 
+/** Small windows (the common 3x3 and 5x5) get the depthwise kernel's sliding-row variant. */
+function rowWindowOf(window: Window): DepthwiseRowWindow | undefined {
+  const [kernelW, strideW, dilationW] = [window.kernel[1]!, window.strides[1]!, window.dilations[1]!];
+  return kernelW <= 7 && strideW <= 2 && dilationW <= 2 ? { kernelW, strideW, dilationW } : undefined;
+}
+
 /** The window geometry both windowed kernels (general and depthwise) take in their Params. */
 function windowParams(geo: ConvGeometry) {
-  const { inH, inW, outH, outW, kH, kW, strideY, strideX, dilationY, dilationX, padTop, padLeft } = geo;
-  return { inH, inW, outH, outW, kH, kW, strideY, strideX, dilationY, dilationX, padTop, padLeft };
+  return windowUniforms([geo.inH, geo.inW], geo.window);
 }
 
 function repackStep(geo: ConvGeometry, packedOutC: number, k: number): { step: GpuStep; bytes: number; weightSection: number } {
@@ -256,7 +247,7 @@ function lowerConv(geo: ConvGeometry, fusedActivation: Activation, tiling: ConvT
   const act = { actAlpha, actBeta };
   const io: Record<string, BufferRef> = { x: { input: 0 }, wp: { temp: 0 }, y: { output: 0 } };
   if (residual === 'binding') io.r = { input: 3 };
-  const k = geo.groupInC * geo.kH * geo.kW;
+  const k = geo.groupInC * geo.window.kernel[0]! * geo.window.kernel[1]!;
 
   if (path === 'depthwise') {
     const repack = repackStep(geo, 1, k);
@@ -267,11 +258,10 @@ function lowerConv(geo: ConvGeometry, fusedActivation: Activation, tiling: ConvT
       steps: [
         repack.step,
         {
-          // Small windows (the common 3x3 and 5x5) get the sliding-row variant.
           kernel: convDepthwiseKernel(
             tm,
             activation.kind,
-            geo.kW <= 7 && geo.strideX <= 2 && geo.dilationX <= 2 ? { kW: geo.kW, strideX: geo.strideX, dilationX: geo.dilationX } : undefined,
+            rowWindowOf(geo.window),
             residual,
           ),
           params: {
@@ -368,10 +358,10 @@ export const conv: OpDefinition<ConvAttributes, ResolvedConv> = {
     return lowerConv(geometry, activation, pickConvTiling(traits, geometry), convPath(geometry), residual);
   },
   macs({ geometry: g }) {
-    return g.batch * g.outC * g.outH * g.outW * g.groupInC * g.kH * g.kW;
+    return g.batch * g.outC * g.outH * g.outW * g.groupInC * g.window.kernel[0]! * g.window.kernel[1]!;
   },
   spatial({ geometry: g }) {
-    return { kind: 'window', kernel: [g.kH, g.kW], strides: [g.strideY, g.strideX], dilations: [g.dilationY, g.dilationX] };
+    return { kind: 'window', ...g.window };
   },
 };
 

@@ -171,11 +171,19 @@ export function resolvePoolWindow(node: OpNode, attrs: PoolAttributes, inputShap
   return window;
 }
 
-/** The kernel uniforms every 2D pool shares (shaders/max-pool.wgsl, shaders/average-pool.wgsl). */
+/** The pool uniforms (shaders/max-pool.wgsl, shaders/average-pool.wgsl): windowUniforms of the NCHW input. */
 export function poolWindowParams(inputShape: Shape, window: Window): Record<string, number> {
+  return windowUniforms([inputShape[2]!, inputShape[3]!], window);
+}
+
+/**
+ * A 2D window as kernel uniforms, the names every windowed kernel uses (conv, depthwise, pools):
+ * inH/inW, outH/outW, kernelH/kernelW, strideH/strideW, dilationH/dilationW, padTop/padLeft.
+ */
+export function windowUniforms([inH, inW]: readonly number[], window: Window): Record<string, number> {
   return {
-    inH: inputShape[2],
-    inW: inputShape[3],
+    inH: inH!,
+    inW: inW!,
     outH: window.outputSize[0],
     outW: window.outputSize[1],
     kernelH: window.kernel[0],
