@@ -16,6 +16,7 @@ import { AttributeError, InputError } from '../core/errors.js';
 import { formatShape, sizeOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
+import { allocate, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { GpuStep } from '../gpu/step.js';
 import concatWgsl from '../../shaders/concat.wgsl?raw';
@@ -63,13 +64,6 @@ function innerSize(shape: Shape, axis: number): number {
   return sizeOf(shape.slice(axis + 1));
 }
 
-function allocate(dtype: DType, n: number): Float32Array | Int32Array | BigInt64Array {
-  if (dtype === 'float32') return new Float32Array(n);
-  if (dtype === 'int32') return new Int32Array(n);
-  return new BigInt64Array(n);
-}
-
-type Elements = { [i: number]: number | bigint };
 
 const concat: OpDefinition<ConcatAttributes> = {
   type: 'Concat',

@@ -16,7 +16,11 @@ import { ops as pad } from './pad.js';
 import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as roiAlign } from './roi-align.js';
-import { ops as shapeOps } from './shape-ops.js';
+import { ops as views } from './views.js';
+import { ops as movement } from './movement.js';
+import { ops as gather } from './gather.js';
+import { ops as cast } from './cast.js';
+import { ops as planTime } from './plan-time.js';
 import { ops as slice } from './slice.js';
 import { ops as softmax } from './softmax.js';
 import { ops as threshold } from './threshold.js';
@@ -24,5 +28,5 @@ import { ops as threshold } from './threshold.js';
 export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
-  ...roiAlign, ...shapeOps, ...slice, ...softmax, ...threshold,
+  ...roiAlign, ...views, ...movement, ...gather, ...cast, ...planTime, ...slice, ...softmax, ...threshold,
 ];

@@ -5,7 +5,7 @@
  * parse of attribute-less ops, and the plain copy step.
  */
 import { InputError } from '../core/errors.js';
-import type { Shape, Tensor } from '../core/tensor.js';
+import type { DType, Shape, Tensor, TypedArrayFor } from '../core/tensor.js';
 import type { BufferRef, GpuStep } from '../gpu/step.js';
 import { checkKnownAttributes } from './attributes.js';
 import { stridedCopyStep } from './strided-copy.js';
@@ -69,4 +69,41 @@ export function gatherOffset(flat: number, shape: Shape, strides: readonly numbe
 export function copyStep(elements: number, from: BufferRef, to: BufferRef, label: string): GpuStep | undefined {
   const [copy] = stridedCopyStep([elements], [1], label).steps;
   return copy && { ...copy, bindings: { x: from, y: to } };
+}
+
+/** An input the op needs as a constant because it fixes the output shape (Reshape's shape, axes). */
+export function constantInput(node: OpNode, name: string, v: KnownValue): Tensor {
+  return requireKnownValue(node, name, v, `${node.opType} output shapes are fixed when the plan is made`);
+}
+
+/** The values of a constant integer vector (shapes, axes) as numbers, refusing values past 2^53. */
+export function integerVector(node: OpNode, name: string, t: Tensor): number[] {
+  if (t.dtype === 'float32') throw new InputError(node, name, 'has dtype float32; it must be int64 (or int32)');
+  if (t.shape.length > 1) throw new InputError(node, name, `has shape [${t.shape.join('x')}]; it must be a 1-D vector`);
+  return Array.from(t.data as ArrayLike<number | bigint>, (v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new InputError(node, name, `holds ${v}, beyond the integers segwgpu handles exactly (2^53)`);
+    return n;
+  });
+}
+
+/** A zeroed typed array for a dtype. */
+export function allocate<D extends DType>(dtype: D, n: number): TypedArrayFor<D> {
+  if (dtype === 'float32') return new Float32Array(n) as TypedArrayFor<D>;
+  if (dtype === 'int32') return new Int32Array(n) as TypedArrayFor<D>;
+  return new BigInt64Array(n) as TypedArrayFor<D>;
+}
+
+/** Elements of any of our typed arrays, read or written one at a time (the dtype is preserved). */
+export type Elements = { [i: number]: number | bigint; readonly length: number };
+
+/** The element types data-movement ops carry. */
+export const DATA_DTYPES: readonly DType[] = ['float32', 'int32', 'int64'];
+
+export function checkDtype(node: OpNode, name: string, v: KnownValue, allowed: readonly DType[] = DATA_DTYPES): void {
+  if (!allowed.includes(v.dtype)) throw new InputError(node, name, `has dtype ${v.dtype}; supported: ${allowed.join(', ')}`);
+}
+
+export function checkInputCount(node: OpNode, inputs: readonly unknown[], max: number): void {
+  if (inputs.length > max) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${node.opType} (it takes at most ${max})`);
 }

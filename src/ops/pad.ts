@@ -22,7 +22,7 @@ import { sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, stringAttr } from './attributes.js';
 import { constantIntegers } from './slice.js';
-import { requireKnownValue } from './kit.js';
+import { requireKnownValue, allocate, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import padWgsl from '../../shaders/pad.wgsl?raw';
 
@@ -111,13 +111,6 @@ function resolvePad(node: OpNode, mode: PadMode, inputs: readonly (ValueInfo | T
 }
 
 type ElementArray = Float32Array | Int32Array | BigInt64Array;
-type Elements = { [i: number]: number | bigint };
-
-function allocate(dtype: DType, n: number): ElementArray {
-  if (dtype === 'float32') return new Float32Array(n);
-  if (dtype === 'int32') return new Int32Array(n);
-  return new BigInt64Array(n);
-}
 
 /**
  * The CPU reference pads one axis at a time (padding is separable: every mode treats each

@@ -16,7 +16,7 @@ import { AttributeError, InputError } from '../core/errors.js';
 import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
-import { constantInput, integerVector } from './shape-ops.js';
+import { constantInput, integerVector } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
 

@@ -18,7 +18,7 @@ import { InputError, showValue } from '../core/errors.js';
 import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes } from './attributes.js';
 import { stridedCopyStep } from './strided-copy.js';
-import { coordinatesOf, requireKnownValue } from './kit.js';
+import { coordinatesOf, requireKnownValue, allocate, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The slice kernel carries shapes in uniform arrays of this many dimensions. */
@@ -99,13 +99,6 @@ function resolveSlice(node: OpNode, inputs: readonly (ValueInfo | Tensor | undef
   return { dtype: data.dtype, axes: result };
 }
 
-function allocate(dtype: DType, n: number): Float32Array | Int32Array | BigInt64Array {
-  if (dtype === 'float32') return new Float32Array(n);
-  if (dtype === 'int32') return new Int32Array(n);
-  return new BigInt64Array(n);
-}
-
-type Elements = { [i: number]: number | bigint };
 
 const slice: OpDefinition<null> = {
   type: 'Slice',

@@ -8,6 +8,9 @@ import { wgslKernel } from '../gpu/kernel.js';
 import type { GpuLowering } from '../gpu/step.js';
 import stridedCopyWgsl from '../../shaders/strided-copy.wgsl?raw';
 
+/** The strided-copy kernel carries shapes in uniform arrays of this many dimensions. */
+export const MAX_COPY_RANK = 8;
+
 export function stridedCopyStep(outShape: Shape, inStrides: readonly number[], label: string, base = 0): GpuLowering {
   const total = sizeOf(outShape);
   if (total === 0) return { steps: [] };
