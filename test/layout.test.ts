@@ -60,6 +60,25 @@ describe('source layout', () => {
     expect(upward).toEqual([]);
   });
 
+  it('no file imports itself through others (no import cycles, within a folder either)', () => {
+    const next = new Map<string, string[]>();
+    for (const { from, to } of imports()) next.set(from, [...(next.get(from) ?? []), to]);
+    const done = new Set<string>();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]): void => {
+      const at = path.indexOf(file);
+      if (at >= 0) {
+        cycles.push([...path.slice(at), file].map((f) => relative(SRC, f)).join(' -> '));
+        return;
+      }
+      if (done.has(file)) return;
+      for (const to of next.get(file) ?? []) visit(to, [...path, file]);
+      done.add(file);
+    };
+    for (const file of sourceFiles(SRC)) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
   it('the check sees an upward import', () => {
     // ops below gpu would be upward: the rule is not vacuous.
     expect(FLOORS.indexOf(floorOf(join(SRC, 'gpu', 'encode.ts')))).toBeLessThan(FLOORS.indexOf(floorOf(join(SRC, 'ops', 'conv.ts'))));

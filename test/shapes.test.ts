@@ -1,6 +1,6 @@
 /**
- * A plan parses each node's attributes once and infers each node once: the passes share one
- * ShapeInference (src/shapes/infer.ts), and the plan lowers from what inference resolved.
+ * Shape inference (src/shapes/infer.ts) as plans use it: each node parsed once and inferred once
+ * across the passes and the plan, and inputs that fix a shape refused by name when not constant.
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../src/api/builtin-models.js';
@@ -56,5 +56,29 @@ describe('a plan parses and infers each node once', () => {
       // The passes rewrote something, so the once-per-node rule was tested across passes.
       expect(calls.parse.size).toBeGreaterThan(layout!.order.length);
     }
+  });
+});
+
+describe('inputs that fix a shape must be known when the model is planned', () => {
+  // One graph input feeds what should be a constant: the op refuses it by name, before any GPU work.
+  const cases: [string, Graph['nodes'][number], string][] = [
+    ['Reshape shape', { name: 'r', opType: 'Reshape', domain: '', inputs: ['x', 'given'], outputs: ['y'], attributes: {} }, "node 'r' (Reshape): input shape must be a constant"],
+    ['Resize sizes', { name: 'up', opType: 'Resize', domain: '', inputs: ['x', '', '', 'given'], outputs: ['y'], attributes: { mode: 'linear' } }, "node 'up' (Resize): input sizes must be a constant"],
+    ['MaxUnpool output_shape', { name: 'un', opType: 'MaxUnpool', domain: '', inputs: ['x', 'idx', 'given'], outputs: ['y'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } }, "node 'un' (MaxUnpool): input output_shape must be a constant"],
+  ];
+  it.each(cases)('%s', (_, node, message) => {
+    const graph: Graph = {
+      name: 'shape-from-input',
+      opset: 17,
+      inputs: [
+        { name: 'x', dtype: 'float32', shape: [1, 1, 2, 2] },
+        { name: 'idx', dtype: 'int64', shape: [1, 1, 2, 2] },
+        { name: 'given', dtype: 'int64', shape: [4] },
+      ].filter((i) => node.inputs.includes(i.name)) as Graph['inputs'],
+      outputs: ['y'],
+      initializers: new Map(),
+      nodes: [node],
+    };
+    expect(() => layoutGraph(graph)).toThrow(`${message} (an initializer, or computable from constants and input shapes when the model is planned)`);
   });
 });
