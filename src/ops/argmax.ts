@@ -52,7 +52,7 @@ function axisLines(shape: Shape, axis: number): { outer: number; axisLen: number
   return { outer: sizeOf(shape.slice(0, axis)), axisLen: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
 }
 
-const argMax: OpDefinition<ArgMaxAttrs> = {
+const argMax: OpDefinition<ArgMaxAttrs, ArgMaxAttrs> = {
   type: 'ArgMax',
   parse(node) {
     checkKnownAttributes(node, ['axis', 'keepdims', 'select_last_index']);
@@ -66,11 +66,12 @@ const argMax: OpDefinition<ArgMaxAttrs> = {
     const x = checkInput(node, inputs);
     const axis = normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
     if (x.shape[axis] === 0) throw new InputError(node, 'data', `has shape [${x.shape.join('x')}]: ArgMax over an empty axis ${axis} has no answer`);
-    return { outputs: [{ dtype: 'int64', shape: outputShape(x.shape, axis, attrs.keepdims) }], resolved: attrs };
+    // Resolved: the attributes with the axis normalised against the input's rank.
+    return { outputs: [{ dtype: 'int64', shape: outputShape(x.shape, axis, attrs.keepdims) }], resolved: { ...attrs, axis } };
   },
-  cpu(attrs, inputs, node) {
-    const x = checkInput(node, inputs) as Tensor<'float32'>;
-    const axis = normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
+  cpu(attrs, inputs) {
+    const x = inputs[0] as Tensor<'float32'>;
+    const { axis } = attrs;
     const { outer, axisLen, inner } = axisLines(x.shape, axis);
     const out = new BigInt64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
@@ -88,7 +89,7 @@ const argMax: OpDefinition<ArgMaxAttrs> = {
   },
   gpu(attrs, inputs) {
     const x = inputs[0] as ValueInfo;
-    const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+    const { axis } = attrs;
     const { outer, axisLen, inner } = axisLines(x.shape, axis);
     const lines = outer * inner;
     return {

@@ -65,18 +65,20 @@ function innerSize(shape: Shape, axis: number): number {
 }
 
 
-const concat: OpDefinition<ConcatAttributes> = {
+/** What Concat's infer resolves: the axis normalised against the rank, the output's shape and dtype. */
+type ConcatGeometry = ReturnType<typeof concatGeometry>;
+
+const concat: OpDefinition<ConcatAttributes, ConcatGeometry> = {
   type: 'Concat',
   parse(node) {
     checkKnownAttributes(node, ['axis']);
     return { axis: intAttr(node, 'axis') };
   },
   infer(attrs, inputs, node) {
-    const { shape, dtype } = concatGeometry(node, attrs.axis, inputs);
-    return { outputs: [{ dtype, shape }], resolved: attrs };
+    const geometry = concatGeometry(node, attrs.axis, inputs);
+    return { outputs: [{ dtype: geometry.dtype, shape: geometry.shape }], resolved: geometry };
   },
-  cpu(attrs, inputs, node) {
-    const { axis, shape, dtype } = concatGeometry(node, attrs.axis, inputs);
+  cpu({ axis, shape, dtype }, inputs) {
     const tensors = inputs as readonly Tensor[];
     const outer = sizeOf(shape.slice(0, axis));
     const inner = innerSize(shape, axis);
@@ -93,9 +95,8 @@ const concat: OpDefinition<ConcatAttributes> = {
     }
     return [{ dtype, shape, data: out } as Tensor];
   },
-  inPlaceOffsets(attrs, inputs, outputs) {
+  inPlaceOffsets({ axis }, inputs, outputs) {
     const outShape = outputs[0].shape;
-    const axis = attrs.axis < 0 ? attrs.axis + outShape.length : attrs.axis;
     // Each input is one contiguous block of the output only when every dimension before the
     // axis is 1 (NCHW channel concat at batch 1, the U-Net skip).
     if (outShape.slice(0, axis).some((d) => d !== 1)) return undefined;
@@ -107,10 +108,9 @@ const concat: OpDefinition<ConcatAttributes> = {
       return offset;
     });
   },
-  gpu(attrs, inputs, outputs) {
+  gpu({ axis }, inputs, outputs) {
     const infos = inputs as readonly ValueInfo[];
     const outShape = outputs[0].shape;
-    const axis = attrs.axis < 0 ? attrs.axis + outShape.length : attrs.axis;
     const inner = innerSize(outShape, axis);
     const steps: GpuStep[] = [];
     let axisOffset = 0;

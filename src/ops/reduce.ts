@@ -81,7 +81,7 @@ function reduceGeometry(kind: ReduceKind, node: OpNode, attrs: ReduceAttrs, inpu
   return { axes: reduced, noop, keptShape, outShape, reducedCount };
 }
 
-function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs> {
+function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
   return {
     type: kind,
     parse(node) {
@@ -89,10 +89,10 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs> {
       return { axes: intsAttr(node, 'axes'), keepdims: flag(node, 'keepdims', 1), noopWithEmptyAxes: flag(node, 'noop_with_empty_axes', 0) };
     },
     infer(attrs, inputs, node) {
-      return { outputs: [{ dtype: 'float32', shape: reduceGeometry(kind, node, attrs, inputs).outShape }], resolved: attrs };
+      const geometry = reduceGeometry(kind, node, attrs, inputs);
+      return { outputs: [{ dtype: 'float32', shape: geometry.outShape }], resolved: geometry };
     },
-    cpu(attrs, inputs, node) {
-      const g = reduceGeometry(kind, node, attrs, inputs);
+    cpu(g, inputs) {
       const x = inputs[0] as Tensor<'float32'>;
       if (g.noop) return [{ dtype: 'float32', shape: [...x.shape], data: x.data.slice() }];
       const outCount = sizeOf(g.keptShape);
@@ -114,13 +114,11 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs> {
       const out = Float32Array.from(acc, (v) => (kind === 'ReduceMean' ? v / g.reducedCount : v));
       return [{ dtype: 'float32', shape: g.outShape, data: out }];
     },
-    gpu(attrs, inputs, outputs, _traits, node) {
+    gpu(g, inputs, outputs) {
       const x = inputs[0] as ValueInfo;
       const total = sizeOf(outputs[0].shape);
       if (total === 0) return { steps: [] };
       const shape: Shape = x.shape;
-      // Validated in infer(); the geometry is recomputed here from the same inputs.
-      const g = reduceGeometry(kind, node, attrs, inputs);
       const reducedShape = shape.map((d, i) => (g.axes.includes(i) ? d : 1));
       return {
         steps: [

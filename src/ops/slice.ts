@@ -16,9 +16,8 @@
  */
 import { InputError, showValue } from '../core/errors.js';
 import { integerValues, sizeOf, stridesOf, type DType, type Tensor } from '../core/tensor.js';
-import { checkKnownAttributes } from './attributes.js';
 import { stridedCopyStep } from './strided-copy.js';
-import { coordinatesOf, requireKnownValue, allocate, type Elements } from './kit.js';
+import { allocate, coordinatesOf, noAttributes, requireKnownValue, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
 /** The slice kernel carries shapes in uniform arrays of this many dimensions. */
@@ -66,7 +65,13 @@ function sliceAxis(dim: number, rawStart: number, rawEnd: number, step: number):
 }
 
 /** Validates data and the constant inputs; returns every dimension of the data, sliced or not. */
-function resolveSlice(node: OpNode, inputs: readonly (ValueInfo | Tensor | undefined)[]): { dtype: DType; axes: SlicedAxis[] } {
+/** What Slice's infer resolves from its constant inputs: the element type and every axis's bounds. */
+interface ResolvedSlice {
+  readonly dtype: DType;
+  readonly axes: SlicedAxis[];
+}
+
+function resolveSlice(node: OpNode, inputs: readonly (ValueInfo | Tensor | undefined)[]): ResolvedSlice {
   const [data, startsInfo, endsInfo, axesInfo, stepsInfo] = inputs;
   if (!data) throw new InputError(node, 'data', 'is missing');
   if (!SUPPORTED_DTYPES.includes(data.dtype)) throw new InputError(node, 'data', `has dtype ${data.dtype}; supported: ${SUPPORTED_DTYPES.join(', ')}`);
@@ -100,19 +105,15 @@ function resolveSlice(node: OpNode, inputs: readonly (ValueInfo | Tensor | undef
 }
 
 
-const slice: OpDefinition<null> = {
+const slice: OpDefinition<null, ResolvedSlice> = {
   type: 'Slice',
-  parse(node) {
-    // Slice-1 had starts/ends/axes attributes; they are inputs since opset 10.
-    checkKnownAttributes(node, []);
-    return null;
+  // Slice-1 had starts/ends/axes attributes; they are inputs since opset 10.
+  parse: noAttributes,
+  infer(_, inputs, node) {
+    const resolved = resolveSlice(node, inputs);
+    return { outputs: [{ dtype: resolved.dtype, shape: resolved.axes.map((a) => a.size) }], resolved };
   },
-  infer(attrs, inputs, node) {
-    const { dtype, axes } = resolveSlice(node, inputs);
-    return { outputs: [{ dtype, shape: axes.map((a) => a.size) }], resolved: attrs };
-  },
-  cpu(_, inputs, node) {
-    const { dtype, axes } = resolveSlice(node, inputs);
+  cpu({ dtype, axes }, inputs) {
     const data = inputs[0] as Tensor;
     // The input coordinates each dimension keeps, by walking from start towards end.
     const picked = axes.map(({ start, end, step }) => {
@@ -133,8 +134,7 @@ const slice: OpDefinition<null> = {
     }
     return [{ dtype, shape, data: out } as Tensor];
   },
-  gpu(_, inputs, outputs, _traits, node) {
-    const { axes } = resolveSlice(node, inputs);
+  gpu({ axes }, inputs, outputs) {
     const shape = outputs[0].shape;
     // A strided copy: base at the starts, each dimension's stride scaled by its step. A dimension
     // that keeps one element never moves, so its (possibly huge) step is not used.

@@ -52,12 +52,11 @@ const softmax: OpDefinition<SoftmaxAttrs> = {
   },
   infer(attrs, inputs, node) {
     const x = checkInput(node, inputs);
-    normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
-    return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: attrs };
+    // Resolved: the axis, normalised against the input's rank.
+    return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: { axis: normalizeAxis(node, 'axis', attrs.axis, x.shape.length) } };
   },
-  cpu(attrs, inputs, node) {
-    const x = checkInput(node, inputs) as Tensor<'float32'>;
-    const axis = normalizeAxis(node, 'axis', attrs.axis, x.shape.length);
+  cpu({ axis }, inputs) {
+    const x = inputs[0] as Tensor<'float32'>;
     const { outer, axisLen, inner } = axisLines(x.shape, axis);
     const out = new Float32Array(x.data.length);
     const exps = new Float64Array(axisLen);
@@ -76,9 +75,8 @@ const softmax: OpDefinition<SoftmaxAttrs> = {
     }
     return [{ dtype: 'float32', shape: [...x.shape], data: out }];
   },
-  gpu(attrs, inputs) {
+  gpu({ axis }, inputs) {
     const x = inputs[0] as ValueInfo;
-    const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
     const { outer, axisLen, inner } = axisLines(x.shape, axis);
     const lines = outer * inner;
     return {
