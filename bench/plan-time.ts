@@ -107,13 +107,19 @@ export async function benchPlanTime(runs = 40, ctx?: GpuContext): Promise<PlanTi
   return rows;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** `npm run bench -- plan`: the table, on the process's dawn.node adapter when there is one. */
+export async function planBench(runs: number): Promise<number> {
   const { nodeGpuContext } = await import('../src/node/gpu.js');
-  const ctx = process.argv.includes('--no-gpu') ? undefined : await nodeGpuContext();
+  const ctx = await nodeGpuContext().catch((e: Error) => {
+    console.log(`no adapter (${e.message.split('\n')[0]}): layoutGraph only`);
+    return undefined;
+  });
   if (ctx) console.log(`adapter: ${ctx.adapterName}`);
-  for (const r of await benchPlanTime(40, ctx)) {
+  console.log(`median of ${Math.max(runs, 40)} layoutGraph runs after ${WARMUP} warm-up ones${ctx ? ', planGraph median of 10 with compiled pipelines' : ''}`);
+  for (const r of await benchPlanTime(Math.max(runs, 40), ctx)) {
     const gpu = r.planMedianMs === undefined ? '' : `  planGraph ${r.planMedianMs.toFixed(2)} ms`;
     console.log(`${r.model.padEnd(28)} cpuLike=${String(r.cpuLike).padEnd(5)} nodes ${String(r.nodes).padStart(4)}  layout median ${r.medianMs.toFixed(2).padStart(7)} ms  min ${r.minMs.toFixed(2).padStart(7)} ms  parse ${r.parseCalls}  infer ${r.inferCalls}${gpu}`);
   }
   ctx?.device.destroy();
+  return 0;
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelBenchReport } from './kernels.js';
-import { ratios, type EngineResult, type ModelResult } from './models.js';
+import { ratios, type ModelResult } from './models.js';
 
 export interface BenchEnvironment {
   readonly runtime: 'chromium' | 'node';
