@@ -23,6 +23,7 @@ import type { Page } from 'puppeteer';
 import { launchChromium, type LaunchedChromium } from '../scripts/dev/chromium.js';
 import { readImageFile, type RgbaImage } from '../src/node/image.js';
 import { Segmenter } from '../src/api/segmenter.js';
+import { blendByConfidence, blurRgba } from '../src/segment/effects.js';
 import { classColor } from '../src/segment/images.js';
 import { testGpu } from './util/gpu.js';
 import { serveStatic } from './util/static-server.js';
@@ -354,6 +355,31 @@ describe('demo page, end to end', () => {
     expect(tinted.closerToOverlay / tinted.n).toBeGreaterThan(0.9);
     expect(tinted.diffFromPhoto / tinted.n).toBeGreaterThan(15);
     if (plain.n > 1000) expect(plain.closeToPhoto / plain.n).toBeGreaterThan(0.9);
+  });
+
+  it('blurs the background with the CLI\'s effect code (src/segment/effects.ts), blended by the foreground confidence', async () => {
+    const [w, h] = report.maskSize;
+    const shown = await page.evaluate(async () => {
+      // The validate switch off first: it takes the CPU check's marker off the picture.
+      const validate = document.getElementById('validate') as HTMLInputElement;
+      validate.checked = false;
+      validate.dispatchEvent(new Event('change'));
+      document.querySelector<HTMLButtonElement>('#view-mode button[data-view="blur"]')!.click();
+      const canvas = document.getElementById('canvas') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      document.querySelector<HTMLButtonElement>('#view-mode button[data-view="overlay"]')!.click();
+      let s = '';
+      for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+      return btoa(s);
+    });
+    const pixels = new Uint8ClampedArray(fromBase64(report.pixels));
+    const confidence = Float32Array.from(fromBase64(report.foreground), (a) => a / 255);
+    const expected = blendByConfidence(pixels, blurRgba(pixels, w, h, Math.max(4, Math.round(Math.min(w, h) / 60))), confidence);
+    const canvasPixels = fromBase64(shown);
+    expect(canvasPixels.length).toBe(expected.length);
+    let differing = 0;
+    for (let i = 0; i < expected.length; i++) if (canvasPixels[i] !== expected[i]) differing++;
+    expect(differing).toBe(0);
   });
 
   it('segments a camera stream in webcam mode (segmentForVideo) as it segmented the still photo', async () => {
