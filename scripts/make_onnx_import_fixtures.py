@@ -2,15 +2,17 @@
 """Builds the small ONNX models (and .npy expectations) that test/import-onnx.test.ts reads.
 
 Run with Debian's interpreter, which has onnx, numpy and torch:
-    /usr/bin/python3 scripts/make_onnx_import_fixtures.py
+    /usr/bin/python3 scripts/make_onnx_import_fixtures.py               # all of them
+    /usr/bin/python3 scripts/make_onnx_import_fixtures.py shape_inputs  # one (no torch needed)
 Writes test/fixtures/onnx/*.onnx and *.npy. Each file stays well under 50 KB. Expected values are
 computed here with numpy/torch, independently of segwgpu.
 """
 import os
 
+import sys
+
 import numpy as np
 import onnx
-import torch
 from onnx import TensorProto, helper, numpy_helper
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx')
@@ -218,24 +220,54 @@ def opset_range_models():
     save(model(nodes, [vi('x', [1])], [vi('y', [1])], opset=6), 'opset6.onnx')
 
 
-class FlattenHead(torch.nn.Module):
-    """A classifier head as PyTorch writes it: x.view(x.size(0), -1) exports a Shape -> Gather ->
-    Unsqueeze -> Concat -> Reshape subgraph at opset 11; then Gemm, Relu, Sub/Div, Gemm."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.fc1 = torch.nn.Linear(12, 5)
-        self.fc2 = torch.nn.Linear(5, 3)
-
-    def forward(self, x):
-        h = x.view(x.size(0), -1)
-        h = torch.relu(self.fc1(h))
-        h = (h - 0.25) / 2.0
-        return self.fc2(h).transpose(0, 1)
+def shape_inputs_model():
+    """MaxPool -> MaxUnpool with output_shape a model input (ONNX allows it; segwgpu plans for its
+    value), the expectation computed with numpy: indices are flat over the pooled input, and
+    MaxUnpool scatters into the flattened output of the given shape."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 2, 4, 4)).astype(np.float32)
+    output_shape = np.array([1, 2, 5, 5], dtype=np.int64)
+    pooled = np.zeros((1, 2, 2, 2), np.float32)
+    indices = np.zeros((1, 2, 2, 2), np.int64)
+    for c in range(2):
+        for oy in range(2):
+            for ox in range(2):
+                window = x[0, c, 2 * oy:2 * oy + 2, 2 * ox:2 * ox + 2]
+                k = int(np.argmax(window))  # first maximum in row-major order, as ONNX/PyTorch
+                iy, ix = 2 * oy + k // 2, 2 * ox + k % 2
+                pooled[0, c, oy, ox] = x[0, c, iy, ix]
+                indices[0, c, oy, ox] = (c * 4 + iy) * 4 + ix
+    y = np.zeros(output_shape, np.float32)
+    y.reshape(-1)[indices.reshape(-1)] = pooled.reshape(-1)
+    nodes = [
+        helper.make_node('MaxPool', ['x'], ['p', 'i'], kernel_shape=[2, 2], strides=[2, 2], name='pool'),
+        helper.make_node('MaxUnpool', ['p', 'i', 'output_shape'], ['y'], kernel_shape=[2, 2], strides=[2, 2], name='unpool'),
+    ]
+    save(model(nodes, [vi('x', [1, 2, 4, 4]), vi('output_shape', [4], TensorProto.INT64)], [vi('y', [1, 2, 5, 5])]), 'shape_inputs.onnx')
+    save_npy(x, 'shape_inputs_x.npy')
+    save_npy(output_shape, 'shape_inputs_output_shape.npy')
+    save_npy(y, 'shape_inputs_expected.npy')
 
 
 def torch_model():
+    import torch  # only this fixture needs it
+
+    class FlattenHead(torch.nn.Module):
+        """A classifier head as PyTorch writes it: x.view(x.size(0), -1) exports a Shape -> Gather ->
+        Unsqueeze -> Concat -> Reshape subgraph at opset 11; then Gemm, Relu, Sub/Div, Gemm."""
+
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.fc1 = torch.nn.Linear(12, 5)
+            self.fc2 = torch.nn.Linear(5, 3)
+
+        def forward(self, x):
+            h = x.view(x.size(0), -1)
+            h = torch.relu(self.fc1(h))
+            h = (h - 0.25) / 2.0
+            return self.fc2(h).transpose(0, 1)
+
     net = FlattenHead().eval()
     x = torch.linspace(-1, 1, 24).reshape(2, 3, 2, 2)
     path = os.path.join(OUT, 'torch_flatten_head_opset11.onnx')
@@ -271,6 +303,9 @@ def npy_files():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ['shape_inputs']:  # one fixture, without torch
+        shape_inputs_model()
+        return
     npy_files()
     save(initializers_model(), 'initializers.onnx')
     save(fp16_model(), 'fp16.onnx')
@@ -286,6 +321,7 @@ def main():
     save(resize11_model(), 'resize11.onnx')
     save(reduce18_model(), 'reduce_opset18.onnx')
     opset_range_models()
+    shape_inputs_model()
     torch_model()
 
 

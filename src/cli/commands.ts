@@ -82,7 +82,7 @@ export async function runModel(args: ParsedCommand): Promise<number> {
     console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(1)} ms`);
   } else {
     const ctx = await nodeGpuContext();
-    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs) });
+    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), inputValues: inputs });
     const t1 = performance.now();
     outputs = (await runPlan(plan, inputs)).outputs;
     const t2 = performance.now();
@@ -137,7 +137,7 @@ export async function runValidate(args: ParsedCommand): Promise<number> {
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
   console.log(`tolerance: max abs error <= ${tolerance.atol} + ${tolerance.rtol} x magnitude`);
-  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep });
+  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep, inputValues: inputs });
   const wanted = perNode ? plan.nodes.flatMap((n) => n.node.outputs.filter((o) => o !== '' && plan.readable.has(o))) : plan.graph.outputs;
   const gpu = (await runPlan(plan, inputs, { outputs: [...new Set([...wanted, ...plan.graph.outputs])] })).outputs;
   let ok = true;

@@ -35,6 +35,25 @@ export class InputError extends SegwgpuError {
   }
 }
 
+/**
+ * An input whose values an op needs when the model is planned (a shape, sizes, axes) is computed
+ * at run time. `info` is what the op was given (shape inference maps it back to the value and the
+ * model inputs it comes from); `modelInputs` names those inputs once known: giving their values
+ * when planning (PlanOptions.inputValues) makes a plan for them.
+ */
+export class ValueNeededError extends InputError {
+  override name = 'ValueNeededError';
+  constructor(
+    readonly node: NodeRef,
+    readonly input: string,
+    readonly why: string,
+    readonly info?: object,
+    readonly modelInputs: readonly string[] = [],
+  ) {
+    super(node, input, why);
+  }
+}
+
 export class UnsupportedError extends SegwgpuError {
   override name = 'UnsupportedError';
 }

@@ -6,7 +6,7 @@ import { SegwgpuError } from '../core/errors.js';
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
-import { optimizeGraph, type PassOptions } from '../passes/index.js';
+import { optimizeForInputs, type PassOptions } from '../passes/index.js';
 import { resolveInputShapes } from '../shapes/infer.js';
 import { checkRunInputs } from '../plan/plan.js';
 
@@ -21,8 +21,10 @@ export function runGraphCpu(source: Graph, inputs: Readonly<Record<string, Tenso
   const given: Record<string, Shape> = {};
   for (const [name, t] of Object.entries(inputs)) given[name] = t.shape;
   const inputShapes = resolveInputShapes(source, given);
-  const { graph, order, values: infos, nodes } = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
-  checkRunInputs({ graph, values: infos }, inputs);
+  // Inputs that fix shapes are planned from their values here, as on the GPU.
+  const { inferred, plannedValues } = optimizeForInputs(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues, inputs);
+  const { graph, order, values: infos, nodes } = inferred;
+  checkRunInputs({ graph, values: infos, plannedValues }, inputs);
   const values = new Map<string, Tensor>([...graph.initializers]);
   for (const input of graph.inputs) values.set(input.name, inputs[input.name]);
   for (const node of order) {

@@ -4,7 +4,7 @@
  * what is left: inputs and their known values, index arithmetic for the CPU references, the
  * parse of attribute-less ops, and the plain copy step.
  */
-import { InputError } from '../core/errors.js';
+import { InputError, ValueNeededError } from '../core/errors.js';
 import type { DType, Shape, Tensor, TypedArrayFor } from '../core/tensor.js';
 import type { BufferRef, GpuStep } from '../gpu/step.js';
 import { checkKnownAttributes } from './attributes.js';
@@ -26,7 +26,7 @@ export function knownValue(v: KnownValue | undefined): Tensor | undefined {
  */
 export function requireKnownValue(node: OpNode, name: string, v: KnownValue, why: string): Tensor {
   const t = knownValue(v);
-  if (!t) throw new InputError(node, name, `must be a constant (an initializer, or computable from constants and input shapes when the model is planned): ${why}`);
+  if (!t) throw new ValueNeededError(node, name, `must be a constant (an initializer, or computable from constants and input shapes when the model is planned): ${why}`, v);
   return t;
 }
 

@@ -1,5 +1,6 @@
 /** The standard pass pipeline, in order; each pass is IR -> IR and tested on its own. */
-import type { Shape } from '../core/tensor.js';
+import { ValueNeededError } from '../core/errors.js';
+import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { ShapeInference, type InferredGraph } from '../shapes/infer.js';
 import type { Graph } from '../ir/graph.js';
 import { foldBatchNorm } from './fold-batch-norm.js';
@@ -40,4 +41,35 @@ export function optimizeGraph(graph: Graph, shapes: ReadonlyMap<string, Shape> |
     g = fusePooledAdd(g, inference);
   }
   return inference.infer(g);
+}
+
+/** Model inputs larger than this are never made plan constants (their values do not decide shapes in sane models). */
+export const MAX_PLANNED_INPUT_ELEMENTS = 4096;
+
+/**
+ * optimizeGraph for a model whose inputs may fix shapes (a Reshape's shape, Resize's sizes,
+ * MaxUnpool's output_shape given as model inputs, as ONNX allows): `candidates` are input values
+ * the caller has (all of a run's inputs, say). The inputs shape inference asks for become
+ * constants of the plan, so it is made for their values; every other input stays a run-time
+ * input. `plannedValues` says which: a run must give those same values (checkRunInputs).
+ */
+export function optimizeForInputs(
+  graph: Graph,
+  inputShapes: ReadonlyMap<string, Shape>,
+  options: PassOptions = {},
+  keep: readonly string[] = [],
+  candidates: Readonly<Record<string, Tensor>> = {},
+): { inferred: InferredGraph; plannedValues: ReadonlyMap<string, Tensor> } {
+  const planned = new Map<string, Tensor>();
+  for (;;) {
+    try {
+      return { inferred: optimizeGraph(graph, new ShapeInference(inputShapes, planned), options, keep), plannedValues: planned };
+    } catch (e) {
+      if (!(e instanceof ValueNeededError) || e.modelInputs.length === 0) throw e;
+      const usable = e.modelInputs.filter((name) => candidates[name] !== undefined && sizeOf(candidates[name]!.shape) <= MAX_PLANNED_INPUT_ELEMENTS);
+      // Each round makes at least one more input a plan constant, so this ends.
+      if (usable.length < e.modelInputs.length) throw e;
+      for (const name of usable) planned.set(name, candidates[name]!);
+    }
+  }
 }

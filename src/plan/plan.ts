@@ -11,7 +11,7 @@ import type { ValueInfo } from '../ops/types.js';
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { getOp } from '../ops/registry.js';
 import { copyStep } from '../ops/kit.js';
-import { optimizeGraph, type PassOptions } from '../passes/index.js';
+import { optimizeForInputs, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
@@ -24,6 +24,12 @@ export interface PlanOptions extends PassOptions {
   readonly inputShapes?: Readonly<Record<string, Shape>>;
   /** Values to keep readable after a run besides the graph outputs (all of them for --per-node). */
   readonly keepValues?: readonly string[] | 'all';
+  /**
+   * Values of model inputs, for inputs that fix shapes (a Reshape's shape as a model input): the
+   * plan is made for those values (the ones shape inference needs; the others are ignored), and
+   * runs must give the same ones. The CLI passes every input it reads.
+   */
+  readonly inputValues?: Readonly<Record<string, Tensor>>;
 }
 
 export interface PlannedNode {
@@ -51,6 +57,8 @@ export interface GraphPlan {
   readonly constantBytes: number;
   /** Values readable after a run. */
   readonly readable: ReadonlySet<string>;
+  /** Model inputs the plan was made for the values of (they fix shapes): runs must give the same. */
+  readonly plannedValues: ReadonlyMap<string, Tensor>;
   /** Hands the plan a buffer made for its runs (a reused readback buffer): destroyed with it. */
   adopt(buffer: GPUBuffer): void;
   destroy(): void;
@@ -108,6 +116,8 @@ export interface GraphLayout {
   readonly values: ReadonlyMap<string, ValueInfo>;
   /** What shape inference resolved per node (parsed attributes, geometry, all outputs). */
   readonly inferred: InferredGraph;
+  /** Model inputs the plan was made for the values of (they fix shapes): runs must give the same. */
+  readonly plannedValues: ReadonlyMap<string, Tensor>;
   readonly lowerings: readonly { node: GraphNode; lowering: GpuLowering; outputs: readonly ValueInfo[] }[];
   readonly lifetimes: readonly Lifetime[];
   readonly memory: MemoryPlan;
@@ -123,7 +133,7 @@ export interface GraphLayout {
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
   // Everything that can fail on user input happens before the first GPU object is made.
   const inputShapes = resolveInputShapes(source, options.inputShapes);
-  const inferred = optimizeGraph(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues);
+  const { inferred, plannedValues } = optimizeForInputs(source, inputShapes, options, options.keepValues === 'all' ? [] : options.keepValues, options.inputValues);
   const { graph, order, values } = inferred;
   const keep = options.keepValues === 'all' ? [...values.keys()] : (options.keepValues ?? []);
   const readable = new Set<string>([...graph.outputs, ...keep].filter((v) => values.has(v)));
@@ -224,7 +234,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   }
   const planned = [...byId.values()];
   const memory = planMemory(planned, limits.minStorageBufferOffsetAlignment);
-  return { graph, order, values, inferred, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
+  return { graph, order, values, inferred, plannedValues, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
 }
 
 /**
@@ -252,7 +262,7 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
 }
 
 function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
-  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases, hoisted, persistentTemps } = layout;
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases, hoisted, persistentTemps, plannedValues } = layout;
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
@@ -347,6 +357,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     lowerBoundBytes: memory.lowerBoundBytes,
     constantBytes: constantBytes + persistentBytes,
     readable,
+    plannedValues,
     adopt(buffer) {
       created.push(buffer);
     },
@@ -357,7 +368,11 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
 }
 
 /** Checks a run's inputs against the plan: names, dtypes, shapes. Before any GPU work. */
-export function checkRunInputs(plan: { graph: Graph; values: ReadonlyMap<string, ValueInfo> }, inputs: Readonly<Record<string, Tensor>>, onGpu: readonly string[] = []): void {
+export function checkRunInputs(
+  plan: { graph: Graph; values: ReadonlyMap<string, ValueInfo>; plannedValues?: ReadonlyMap<string, Tensor> },
+  inputs: Readonly<Record<string, Tensor>>,
+  onGpu: readonly string[] = [],
+): void {
   for (const name of Object.keys(inputs)) {
     if (!plan.graph.inputs.some((i) => i.name === name)) {
       throw new SegwgpuError(`'${name}' is not an input of the model (inputs: ${plan.graph.inputs.map((i) => i.name).join(', ')})`);
@@ -371,5 +386,20 @@ export function checkRunInputs(plan: { graph: Graph; values: ReadonlyMap<string,
     if (t.shape.join('x') !== want.shape.join('x')) throw new SegwgpuError(`input '${input.name}' has shape [${t.shape.join('x')}], the plan was made for [${want.shape.join('x')}]`);
     const compatible = t.dtype === want.dtype || (t.dtype !== 'float32' && want.dtype !== 'float32');
     if (!compatible) throw new SegwgpuError(`input '${input.name}' has dtype ${t.dtype}, the model expects ${want.dtype}`);
+    const planned = plan.plannedValues?.get(input.name);
+    if (planned && !sameValues(planned, t)) {
+      throw new SegwgpuError(
+        `input '${input.name}' is ${showValues(t)}, the plan was made for ${showValues(planned)}: its values fix shapes in this model, so each value needs its own plan (make one with inputValues)`,
+      );
+    }
   }
+}
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  return a.data.length === b.data.length && Array.prototype.every.call(a.data, (v: number | bigint, i: number) => Number(v) === Number(b.data[i]));
+}
+
+function showValues(t: Tensor): string {
+  const values = Array.from(t.data as ArrayLike<number | bigint>, (v) => String(v));
+  return `[${values.length > 8 ? [...values.slice(0, 8), '...'].join(', ') : values.join(', ')}]`;
 }

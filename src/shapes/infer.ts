@@ -5,7 +5,7 @@
  * Shape -> Gather -> Concat -> Resize sizes) are computed too; foldConstants turns them into
  * initializers.
  */
-import { InputError, SegwgpuError, describeNode } from '../core/errors.js';
+import { InputError, SegwgpuError, ValueNeededError, describeNode } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { topologicalOrder, type Graph, type GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
@@ -52,7 +52,14 @@ export class ShapeInference {
   private readonly parsed = new WeakMap<GraphNode, unknown>();
   private readonly inferred = new WeakMap<GraphNode, CachedInference>();
 
-  constructor(readonly inputShapes: ReadonlyMap<string, Shape>) {}
+  /**
+   * `inputValues`: values of model inputs that fix shapes (a Reshape's shape given as a model
+   * input), known when planning: inference treats them as constants, so the plan is made for them.
+   */
+  constructor(
+    readonly inputShapes: ReadonlyMap<string, Shape>,
+    readonly inputValues: ReadonlyMap<string, Tensor> = new Map(),
+  ) {}
 
   /** The instance a pass works with: given, or a new one for bare input shapes (a pass on its own). */
   static of(source: ShapeSource): ShapeInference {
@@ -65,7 +72,11 @@ export class ShapeInference {
     for (const input of graph.inputs) {
       const shape = this.inputShapes.get(input.name);
       if (!shape) throw new SegwgpuError(`no shape for model input '${input.name}'`);
-      values.set(input.name, { dtype: input.dtype, shape });
+      const value = this.inputValues.get(input.name);
+      if (value && (value.dtype !== input.dtype || value.shape.join('x') !== shape.join('x'))) {
+        throw new SegwgpuError(`input '${input.name}': the value given for planning is ${value.dtype} [${value.shape.join('x')}], the input is ${input.dtype} [${shape.join('x')}]`);
+      }
+      values.set(input.name, value ? { dtype: input.dtype, shape, value } : { dtype: input.dtype, shape });
     }
     const order = topologicalOrder(graph);
     const nodes = new Map<GraphNode, NodeInference>();
@@ -76,13 +87,34 @@ export class ShapeInference {
       });
       let known = this.inferred.get(node);
       if (!known || !known.inputs.every((info, i) => sameInfo(info, inputs[i]))) {
-        known = this.inferNode(node, inputs);
+        try {
+          known = this.inferNode(node, inputs);
+        } catch (e) {
+          throw e instanceof ValueNeededError ? this.tracedToModelInputs(e, graph, values, node, inputs) : e;
+        }
         this.inferred.set(node, known);
       }
       nodes.set(node, known);
       node.outputs.forEach((name, i) => name !== '' && values.set(name, known.named[i]!));
     }
     return { graph, order, values, nodes };
+  }
+
+  /** The error, naming the model inputs the needed value is computed from (and what to do). */
+  private tracedToModelInputs(e: ValueNeededError, graph: Graph, values: ReadonlyMap<string, ValueInfo>, node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): ValueNeededError {
+    const at = inputs.findIndex((info) => info !== undefined && info === e.info);
+    if (at < 0 || e.modelInputs.length > 0) return e;
+    const modelInputs = modelInputsOf(graph, node.inputs[at]!, values);
+    const unknown = modelInputs.filter((name) => !this.inputValues.has(name));
+    if (unknown.length === 0) return e;
+    const names = unknown.map((n) => `'${n}'`).join(', ');
+    return new ValueNeededError(
+      e.node,
+      e.input,
+      `${e.why}; it is computed at run time from model input${unknown.length > 1 ? 's' : ''} ${names}: give ${unknown.length > 1 ? 'their' : 'its'} values when planning (PlanOptions.inputValues; segwgpu run and validate pass the input files') and the plan is made for them`,
+      undefined,
+      unknown,
+    );
   }
 
   private inferNode(node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): CachedInference {
@@ -109,6 +141,26 @@ export class ShapeInference {
     });
     return { attributes, resolved, inputs, outputs, named };
   }
+}
+
+/**
+ * The model inputs an unknown value is computed from, through the nodes whose outputs are not
+ * known either (a Shape of the image is known from its shape: the image's values are not needed).
+ */
+function modelInputsOf(graph: Graph, value: string, values: ReadonlyMap<string, ValueInfo>): string[] {
+  const producers = new Map<string, GraphNode>();
+  for (const n of graph.nodes) for (const o of n.outputs) if (o !== '') producers.set(o, n);
+  const inputs = new Set(graph.inputs.map((i) => i.name));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name) || values.get(name)?.value !== undefined) return;
+    seen.add(name);
+    if (inputs.has(name)) found.add(name);
+    for (const i of producers.get(name)?.inputs ?? []) if (i !== '') visit(i);
+  };
+  visit(value);
+  return [...found];
 }
 
 /** Input shapes, or the ShapeInference of the plan being made (which remembers what it resolved). */
