@@ -57,6 +57,9 @@ const CASES: readonly ShapeInputCase[] = [
   { name: 'Unsqueeze axes', opType: 'Unsqueeze', inputs: [['x', x4], ['axes', int64Tensor([2], [0, 5])]], fixing: ['axes'] },
   { name: 'ReduceMean axes', opType: 'ReduceMean', inputs: [['x', x4], ['axes', int64Tensor([2], [1, 3])]], fixing: ['axes'] },
   { name: 'Clip min and max', opType: 'Clip', inputs: [['x', x4], ['min', tensor([], [-0.25])], ['max', tensor([], [0.5])]], fixing: ['min', 'max'] },
+  // Outputs that are all plan-time values: the plan has no step, the output is a constant.
+  { name: 'ConstantOfShape input', opType: 'ConstantOfShape', attributes: { value: tensor([1], [2.5]) }, inputs: [['shape', int64Tensor([2], [3, 4])]], fixing: ['shape'] },
+  { name: 'Range start, limit, delta', opType: 'Range', inputs: [['start', int64Tensor([], [7])], ['limit', int64Tensor([], [-2])], ['delta', int64Tensor([], [-3])]], fixing: ['start', 'limit', 'delta'] },
 ];
 
 /** The case as a one-node graph whose inputs are all model inputs. */
