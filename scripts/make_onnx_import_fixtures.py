@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter, which has onnx, numpy and torch:
     /usr/bin/python3 scripts/make_onnx_import_fixtures.py               # all of them
-    /usr/bin/python3 scripts/make_onnx_import_fixtures.py shape_inputs  # one (no torch needed)
+    /usr/bin/python3 scripts/make_onnx_import_fixtures.py shape_inputs fp16_cast  # some (no torch needed)
 Writes test/fixtures/onnx/*.onnx and *.npy. Each file stays well under 50 KB. Expected values are
 computed here with numpy/torch, independently of segwgpu.
 """
@@ -249,6 +249,27 @@ def shape_inputs_model():
     save_npy(y, 'shape_inputs_expected.npy')
 
 
+def fp16_cast_model():
+    """An fp16 graph's pattern: the float input cast to FLOAT16, an op, cast back to FLOAT. Relu is
+    exact on halves, so numpy's float16 conversion (round to nearest even) gives the expectation
+    exactly; the values cover ties, subnormals and the largest half (not overflow: an infinity
+    cannot be compared within a tolerance; test/float16.test.ts checks those edges)."""
+    rng = np.random.default_rng(12)
+    x = np.concatenate([
+        rng.uniform(-65504, 65504, 40), rng.uniform(-1, 1, 40), rng.uniform(-1e-4, 1e-4, 40),
+        [65504, 65519.99, 2 ** -24, 2 ** -25, 3 * 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2049, 2051],
+    ]).astype(np.float32).reshape(1, -1)
+    y = np.maximum(x.astype(np.float16), np.float16(0)).astype(np.float32)
+    nodes = [
+        helper.make_node('Cast', ['x'], ['h'], to=TensorProto.FLOAT16, name='to_half'),
+        helper.make_node('Relu', ['h'], ['r'], name='relu'),
+        helper.make_node('Cast', ['r'], ['y'], to=TensorProto.FLOAT, name='to_float'),
+    ]
+    save(model(nodes, [vi('x', list(x.shape))], [vi('y', list(x.shape))]), 'fp16_cast.onnx')
+    save_npy(x, 'fp16_cast_x.npy')
+    save_npy(y, 'fp16_cast_expected.npy')
+
+
 def torch_model():
     import torch  # only this fixture needs it
 
@@ -303,8 +324,10 @@ def npy_files():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    if sys.argv[1:] == ['shape_inputs']:  # one fixture, without torch
-        shape_inputs_model()
+    chosen = {'shape_inputs': shape_inputs_model, 'fp16_cast': fp16_cast_model}
+    if sys.argv[1:]:  # some fixtures only (these need no torch)
+        for name in sys.argv[1:]:
+            chosen[name]()
         return
     npy_files()
     save(initializers_model(), 'initializers.onnx')
@@ -322,6 +345,7 @@ def main():
     save(reduce18_model(), 'reduce_opset18.onnx')
     opset_range_models()
     shape_inputs_model()
+    fp16_cast_model()
     torch_model()
 
 

@@ -210,7 +210,15 @@ export async function runInfo(args: ParsedCommand): Promise<number> {
   console.log(`MACs: ${macs} (${(macs / 1e9).toFixed(3)} G)`);
   const { peakBytes, lowerBoundBytes } = layout.memory;
   console.log(`planned peak activation memory: ${human(peakBytes)} (${peakBytes} bytes); lower bound ${human(lowerBoundBytes)} (${lowerBoundBytes} bytes); ratio ${(peakBytes / Math.max(1, lowerBoundBytes)).toFixed(3)}`);
+  console.log(`precision: ${precisionOf(layout.order)}`);
   return 0;
+}
+
+/** Which arithmetic a plan uses: float32 throughout, with half-precision rounding where an fp16 graph casts. */
+function precisionOf(nodes: readonly { opType: string; attributes: Readonly<Record<string, unknown>> }[]): string {
+  const halfCasts = nodes.filter((n) => n.opType === 'Cast' && n.attributes.to === 10).length;
+  if (halfCasts === 0) return 'float32';
+  return `float32 compute and storage; ${halfCasts} Cast${halfCasts > 1 ? 's' : ''} to FLOAT16 round values to half precision there (an fp16 graph as onnxruntime's CPU EP runs it; no shader-f16 path yet)`;
 }
 
 export const ADAPTER: CommandSpec = {

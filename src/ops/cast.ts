@@ -1,8 +1,13 @@
 /**
  * Cast-13 between float32, int32 and int64 (Cast-19's `saturate` is accepted: it only concerns
- * float8); shaders/cast.wgsl.
+ * float8); shaders/cast.wgsl. Cast to FLOAT16 (an fp16 model's casts) keeps float32 storage with
+ * the value rounded to the nearest half (ties to even, overflow to infinity), as onnxruntime's CPU
+ * EP computes an fp16 graph on hardware without half arithmetic; its float inputs are float32 here
+ * already (importers widen FLOAT16 tensors and inputs exactly), so Cast from FLOAT16 is a copy.
+ * DOUBLE targets float32 likewise.
  */
 import { AttributeError, InputError } from '../core/errors.js';
+import { roundToFloat16 } from '../core/float16.js';
 import { sizeOf, type DType, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { allocate, checkDtype, checkInputCount, requireInput, type Elements } from './kit.js';
@@ -10,16 +15,22 @@ import { wgslKernel } from '../gpu/kernel.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import castWgsl from '../../shaders/cast.wgsl?raw';
 
-/** ONNX TensorProto.DataType codes that Cast can target here. */
-export const CAST_TARGETS: Readonly<Record<number, DType>> = { 1: 'float32', 6: 'int32', 7: 'int64' };
+/** ONNX TensorProto.DataType codes that Cast can target here, and the dtype each gives. */
+export const CAST_TARGETS: Readonly<Record<number, DType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float32', 11: 'float32' };
+
+/** TensorProto.DataType FLOAT16. */
+const FLOAT16 = 10;
 
 interface CastAttrs {
   readonly to: DType;
+  /** Cast to FLOAT16: float32 values rounded to the nearest half. */
+  readonly toHalf: boolean;
 }
 
 const INT32_RANGE = [-(2 ** 31), 2 ** 31 - 1] as const;
 
-function castValue(node: OpNode, v: number | bigint, from: DType, to: DType): number | bigint {
+function castValue(node: OpNode, v: number | bigint, from: DType, to: DType, toHalf: boolean): number | bigint {
+  if (toHalf) return roundToFloat16(Math.fround(Number(v)));
   if (to === 'float32') return Number(v);
   if (from === 'float32') {
     const n = v as number;
@@ -40,9 +51,9 @@ const cast: OpDefinition<CastAttrs> = {
     checkKnownAttributes(node, ['to', 'saturate']);
     const code = intAttr(node, 'to');
     const to = CAST_TARGETS[code];
-    if (!to) throw new AttributeError(node, 'to', code, 'is not a supported target type (supported: 1 FLOAT, 6 INT32, 7 INT64)');
+    if (!to) throw new AttributeError(node, 'to', code, 'is not a supported target type (supported: 1 FLOAT, 6 INT32, 7 INT64, 10 FLOAT16, 11 DOUBLE)');
     intAttr(node, 'saturate', 1);
-    return { to };
+    return { to, toHalf: code === FLOAT16 };
   },
   infer(attrs, inputs, node) {
     checkInputCount(node, inputs, 1);
@@ -54,7 +65,7 @@ const cast: OpDefinition<CastAttrs> = {
     const x = requireInput(node, inputs, 0, 'input') as Tensor;
     const out = allocate(attrs.to, x.data.length) as Elements;
     const src = x.data as Elements;
-    for (let i = 0; i < out.length; i++) out[i] = castValue(node, src[i], x.dtype, attrs.to);
+    for (let i = 0; i < out.length; i++) out[i] = castValue(node, src[i]!, x.dtype, attrs.to, attrs.toHalf);
     return [{ dtype: attrs.to, shape: [...x.shape], data: out } as unknown as Tensor];
   },
   gpu(attrs, inputs) {
@@ -63,7 +74,7 @@ const cast: OpDefinition<CastAttrs> = {
     if (total === 0) return { steps: [] };
     const fromFloat = x.dtype === 'float32';
     const toFloat = attrs.to === 'float32';
-    const mode = fromFloat === toFloat ? 0 : fromFloat ? 1 : 2;
+    const mode = attrs.toHalf ? (fromFloat ? 3 : 4) : fromFloat === toFloat ? 0 : fromFloat ? 1 : 2;
     return {
       steps: [{ kernel: wgslKernel('cast', castWgsl), params: { total, mode }, bindings: { x: { input: 0 }, y: { output: 0 } }, invocations: total }],
     };

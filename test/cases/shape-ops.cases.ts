@@ -2,7 +2,8 @@
  * Shape and glue ops with a GPU lowering: Identity, Dropout, Reshape, Flatten, Squeeze,
  * Unsqueeze, Transpose, Expand (one strided-copy kernel), Gather and Cast.
  * Tolerance: exact (atol 0, rtol 0) for all of them: they move 32-bit words without arithmetic,
- * except Cast, whose f32 <-> integer conversions are exact for the values used (|v| < 2^24).
+ * except Cast, whose f32 <-> integer conversions are exact for the values used (|v| < 2^24) and
+ * whose rounding to FLOAT16 is exact integer arithmetic on both sides.
  * Shape, Constant, ConstantOfShape and Range run only at plan time (no GPU kernel): they are
  * tested in test/import-onnx.test.ts ("plan-time glue ops").
  */
@@ -125,6 +126,25 @@ const handWorked: OpCase[] = [
     expected: [int64Tensor([2], [-2147483648, 2147483647])],
   },
   {
+    // Halves near 1 are 2^-10 apart, near 2048 2 apart; 2^-24 is the smallest subnormal.
+    name: 'Cast float32 -> FLOAT16: the nearest half, ties to even, subnormals, the largest half',
+    call: {
+      opType: 'Cast',
+      attributes: { to: 10 },
+      inputs: [tensor([12], [0.1, 1 / 3, -2.5, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 65519, 2 ** -24, 2 ** -25, 1.5 * 2 ** -25, 2 ** -14 + 2 ** -25, -1e-9])],
+    },
+    tolerance: exact,
+    expected: [tensor([12], [0.0999755859375, 0.333251953125, -2.5, 1, 1 + 2 ** -9, 65504, 65504, 2 ** -24, 0, 2 ** -24, 2 ** -14, -0])],
+    expectedTolerance: exact,
+  },
+  {
+    name: 'Cast int32 -> FLOAT16 rounds past 2048 (halves 2 apart there)',
+    call: { opType: 'Cast', attributes: { to: 10 }, inputs: [int32Tensor([5], [2049, 2051, -4097, 7, 60000])] },
+    tolerance: exact,
+    expected: [tensor([5], [2048, 2052, -4096, 7, 60000])],
+    expectedTolerance: exact,
+  },
+  {
     name: 'Cast float32 -> float32 (saturate accepted)',
     call: { opType: 'Cast', attributes: { to: 1, saturate: 1 }, inputs: [tensor([2], [1.5, -0])] },
     tolerance: exact,
@@ -197,6 +217,8 @@ const gathers: OpCase[] = [
 const casts: OpCase[] = [
   { name: 'Cast random float32 -> int32', call: { opType: 'Cast', attributes: { to: 6 }, inputs: [randomTensor([2, 3, 17], 80, -100, 100)] }, tolerance: exact },
   { name: 'Cast int32 -> float32', call: { opType: 'Cast', attributes: { to: 1 }, inputs: [int32Tensor([5], [-7, 0, 3, 1 << 20, -(1 << 23)])] }, tolerance: exact },
+  { name: 'Cast random float32 -> FLOAT16', call: { opType: 'Cast', attributes: { to: 10 }, inputs: [randomTensor([2, 3, 17], 81, -3000, 3000)] }, tolerance: exact },
+  { name: 'Cast small random float32 -> FLOAT16 (subnormal halves)', call: { opType: 'Cast', attributes: { to: 10 }, inputs: [randomTensor([64], 82, -1e-4, 1e-4)] }, tolerance: exact },
 ];
 
 export const cases: OpCase[] = [...handWorked, ...copies, ...transposes, ...expands, ...gathers, ...casts];
@@ -273,9 +295,9 @@ export const invalidCases: InvalidCase[] = [
     messageMatches: [/ga/, /Gather/, /indices/, /float32/],
   },
   {
-    name: 'Cast to an unsupported type (FLOAT16)',
-    call: { opType: 'Cast', name: 'ca', attributes: { to: 10 }, inputs: [iota([2])] },
-    messageMatches: [/ca/, /Cast/, /to=10/],
+    name: 'Cast to an unsupported type (BFLOAT16)',
+    call: { opType: 'Cast', name: 'ca', attributes: { to: 16 }, inputs: [iota([2])] },
+    messageMatches: [/ca/, /Cast/, /to=16/, /10 FLOAT16/],
   },
   {
     name: 'Cast of NaN to int32',
