@@ -21,6 +21,7 @@ export type { GpuContext } from './gpu/context.js';
 export { planGraph, planGraphAsync, layoutGraph } from './plan/plan.js';
 export type { GraphPlan, PlanOptions } from './plan/plan.js';
 export { runPlan } from './exec/gpu.js';
+export { PlanCache, type PlanCacheOptions } from './exec/plan-cache.js';
 export type { RunOptions, RunResult, NodeTiming } from './exec/gpu.js';
 export { runGraphCpu } from './exec/cpu.js';
 export { runOpCpu } from './ops/call.js';

@@ -13,6 +13,7 @@ import { segwgpu } from './util/run.js';
 import { int64Tensor, tensor, type Tensor } from '../src/core/tensor.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { runPlan } from '../src/exec/gpu.js';
+import { PlanCache } from '../src/exec/plan-cache.js';
 import type { Graph, GraphNode } from '../src/ir/graph.js';
 import { runOpCpu } from '../src/ops/call.js';
 import { layoutGraph, planGraph } from '../src/plan/plan.js';
@@ -160,5 +161,43 @@ describe('segwgpu run and validate with a shape-fixing model input (test/fixture
   it('validate passes against it', async () => {
     const r = await segwgpu(['validate', model, ...inputs, '--expected', `y=${join(FIXTURES, 'shape_inputs_expected.npy')}`]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('PlanCache: plans keyed by input shapes and the values of inputs that fix shapes', () => {
+  it('makes a plan per shape and per shape value, reuses them, and gives each run its own result', async () => {
+    // Reshape(x, shape), both model inputs, x of any 4-D shape.
+    const fixed = graphOf(CASES[0]!).graph;
+    const graph: Graph = { ...fixed, inputs: fixed.inputs.map((i) => (i.name === 'x' ? { ...i, shape: ['n', 'c', 'h', 'w'] } : i)) };
+    const cache = new PlanCache(await testGpu(), graph, { maxPlans: 2 });
+    try {
+      const runs: [Tensor, Tensor][] = [
+        [x4, int64Tensor([3], [2, 6, -1])],
+        [x4, int64Tensor([3], [6, 2, -1])], // same shapes, other values: a second plan
+        [x4, int64Tensor([3], [2, 6, -1])], // the first again: reused
+        [randomTensor([1, 1, 2, 3], 9), int64Tensor([3], [3, 2, 1])], // other shapes: a third, evicting the least recent
+        [x4, int64Tensor([3], [2, 6, -1])], // still cached (used more recently than the second)
+      ];
+      const made: number[] = [];
+      for (const [x, shape] of runs) {
+        const { outputs } = await cache.run({ x, shape });
+        const [expected] = runOpCpu({ opType: 'Reshape', inputs: [x, shape] });
+        expect(compareTensors(outputs.y!, expected!, { atol: 0, rtol: 0 }).ok).toBe(true);
+        made.push(cache.plansMade);
+      }
+      expect(made).toEqual([1, 2, 2, 3, 3]);
+    } finally {
+      cache.destroy();
+    }
+  });
+
+  it('does not keep a plan that cannot be made, and says why each time', async () => {
+    const { graph } = graphOf(CASES[0]!);
+    const cache = new PlanCache(await testGpu(), graph);
+    const bad = { x: x4, shape: int64Tensor([3], [5, 5, -1]) };
+    await expect(cache.run(bad)).rejects.toThrow(/Reshape/);
+    await expect(cache.run(bad)).rejects.toThrow(/Reshape/);
+    expect(cache.plansMade).toBe(2);
+    cache.destroy();
   });
 });
