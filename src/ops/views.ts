@@ -8,8 +8,7 @@
 import { AttributeError, InputError } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
-import { checkDtype, checkInputCount, constantInput, integerVector, noAttributes, requireInput, type KnownValue } from './kit.js';
-import { stridedCopyStep } from './strided-copy.js';
+import { checkDtype, checkInputCount, constantInput, copyStep, integerVector, noAttributes, requireInput, type KnownValue } from './kit.js';
 import type { GpuLowering } from '../gpu/step.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 
@@ -19,54 +18,35 @@ function sameData(x: Tensor, shape: Shape): Tensor {
 
 /** A copy of input 0 into output 0, word for word (shape relabelling needs no data movement logic). */
 function plainCopy(elements: number, label: string): GpuLowering {
-  return stridedCopyStep([elements], [1], label);
+  const step = copyStep(elements, { input: 0 }, { output: 0 }, label);
+  return { steps: step ? [step] : [] };
 }
 
-const identity: OpDefinition<null> = {
-  type: 'Identity',
-  parse: noAttributes,
-  infer(attrs, inputs, node) {
-    checkInputCount(node, inputs, 1);
-    const x = requireInput(node, inputs, 0, 'input');
-    checkDtype(node, 'input', x);
-    return { outputs: [{ dtype: x.dtype, shape: [...x.shape] }], resolved: attrs };
-  },
-  cpu(_, inputs, node) {
-    const x = requireInput(node, inputs, 0, 'input') as Tensor;
-    return [sameData(x, x.shape)];
-  },
-  gpu(_, inputs) {
-    return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), 'identity');
-  },
-};
+function identityShape(node: OpNode, _: null, inputs: readonly (KnownValue | undefined)[]): number[] {
+  checkInputCount(node, inputs, 1);
+  const x = requireInput(node, inputs, 0, 'input');
+  checkDtype(node, 'input', x);
+  return [...x.shape];
+}
 
 /** Dropout at inference: the identity. The optional mask output is not produced. */
-const dropout: OpDefinition<null> = {
-  type: 'Dropout',
-  parse(node) {
-    checkKnownAttributes(node, ['seed']);
-    return null;
-  },
-  infer(attrs, inputs, node) {
-    checkInputCount(node, inputs, 3);
-    const x = requireInput(node, inputs, 0, 'data');
-    checkDtype(node, 'data', x, ['float32']);
-    const training = inputs[2];
-    if (training) {
-      const t = constantInput(node, 'training_mode', training);
-      if (t.shape.length > 1 || sizeOf(t.shape) !== 1) throw new InputError(node, 'training_mode', `has shape [${t.shape.join('x')}]; it must be a scalar`);
-      if (Number(t.data[0]) !== 0) throw new InputError(node, 'training_mode', `is ${Number(t.data[0])} (true): training-mode Dropout is not supported, segwgpu runs inference only`);
-    }
-    return { outputs: [{ dtype: 'float32', shape: [...x.shape] }], resolved: attrs };
-  },
-  cpu(_, inputs, node) {
-    const x = requireInput(node, inputs, 0, 'data') as Tensor;
-    return [sameData(x, x.shape)];
-  },
-  gpu(_, inputs) {
-    return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), 'dropout');
-  },
-};
+function parseDropout(node: OpNode): null {
+  checkKnownAttributes(node, ['seed']);
+  return null;
+}
+
+function dropoutShape(node: OpNode, _: null, inputs: readonly (KnownValue | undefined)[]): number[] {
+  checkInputCount(node, inputs, 3);
+  const x = requireInput(node, inputs, 0, 'data');
+  checkDtype(node, 'data', x, ['float32']);
+  const training = inputs[2];
+  if (training) {
+    const t = constantInput(node, 'training_mode', training);
+    if (t.shape.length > 1 || sizeOf(t.shape) !== 1) throw new InputError(node, 'training_mode', `has shape [${t.shape.join('x')}]; it must be a scalar`);
+    if (Number(t.data[0]) !== 0) throw new InputError(node, 'training_mode', `is ${Number(t.data[0])} (true): training-mode Dropout is not supported, segwgpu runs inference only`);
+  }
+  return [...x.shape];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reshape, Flatten, Squeeze, Unsqueeze: new shapes over the same row-major data.
@@ -114,24 +94,12 @@ function reshapeTarget(node: OpNode, attrs: ReshapeAttrs, inputs: readonly (Know
   return out;
 }
 
-const reshape: OpDefinition<ReshapeAttrs> = {
-  type: 'Reshape',
-  parse(node) {
-    checkKnownAttributes(node, ['allowzero']);
-    const allowzero = intAttr(node, 'allowzero', 0);
-    if (allowzero !== 0 && allowzero !== 1) throw new AttributeError(node, 'allowzero', allowzero, 'must be 0 or 1');
-    return { allowzero: allowzero === 1 };
-  },
-  infer(attrs, inputs, node) {
-    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: reshapeTarget(node, attrs, inputs) }], resolved: attrs };
-  },
-  cpu(attrs, inputs, node) {
-    return [sameData(inputs[0] as Tensor, reshapeTarget(node, attrs, inputs))];
-  },
-  gpu(_, inputs) {
-    return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), 'reshape');
-  },
-};
+function parseReshape(node: OpNode): ReshapeAttrs {
+  checkKnownAttributes(node, ['allowzero']);
+  const allowzero = intAttr(node, 'allowzero', 0);
+  if (allowzero !== 0 && allowzero !== 1) throw new AttributeError(node, 'allowzero', allowzero, 'must be 0 or 1');
+  return { allowzero: allowzero === 1 };
+}
 
 interface FlattenAttrs {
   readonly axis: number;
@@ -150,22 +118,10 @@ function flattenShape(node: OpNode, attrs: FlattenAttrs, inputs: readonly (Known
   return [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))];
 }
 
-const flatten: OpDefinition<FlattenAttrs> = {
-  type: 'Flatten',
-  parse(node) {
-    checkKnownAttributes(node, ['axis']);
-    return { axis: intAttr(node, 'axis', 1) };
-  },
-  infer(attrs, inputs, node) {
-    return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: flattenShape(node, attrs, inputs) }], resolved: attrs };
-  },
-  cpu(attrs, inputs, node) {
-    return [sameData(inputs[0] as Tensor, flattenShape(node, attrs, inputs))];
-  },
-  gpu(_, inputs) {
-    return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), 'flatten');
-  },
-};
+function parseFlatten(node: OpNode): FlattenAttrs {
+  checkKnownAttributes(node, ['axis']);
+  return { axis: intAttr(node, 'axis', 1) };
+}
 
 /** Axes from a constant input, normalised against `rank`; duplicates refused. */
 function axesInput(node: OpNode, v: KnownValue, rank: number): number[] {
@@ -203,27 +159,37 @@ function unsqueezeShape(node: OpNode, inputs: readonly (KnownValue | undefined)[
   return out;
 }
 
-function shapeOnlyOp(type: string, shapeOf: (node: OpNode, inputs: readonly (KnownValue | undefined)[]) => number[]): OpDefinition<null> {
+/**
+ * A view op: infer resolves the output shape (checking everything), cpu copies the data under it,
+ * gpu copies the words.
+ */
+function viewOp<A>(
+  type: string,
+  parse: (node: OpNode) => A,
+  shapeOf: (node: OpNode, attrs: A, inputs: readonly (KnownValue | undefined)[]) => number[],
+): OpDefinition<A, { readonly shape: number[] }> {
+  const label = type.toLowerCase();
   return {
     type,
-    parse: noAttributes,
+    parse,
     infer(attrs, inputs, node) {
-      return { outputs: [{ dtype: inputs[0]?.dtype ?? 'float32', shape: shapeOf(node, inputs) }], resolved: attrs };
+      const shape = shapeOf(node, attrs, inputs);
+      return { outputs: [{ dtype: inputs[0]!.dtype, shape }], resolved: { shape } };
     },
-    cpu(_, inputs, node) {
-      return [sameData(inputs[0] as Tensor, shapeOf(node, inputs))];
+    cpu({ shape }, inputs) {
+      return [sameData(inputs[0] as Tensor, shape)];
     },
     gpu(_, inputs) {
-      return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), type.toLowerCase());
+      return plainCopy(sizeOf((inputs[0] as ValueInfo).shape), label);
     },
   };
 }
 
 export const ops: AnyOpDefinition[] = [
-  identity,
-  dropout,
-  reshape,
-  flatten,
-  shapeOnlyOp('Squeeze', squeezeShape),
-  shapeOnlyOp('Unsqueeze', unsqueezeShape),
+  viewOp('Identity', noAttributes, identityShape),
+  viewOp('Dropout', parseDropout, dropoutShape),
+  viewOp('Reshape', parseReshape, reshapeTarget),
+  viewOp('Flatten', parseFlatten, flattenShape),
+  viewOp('Squeeze', noAttributes, (node, _, inputs) => squeezeShape(node, inputs)),
+  viewOp('Unsqueeze', noAttributes, (node, _, inputs) => unsqueezeShape(node, inputs)),
 ];

@@ -4,7 +4,7 @@
  * uniform buffer. Running it (src/exec/gpu.ts) only uploads inputs, records one command encoder
  * and reads back the requested outputs.
  */
-import { SegwgpuError, describeNode } from '../core/errors.js';
+import { SegwgpuError, describeNode, showValue } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import type { ValueInfo } from '../ops/types.js';
@@ -400,6 +400,6 @@ function sameValues(a: Tensor, b: Tensor): boolean {
 }
 
 function showValues(t: Tensor): string {
-  const values = Array.from(t.data as ArrayLike<number | bigint>, (v) => String(v));
-  return `[${values.length > 8 ? [...values.slice(0, 8), '...'].join(', ') : values.join(', ')}]`;
+  const values = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  return values.length > 8 ? `${showValue(values.slice(0, 8)).slice(0, -1)}, ...]` : showValue(values);
 }
