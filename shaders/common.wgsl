@@ -29,6 +29,13 @@ fn applyActivation(x: f32, act: u32, alpha: f32, beta: f32) -> f32 {
     case 4u: { return x * clamp(x / 6.0 + 0.5, 0.0, 1.0); }
     case 5u: { return min(max(x, alpha), beta); }
     case 6u: { return select(alpha * x, x, x >= 0.0); }
+    case 7u: {
+      // tanh(|x|) = (1 - e) / (1 + e) with e = exp(-2|x|) <= 1: no overflow for large |x| (the
+      // builtin's precision is not specified for all inputs), and the sign restored after.
+      let e = exp(-2.0 * abs(x));
+      return sign(x) * ((1.0 - e) / (1.0 + e));
+    }
+    case 8u: { return select(alpha * (exp(x) - 1.0), x, x >= 0.0); }
     default: { return x; }
   }
 }

@@ -7,17 +7,19 @@
  *   HardSwish(x) = x * max(0, min(1, x/6 + 1/2))
  *   Clip(x) = min(max(x, min), max)                           min/max are inputs since opset 11
  *   LeakyRelu(x) = x >= 0 ? x : alpha*x                        alpha=0.01 by default
+ *   Tanh(x) = (e^x - e^-x) / (e^x + e^-x)
+ *   Elu(x) = x >= 0 ? x : alpha*(e^x - 1)                      alpha=1 by default
  * The codes below match applyActivation() in shaders/common.wgsl.
  */
 import { AttributeError } from '../core/errors.js';
 import { floatsAttr } from './attributes.js';
 import type { OpNode } from './types.js';
 
-export type ActivationKind = 'None' | 'Relu' | 'Sigmoid' | 'HardSigmoid' | 'HardSwish' | 'Clip' | 'LeakyRelu';
+export type ActivationKind = 'None' | 'Relu' | 'Sigmoid' | 'HardSigmoid' | 'HardSwish' | 'Clip' | 'LeakyRelu' | 'Tanh' | 'Elu';
 
 export interface Activation {
   readonly kind: ActivationKind;
-  /** HardSigmoid alpha, Clip min, LeakyRelu alpha. */
+  /** HardSigmoid alpha, Clip min, LeakyRelu and Elu alpha. */
   readonly alpha: number;
   /** HardSigmoid beta, Clip max. */
   readonly beta: number;
@@ -33,6 +35,8 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationKind, number>> = {
   HardSwish: 4,
   Clip: 5,
   LeakyRelu: 6,
+  Tanh: 7,
+  Elu: 8,
 };
 
 /** The largest finite f32: Clip's unbounded sides, and nothing larger can reach a kernel. */
@@ -54,6 +58,10 @@ export function applyActivationCpu(x: number, a: Activation): number {
       return Math.min(Math.max(x, a.alpha), a.beta);
     case 'LeakyRelu':
       return x >= 0 ? x : a.alpha * x;
+    case 'Tanh':
+      return Math.tanh(x);
+    case 'Elu':
+      return x >= 0 ? x : a.alpha * Math.expm1(x);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Pointwise activations as standalone ops, ONNX opset 17 semantics (f32 only):
  *   Relu-14, Sigmoid-13, HardSigmoid-6 (alpha 0.2, beta 0.5), HardSwish-14, LeakyRelu-16
- *   (alpha 0.01), Clip-13.
+ *   (alpha 0.01), Clip-13, Tanh-13, Elu-6 (alpha 1). Tanh and Elu are not fused into Conv: the
+ *   tfjs and TFLite models that use them apply them standalone or through the importer's epilogue.
  * Clip takes `min` and `max` as optional scalar INPUTS (opset 11+); they must be constants
  * (initializers or Constant outputs), because the kernel receives them as uniforms. The opset-6
  * `min`/`max` attributes are accepted too, so older models import without a rewrite. An omitted
@@ -42,6 +43,7 @@ function parseAttributes(kind: StandaloneKind, node: OpNode): ActivationAttrs {
     case 'Relu':
     case 'Sigmoid':
     case 'HardSwish':
+    case 'Tanh':
       checkKnownAttributes(node, []);
       return { kind, alpha: 0, beta: 0 };
     case 'HardSigmoid':
@@ -50,6 +52,9 @@ function parseAttributes(kind: StandaloneKind, node: OpNode): ActivationAttrs {
     case 'LeakyRelu':
       checkKnownAttributes(node, ['alpha']);
       return { kind, alpha: floatAttr(node, 'alpha', 0.01), beta: 0 };
+    case 'Elu':
+      checkKnownAttributes(node, ['alpha']);
+      return { kind, alpha: floatAttr(node, 'alpha', 1), beta: 0 };
     case 'Clip': {
       checkKnownAttributes(node, ['min', 'max']);
       const min = node.attributes.min === undefined ? undefined : floatAttr(node, 'min');
@@ -128,4 +133,4 @@ function activationOp(kind: StandaloneKind): OpDefinition<ActivationAttrs, Activ
   };
 }
 
-export const ops: AnyOpDefinition[] = (['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu'] as const).map(activationOp);
+export const ops: AnyOpDefinition[] = (['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'LeakyRelu', 'Tanh', 'Elu'] as const).map(activationOp);

@@ -1,5 +1,5 @@
 /**
- * Relu, Sigmoid, HardSigmoid, HardSwish, Clip, LeakyRelu.
+ * Relu, Sigmoid, HardSigmoid, HardSwish, Clip, LeakyRelu, Tanh, Elu.
  * Tolerance (GPU vs CPU): 1e-6 absolute + 1e-6 relative. The CPU reference computes in float64;
  * the GPU in f32 with at most a few rounding steps (HardSwish's x/6 is a 2.5-ULP division, Sigmoid's
  * exp is within 3+2|x| ULP of a value <= 1, i.e. well under 1e-6 absolute for the |x| <= 30 used).
@@ -87,6 +87,26 @@ const handWorked: OpCase[] = [
     expected: [tensor([5], [-0.5, -0.5, 0.25, 0.5, 0.5])],
   },
   {
+    // tanh(ln 3) = (3 - 1/3) / (3 + 1/3) = 0.8; tanh(20) = 1 in f32; odd.
+    name: 'Tanh hand-worked 0, ±ln3, ±20',
+    call: { opType: 'Tanh', inputs: [tensor([5], [0, Math.log(3), -Math.log(3), 20, -20])] },
+    tolerance: tol,
+    expected: [tensor([5], [0, 0.8, -0.8, 1, -1])],
+  },
+  {
+    // alpha (e^-ln2 - 1) = -alpha/2; non-negative x passes through.
+    name: 'Elu hand-worked alpha 1 and 2',
+    call: { opType: 'Elu', inputs: [tensor([3], [-Math.log(2), 0, 3])] },
+    tolerance: tol,
+    expected: [tensor([3], [-0.5, 0, 3])],
+  },
+  {
+    name: 'Elu hand-worked alpha 2',
+    call: { opType: 'Elu', attributes: { alpha: 2 }, inputs: [tensor([2], [-Math.log(2), -Math.log(4)])] },
+    tolerance: tol,
+    expected: [tensor([2], [-1, -1.5])],
+  },
+  {
     name: 'Clip hand-worked no bounds is the identity',
     call: { opType: 'Clip', inputs: [tensor([3], [-1e30, 0, 1e30])] },
     tolerance: tol,
@@ -111,6 +131,9 @@ const variants: { label: string; opType: string; attributes?: Record<string, num
   { label: 'Clip max input only', opType: 'Clip', bounds: [undefined, scalar(0.25)], range: [-1, 1] },
   { label: 'Clip attributes', opType: 'Clip', attributes: { min: -0.5, max: 0.75 }, range: [-1, 1] },
   { label: 'Clip unbounded', opType: 'Clip', range: [-1, 1] },
+  { label: 'Tanh', opType: 'Tanh', range: [-10, 10] },
+  { label: 'Elu default', opType: 'Elu', range: [-5, 5] },
+  { label: 'Elu alpha 0.5', opType: 'Elu', attributes: { alpha: 0.5 }, range: [-5, 5] },
 ];
 
 const grid: OpCase[] = variants.flatMap((v, vi) =>
