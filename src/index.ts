@@ -4,9 +4,9 @@
  */
 export { Segmenter } from './api/segmenter.js';
 export type { BackendName, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
-export { resolveModel, importModelBytes } from './api/models.js';
-export type { ModelSettings } from './api/models.js';
-export { fetchWithProgress } from './api/progress.js';
+export { resolveModel, importModelBytes, loadTfjsModel } from './api/models.js';
+export type { ModelSettings, LoadTfjsModelOptions } from './api/models.js';
+export { fetchWithProgress, fetchAllWithProgress } from './api/progress.js';
 export type { ProgressCallback, SegmenterProgress } from './api/progress.js';
 export { DEFAULT_MODEL_SETTINGS } from './api/segmentation-model.js';
 export type { ModelSource, SegmentationModel } from './api/segmentation-model.js';
@@ -16,6 +16,8 @@ export type { Tensor, DType, Shape } from './core/tensor.js';
 export type { Graph, GraphNode, GraphInput } from './ir/graph.js';
 export { importOnnx } from './import/onnx.js';
 export { importTflite } from './import/tflite.js';
+export { importTfjs, isTfjsModelJson, readTfjsModelJson, tfjsWeightPaths, supportedTfjsOps } from './import/tfjs.js';
+export type { ImportTfjsOptions, TfjsModelJson, TfjsWeightData } from './import/tfjs.js';
 export { browserGpuContext, createGpuContext, createGpuContextForDevice } from './gpu/context.js';
 export type { GpuContext } from './gpu/context.js';
 export { planGraph, planGraphAsync, layoutGraph } from './plan/plan.js';

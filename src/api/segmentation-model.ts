@@ -18,7 +18,8 @@ export interface SegmentationModel {
 }
 
 /**
- * A built-in model's name; a URL (fetched, with progress) or, in Node, a file path; the model
+ * A built-in model's name; a URL (fetched, with progress) or, in Node, a file path (ONNX, TFLite,
+ * or a tfjs graph model's model.json, whose weight shards are read from beside it); the model
  * file's bytes (ONNX or TFLite, told by their content); or a prepared SegmentationModel.
  */
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | SegmentationModel;

@@ -26,8 +26,9 @@ export type { ImageSource, RawImage, BackendName } from './session.js';
 
 export interface SegmenterOptions extends ModelSettings {
   /**
-   * A built-in model's name (default 'selfie'), a URL, in Node a file path, the model file's bytes
-   * (ONNX or TFLite), or a prepared SegmentationModel. A file that is a built-in model (by its
+   * A built-in model's name (default 'selfie'), a URL, in Node a file path (a tfjs model.json's
+   * shards are read from beside it), the model file's bytes (ONNX or TFLite), or a prepared
+   * SegmentationModel. A file that is a built-in model (by its
    * bytes) gets the built-in's settings; others get ImageNet mean/std and 'logits' unless `mean`,
    * `std`, `output` and `labels` say otherwise.
    */

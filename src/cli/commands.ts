@@ -25,7 +25,7 @@ import { booleanValue, choiceValue, namedValues, numberValue, parseShape, string
 import { progressLine } from './progress-line.js';
 
 const MODEL_ARGUMENT = `<model>`;
-const MODEL_NOTE = `<model> is a .onnx or .tflite file, or a built-in model: ${BUILTIN_MODEL_NAMES.join(', ')}.`;
+const MODEL_NOTE = `<model> is a .onnx or .tflite file, a tfjs graph model's model.json (its weight shards read from the same folder; inputs and outputs NHWC, as the model declares them), or a built-in model: ${BUILTIN_MODEL_NAMES.join(', ')}.`;
 
 /** --input name=file.npy; a model with one input also takes --input file.npy. */
 function readInputs(args: ParsedCommand, graph: Graph, command: string): Record<string, Tensor> {
@@ -244,7 +244,7 @@ export const SEGMENT: CommandSpec = {
   positionalCount: 1,
   summary: "Segments a photo at its own resolution (pre- and post-processing inside the plan) and writes --out (the mask overlaid, or the background blurred or replaced) and <out>.mask.png.",
   options: {
-    model: { type: 'string', value: 'MODEL', help: `a built-in model (${BUILTIN_MODEL_NAMES.join(', ')}; default ${DEFAULT_MODEL}) or a .onnx/.tflite file` },
+    model: { type: 'string', value: 'MODEL', help: `a built-in model (${BUILTIN_MODEL_NAMES.join(', ')}; default ${DEFAULT_MODEL}), a .onnx/.tflite file or a tfjs model.json` },
     out: { type: 'string', value: 'FILE.png', help: 'the picture to write (required); the mask goes to FILE.mask.png' },
     effect: { type: 'string', value: 'mask|blur|replace=IMAGE', help: 'overlay the mask (default), blur the background, or replace it with IMAGE' },
     backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU (default) or the CPU reference' },
