@@ -55,12 +55,16 @@ export interface ConvGeometry {
 
 type Info = ValueInfo | Tensor | undefined;
 
-export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], node: OpNode): ConvGeometry {
+/**
+ * `dtype`: what X, W and B must be: float32 for Conv, int32 for ConvInteger and QLinearConv (their
+ * quantized tensors and bias travel as int32), which pass their own inputs as [x, w, B].
+ */
+export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], node: OpNode, dtype: 'float32' | 'int32' = 'float32'): ConvGeometry {
   const [x, w, b] = inputs;
   if (!x) throw new InputError(node, 'X', 'is missing');
   if (!w) throw new InputError(node, 'W', 'is missing');
-  checkSpatialInput(node, 'X', x.shape, x.dtype);
-  if (w.dtype !== 'float32') throw new InputError(node, 'W', `has dtype ${w.dtype}; only float32 is supported`);
+  checkSpatialInput(node, 'X', x.shape, x.dtype, 2, dtype);
+  if (w.dtype !== dtype) throw new InputError(node, 'W', `has dtype ${w.dtype}; only ${dtype} is supported`);
   if (w.shape.length !== 4) {
     throw new InputError(node, 'W', `has shape [${w.shape.join('x')}]; expected rank 4 (M, C/group, kH, kW): only 2D convolution is supported`);
   }
@@ -79,7 +83,7 @@ export function convGeometry(attrs: ConvAttributes, inputs: readonly Info[], nod
     throw new AttributeError(node, 'kernel_shape', given, `does not match the weight's spatial shape [${kH}, ${kW}] (W is [${w.shape.join('x')}])`);
   }
   if (b) {
-    if (b.dtype !== 'float32') throw new InputError(node, 'B', `has dtype ${b.dtype}; only float32 is supported`);
+    if (b.dtype !== dtype) throw new InputError(node, 'B', `has dtype ${b.dtype}; only ${dtype} is supported`);
     if (b.shape.length !== 1 || b.shape[0] !== outC) throw new InputError(node, 'B', `has shape [${b.shape.join('x')}]; expected [${outC}] (one bias per output channel)`);
   }
   const win = resolveWindow(node, attrs.window, kernel, [inH, inW]);

@@ -24,9 +24,13 @@ import { ops as planTime } from './plan-time.js';
 import { ops as slice } from './slice.js';
 import { ops as softmax } from './softmax.js';
 import { ops as threshold } from './threshold.js';
+import { ops as quantize } from './quantize.js';
+import { ops as convInteger } from './conv-integer.js';
+import { ops as matmulInteger } from './matmul-integer.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
   ...roiAlign, ...views, ...movement, ...gather, ...cast, ...planTime, ...slice, ...softmax, ...threshold,
+  ...quantize, ...convInteger, ...matmulInteger,
 ];

@@ -109,9 +109,12 @@ export function ceilModeAttr(node: OpNode): boolean {
   return v === 1;
 }
 
-/** Checks an NCHW-style input: rank 2 + spatial rank, float32. */
-export function checkSpatialInput(node: OpNode, name: string, shape: readonly number[], dtype: string, spatialRank = 2): void {
-  if (dtype !== 'float32') throw new InputError(node, name, `has dtype ${dtype}; only float32 is supported`);
+/**
+ * Checks an NCHW-style input: rank 2 + spatial rank, of the dtype the op computes in (float32, or
+ * int32 for the integer convolutions, whose quantized tensors travel as int32).
+ */
+export function checkSpatialInput(node: OpNode, name: string, shape: readonly number[], dtype: string, spatialRank = 2, expectedDtype: 'float32' | 'int32' = 'float32'): void {
+  if (dtype !== expectedDtype) throw new InputError(node, name, `has dtype ${dtype}; only ${expectedDtype} is supported`);
   if (shape.length !== 2 + spatialRank) {
     throw new InputError(node, name, `has shape [${shape.join('x')}]; expected rank ${2 + spatialRank} (N, C, ${spatialRank === 2 ? 'H, W' : 'spatial...'})`);
   }

@@ -20,8 +20,12 @@ import * as shapeOps from './shape-ops.cases.js';
 import * as slice from './slice.cases.js';
 import * as softmax from './softmax.cases.js';
 import * as threshold from './threshold.cases.js';
+import * as quantize from './quantize.cases.js';
+import * as convInteger from './conv-integer.cases.js';
+import * as matmulInteger from './matmul-integer.cases.js';
 
 export const families: Record<string, { cases: OpCase[]; invalidCases: InvalidCase[] }> = {
   activations, arith, argmax, batchNormalization, binary, concat, conv, convTranspose, gemm, imageToTensor,
   maxUnpool, pad, pooling, reduce, resize, roiAlign, shapeOps, slice, softmax, threshold,
+  quantize, convInteger, matmulInteger,
 };
