@@ -270,6 +270,131 @@ def fp16_cast_model():
     save_npy(y, 'fp16_cast_expected.npy')
 
 
+def rint(x):
+    """ONNX's rounding for quantization: to nearest, ties to even (numpy's rint)."""
+    return np.rint(x)
+
+
+def dynamic_quantize_linear(x):
+    """The ONNX reference's DynamicQuantizeLinear, every step in float32 as the spec's formula."""
+    x = x.astype(np.float32)
+    maxx = np.float32(max(0.0, x.max()))
+    minx = np.float32(min(0.0, x.min()))
+    scale = np.float32(np.float32(maxx - minx if maxx != minx else 1) / np.float32(255))  # onnx's reference: 1/255 for an all-zero x
+    zp = np.float32(rint(np.clip(np.float32(0) - minx / scale, 0, 255)))
+    y = np.clip(rint(x / scale) + zp, 0, 255).astype(np.int64)
+    return y, scale, np.int64(zp)
+
+
+def conv_integer(x, w, x_zp, w_zp, pads, strides):
+    """ConvInteger in int64: (x - x_zp) * (w - w_zp) summed, padding contributing 0."""
+    n, c, h, wd = x.shape
+    m, _, kh, kw = w.shape
+    xs = np.zeros((n, c, h + pads[0] + pads[2], wd + pads[1] + pads[3]), dtype=np.int64)
+    xs[:, :, pads[0]:pads[0] + h, pads[1]:pads[1] + wd] = x.astype(np.int64) - x_zp
+    ws = w.astype(np.int64) - np.asarray(w_zp, dtype=np.int64).reshape(-1, 1, 1, 1)
+    oh = (xs.shape[2] - kh) // strides[0] + 1
+    ow = (xs.shape[3] - kw) // strides[1] + 1
+    y = np.zeros((n, m, oh, ow), dtype=np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            patch = xs[:, :, i * strides[0]:i * strides[0] + kh, j * strides[1]:j * strides[1] + kw]
+            y[:, :, i, j] = np.einsum('nchw,mchw->nm', patch, ws)
+    return y
+
+
+def isnet_int8_model():
+    """The pattern of ISNet small (@imgly's dynamically quantized model), twice: DynamicQuantizeLinear
+    -> ConvInteger (uint8 weights, a scalar uint8 weight zero point) -> Cast to FLOAT -> Mul by
+    x_scale * w_scale -> Add the bias -> Relu; the first conv 3x3 pad 1, the second 3x3 stride 2
+    with int8 weights and a per-channel zero point. Every float step is one correctly rounded
+    float32 operation in the same order as the graph, so the expectation is exact."""
+    rng = np.random.default_rng(31)
+    x = rng.uniform(-1.5, 2.5, (1, 3, 9, 11)).astype(np.float32)
+    w1 = rng.integers(0, 256, (6, 3, 3, 3)).astype(np.uint8)
+    w1_zp, w1_scale = np.uint8(131), np.float32(0.0123)
+    b1 = rng.uniform(-0.5, 0.5, (1, 6, 1, 1)).astype(np.float32)
+    w2 = rng.integers(-128, 128, (5, 6, 3, 3)).astype(np.int8)
+    w2_zp = np.int8(-3)
+    w2_scale = np.float32(0.0071)
+    b2 = rng.uniform(-0.5, 0.5, (1, 5, 1, 1)).astype(np.float32)
+
+    def block(h, w, w_zp, w_scale, b, pads, strides):
+        q, scale, zp = dynamic_quantize_linear(h)
+        acc = conv_integer(q, w, zp, w_zp, pads, strides)
+        return np.maximum(acc.astype(np.float32) * np.float32(scale * w_scale) + b, np.float32(0))
+
+    h1 = block(x, w1, w1_zp, w1_scale, b1, (1, 1, 1, 1), (1, 1))
+    y = block(h1, w2, w2_zp, w2_scale, b2, (1, 1, 1, 1), (2, 2))
+    inits = [raw_tensor('w1', w1), raw_tensor('w1_zp', np.array(w1_zp)), raw_tensor('w1_scale', np.array(w1_scale)), raw_tensor('b1', b1),
+             raw_tensor('w2', w2), raw_tensor('w2_zp', w2_zp), raw_tensor('w2_scale', np.array(w2_scale)), raw_tensor('b2', b2)]
+    nodes = []
+    for i, (src, pads, strides) in enumerate([('x', [1, 1, 1, 1], [1, 1]), ('r1', [1, 1, 1, 1], [2, 2])], start=1):
+        nodes += [
+            helper.make_node('DynamicQuantizeLinear', [src], [f'q{i}', f'q{i}_scale', f'q{i}_zp'], name=f'quantize{i}'),
+            helper.make_node('ConvInteger', [f'q{i}', f'w{i}', f'q{i}_zp', f'w{i}_zp'], [f'acc{i}'], name=f'conv{i}',
+                             kernel_shape=[3, 3], pads=pads, strides=strides),
+            helper.make_node('Cast', [f'acc{i}'], [f'accf{i}'], to=TensorProto.FLOAT, name=f'cast{i}'),
+            helper.make_node('Mul', [f'q{i}_scale', f'w{i}_scale'], [f'scale{i}'], name=f'scale{i}'),
+            helper.make_node('Mul', [f'accf{i}', f'scale{i}'], [f'scaled{i}'], name=f'rescale{i}'),
+            helper.make_node('Add', [f'scaled{i}', f'b{i}'], [f'biased{i}'], name=f'bias{i}'),
+            helper.make_node('Relu', [f'biased{i}'], [f'r{i}' if i == 1 else 'y'], name=f'relu{i}'),
+        ]
+    save(model(nodes, [vi('x', list(x.shape))], [vi('y', list(y.shape))], inits, opset=15), 'isnet_int8.onnx')
+    save_npy(x, 'isnet_int8_x.npy')
+    save_npy(y, 'isnet_int8_expected.npy')
+
+
+def qdq_model():
+    """A QDQ graph as quantization tools write them: the input through QuantizeLinear (int8, a
+    negative zero point) and DequantizeLinear, the conv's weights an int8 initializer dequantized
+    per output channel (axis 0), a float Conv; outputs the quantized input itself (exact) and the
+    conv (float64 reference: tolerance for float32 sums only)."""
+    rng = np.random.default_rng(32)
+    x = rng.uniform(-3, 3, (1, 4, 6, 7)).astype(np.float32)
+    x[0, 0, 0, :5] = [0.25, 0.75, -0.25, 1000, -1000]  # ties (x / 0.5 = 0.5, 1.5, -0.5) and saturation
+    x_scale, x_zp = np.float32(0.5), np.int8(-3)
+    w = rng.integers(-128, 128, (3, 4, 3, 3)).astype(np.int8)
+    w_scale = np.array([0.01, 0.02, 0.005], dtype=np.float32)
+    xq = np.clip(rint(x / x_scale) + x_zp, -128, 127).astype(np.int64)
+    xd = ((xq - x_zp) * x_scale).astype(np.float64)
+    wd = (w.astype(np.float64) * w_scale.reshape(-1, 1, 1, 1).astype(np.float64))
+    y = np.zeros((1, 3, 4, 5))
+    for i in range(4):
+        for j in range(5):
+            y[0, :, i, j] = np.einsum('chw,mchw->m', xd[0, :, i:i + 3, j:j + 3], wd)
+    inits = [raw_tensor('x_scale', np.array(x_scale)), raw_tensor('x_zp', np.array(x_zp)), raw_tensor('w_q', w),
+             raw_tensor('w_scale', w_scale), raw_tensor('w_zp', np.zeros(3, dtype=np.int8))]
+    nodes = [
+        helper.make_node('QuantizeLinear', ['x', 'x_scale', 'x_zp'], ['xq'], name='quantize_x'),
+        helper.make_node('DequantizeLinear', ['xq', 'x_scale', 'x_zp'], ['xd'], name='dequantize_x'),
+        helper.make_node('DequantizeLinear', ['w_q', 'w_scale', 'w_zp'], ['w'], name='dequantize_w', axis=0),
+        helper.make_node('Conv', ['xd', 'w'], ['y'], name='conv', kernel_shape=[3, 3]),
+    ]
+    outputs = [vi('xq', list(x.shape), TensorProto.INT8), vi('y', list(y.shape))]
+    save(model(nodes, [vi('x', list(x.shape))], outputs, inits, opset=13), 'qdq.onnx')
+    save_npy(x, 'qdq_x.npy')
+    save_npy(xq.astype(np.int32), 'qdq_expected_xq.npy')
+    save_npy(y.astype(np.float32), 'qdq_expected_y.npy')
+
+
+def matmul_integer_model():
+    """MatMulInteger with a uint8 graph input A [2, 3, 5] and its zero point, int8 constant weights
+    B [5, 6] with a per-column zero point: int32 out, exact (onnxruntime agrees; it refuses a
+    per-row A zero point, which the kernel cases cover)."""
+    rng = np.random.default_rng(33)
+    a = rng.integers(0, 256, (2, 3, 5)).astype(np.uint8)
+    a_zp = np.uint8(131)
+    b = rng.integers(-128, 128, (5, 6)).astype(np.int8)
+    b_zp = np.array([0, 1, -1, 127, -128, 3], dtype=np.int8)
+    y = np.matmul(a.astype(np.int64) - np.int64(a_zp), b.astype(np.int64) - b_zp.astype(np.int64))
+    inits = [raw_tensor('a_zp', np.array(a_zp)), raw_tensor('b', b), raw_tensor('b_zp', b_zp)]
+    nodes = [helper.make_node('MatMulInteger', ['a', 'b', 'a_zp', 'b_zp'], ['y'], name='matmul')]
+    save(model(nodes, [vi('a', [2, 3, 5], TensorProto.UINT8)], [vi('y', [2, 3, 6], TensorProto.INT32)], inits, opset=13), 'matmul_integer.onnx')
+    save_npy(a, 'matmul_integer_a.npy')
+    save_npy(y.astype(np.int32), 'matmul_integer_expected.npy')
+
+
 def torch_model():
     import torch  # only this fixture needs it
 
@@ -324,7 +449,8 @@ def npy_files():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    chosen = {'shape_inputs': shape_inputs_model, 'fp16_cast': fp16_cast_model}
+    chosen = {'shape_inputs': shape_inputs_model, 'fp16_cast': fp16_cast_model, 'isnet_int8': isnet_int8_model,
+              'qdq': qdq_model, 'matmul_integer': matmul_integer_model}
     if sys.argv[1:]:  # some fixtures only (these need no torch)
         for name in sys.argv[1:]:
             chosen[name]()
@@ -343,6 +469,8 @@ def main():
     save(resize10_model(), 'resize10.onnx')
     save(resize11_model(), 'resize11.onnx')
     save(reduce18_model(), 'reduce_opset18.onnx')
+    for make in (isnet_int8_model, qdq_model, matmul_integer_model):
+        make()
     opset_range_models()
     shape_inputs_model()
     fp16_cast_model()

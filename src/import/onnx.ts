@@ -25,7 +25,7 @@ import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
 import { UniqueNames } from '../ir/names.js';
 import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
-import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type ValueInfoProto } from './onnx-proto.js';
+import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
 import { ProtobufError } from './protobuf.js';
 import { dataTypeName, int64ToSafeNumber, tensorFromProto } from './onnx-tensor.js';
 import { normalizeNode, type ImportNode, type NormalizeContext } from './onnx-normalize.js';
@@ -130,6 +130,44 @@ function hasSubgraph(node: ImportNode): boolean {
   return [...node.raw.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS);
 }
 
+/** Where each quantizing op's zero point sits among its inputs: its element type is the output's. */
+const ZERO_POINT_INPUT: Readonly<Record<string, number>> = { QuantizeLinear: 2, QLinearConv: 7 };
+
+/**
+ * Records, as the `output_dtype` attribute (src/ops/quantization.ts), the ONNX element type of each
+ * quantizing node's zero point: segwgpu holds UINT8 and INT8 values alike as int32, so the type
+ * that fixes the saturation range would otherwise be lost at import. Types come from initializers,
+ * graph inputs, Constant nodes and the outputs of the ops whose output type is fixed (Cast,
+ * DynamicQuantizeLinear, an earlier QuantizeLinear). A zero point of unknown type leaves the op to
+ * tell it from the values (a negative one means INT8).
+ */
+function recordQuantizedOutputTypes(nodes: readonly ImportNode[], initializers: readonly TensorProto[], inputs: readonly ValueInfoProto[]): void {
+  const elementTypes = new Map<string, number>();
+  for (const t of initializers) elementTypes.set(t.name, t.dataType);
+  for (const v of inputs) if (v.type?.tensorType) elementTypes.set(v.name, v.type.tensorType.elemType);
+  for (const n of nodes) {
+    if (n.domain !== '') continue;
+    const out = n.outputs[0];
+    const zeroPointIndex = ZERO_POINT_INPUT[n.opType];
+    if (zeroPointIndex !== undefined) {
+      const zeroPointType = elementTypes.get(n.inputs[zeroPointIndex] ?? '');
+      const given = n.raw.get('output_dtype');
+      const type = given && given.type === AttributeType.INT ? Number(given.i) : zeroPointType;
+      if (type !== undefined && !given) n.set.output_dtype = type;
+      if (out) elementTypes.set(out, type ?? 2);
+    } else if (n.opType === 'DynamicQuantizeLinear') {
+      if (out) elementTypes.set(out, 2);
+      if (n.outputs[2]) elementTypes.set(n.outputs[2], 2);
+    } else if (n.opType === 'Cast') {
+      const to = n.raw.get('to');
+      if (out && to && to.type === AttributeType.INT) elementTypes.set(out, Number(to.i));
+    } else if (n.opType === 'Constant') {
+      const value = n.raw.get('value');
+      if (out && value && value.type === AttributeType.TENSOR && value.t) elementTypes.set(out, value.t.dataType);
+    }
+  }
+}
+
 /** Op types segwgpu cannot run ('domain.OpType', with notes) -> the nodes that use them. */
 export type UnsupportedOps = ReadonlyMap<string, readonly string[]>;
 
@@ -181,6 +219,8 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   rawNodes.forEach((n, index) => {
     if (n.name === '') n.name = nodeNames.fresh(`${n.opType}_${index}`);
   });
+
+  recordQuantizedOutputTypes(rawNodes, g.initializer, g.input);
 
   // Constants that rules may need to read: initializers and Constant nodes' values.
   const constantNodes = new Map<string, ImportNode>();
