@@ -3,11 +3,13 @@
  * one fresh page per task (kernels, each model, the selfie photo), served by a vite dev server on
  * 127.0.0.1 (bench/browser/index.html, bench/static-server.ts).
  */
+import { existsSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import type { KernelBenchReport } from './kernels.js';
 import type { ModelResult } from './models.js';
 import { SELFIE_BENCH } from './mediapipe.js';
+import { absentResult } from './external-models.js';
 import type { RunnerResult } from './node-runner.js';
 import { ROOT, selection, type Options } from './options.js';
 import type { BenchEnvironment } from './report.js';
@@ -28,7 +30,9 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
     // Its own cache, and no watcher or HMR: files edited during a run must not reload the page.
     cacheDir: join(ROOT, 'node_modules', '.vite-bench'),
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    optimizeDeps: { entries: ['bench/browser/index.html'], exclude: ['onnxruntime-web'] },
+    // tfjs (imported by bench/tfjs.ts on a tfjs model's page) is pre-bundled from node_modules as
+    // ES modules when the server starts, so that no page load triggers a re-optimisation.
+    optimizeDeps: { entries: ['bench/browser/index.html'], exclude: ['onnxruntime-web'], include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu'] },
     // The sources import the built-in models as `*.tflite?inline` (as vite.config.ts says).
     assetsInclude: ['**/*.tflite'],
     plugins: [benchServerPlugin()],
@@ -36,7 +40,7 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
   await server.listen();
   const address = server.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const { specs, selfie } = selection(o.models);
+  const { specs, selfie, external } = selection(o.models);
   const withSelfie = o.what !== 'kernels' && selfie;
   // MediaPipe needs WebGL: on SwiftShader through ANGLE unless --real-gpu (WebGPU stays on its own adapter).
   const chromium = await launchChromium({ useRealGpu: o.realGpu, extraArgs: withSelfie && !o.realGpu ? WEBGL_SWIFTSHADER_FLAGS : [] });
@@ -83,6 +87,7 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
         crossOriginIsolated: pageEnv.crossOriginIsolated,
       };
       if (pageEnv.ortVersion && !env.ortVersion) env = { ...env, ortVersion: pageEnv.ortVersion, ortThreads: pageEnv.ortThreads, ortModule: pageEnv.ortModule };
+      if (pageEnv.tfjsVersion && !env.tfjsVersion) env = { ...env, tfjsVersion: pageEnv.tfjsVersion };
       return state;
     } finally {
       await page.close().catch(() => undefined);
@@ -115,6 +120,22 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
           console.error(`  model ${spec.name} failed: ${(e as Error).message}`);
         }
       }
+      for (const spec of external) {
+        if (!existsSync(join(ROOT, spec.file))) {
+          const absent = absentResult(spec);
+          console.log(`model ${spec.name}: not run, ${absent.skipped}`);
+          models.push(absent);
+          continue;
+        }
+        console.log(`model ${spec.name} (fresh page)`);
+        try {
+          const state = await runPage({ ...base, task: 'external', model: spec.name });
+          models.push(state.model!);
+        } catch (e) {
+          errors.push(`model ${spec.name}: ${(e as Error).message}`);
+          console.error(`  model ${spec.name} failed: ${(e as Error).message}`);
+        }
+      }
       if (withSelfie) {
         console.log(`${SELFIE_BENCH}: ${o.photo} in, masks out; segwgpu's Segmenter and MediaPipe's solution in one fresh page`);
         try {
@@ -127,7 +148,11 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
         }
       }
     }
-    if (!env) throw new Error(`no benchmark page completed: ${errors.join('; ')}`);
+    if (!env) {
+      // Only absent external models were asked for: no page ran, the rows still say why.
+      if (errors.length > 0 || !models || models.length === 0) throw new Error(`no benchmark page completed: ${errors.join('; ')}`);
+      env = { runtime: 'chromium', adapter: 'not started (no page ran)', browserVersion: chromium.version, node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length };
+    }
     return { env, kernels, models, errors };
   } finally {
     await chromium.close();

@@ -96,10 +96,12 @@ export interface ModelReference {
 }
 
 export interface ModelAssets {
-  readonly spec: ModelSpec;
+  /** What the result rows need of the model's spec (bench/external-models.ts makes these too). */
+  readonly spec: Pick<ModelSpec, 'name' | 'description' | 'onnx' | 'big'>;
   readonly onnx: Uint8Array;
   readonly input: Tensor<'float32'>;
-  readonly reference: ModelReference;
+  /** The PyTorch output; absent for models without one (ISNet: engines are compared with each other). */
+  readonly reference?: ModelReference;
   readonly tiny: Uint8Array;
 }
 
@@ -123,8 +125,12 @@ export async function loadModelAssets(spec: ModelSpec, read: (path: string) => P
   return { spec, onnx, input: input as Tensor<'float32'>, reference, tiny };
 }
 
-/** The mediapipe-* engines only run the image-in, mask-out benchmark `selfie` (bench/mediapipe.ts). */
-export type EngineName = 'segwgpu' | 'ort-webgpu' | 'ort-wasm' | 'mediapipe-webgl' | 'mediapipe-cpu';
+/**
+ * The mediapipe-* engines only run the image-in, mask-out benchmark `selfie` (bench/mediapipe.ts);
+ * the tfjs-* engines only the tfjs graph models (bench/tfjs.ts): tfjs's WebGPU backend in the
+ * browser, its cpu backend in Node.
+ */
+export type EngineName = 'segwgpu' | 'ort-webgpu' | 'ort-wasm' | 'mediapipe-webgl' | 'mediapipe-cpu' | 'tfjs-webgpu' | 'tfjs-cpu';
 
 export interface EngineResult {
   readonly engine: EngineName;
@@ -155,17 +161,27 @@ export interface ModelResult {
   readonly inputShape: readonly number[];
   readonly runs: number;
   readonly engines: EngineResult[];
+  /** Why the model was not run at all (an external model that is not fetched); `engines` is empty. */
+  readonly skipped?: string;
 }
 
 export interface ModelBenchOptions {
   readonly runs: number;
   readonly profile?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Read back only the graph's first output, on every engine (ISNet has 12 outputs; the app
+   * reads one). Default: all outputs.
+   */
+  readonly firstOutputOnly?: boolean;
+  /** Given each engine's first output after its first run (to compare engines with each other). */
+  readonly onFirstOutput?: (engine: EngineName, output: Float32Array) => void;
 }
 
 const now = () => performance.now();
 
-function compare(output: ArrayLike<number>, ref: ModelReference): { maxAbsDiff: number; withinTolerance: boolean } {
+function compare(output: ArrayLike<number>, ref: ModelReference | undefined): { maxAbsDiff?: number; withinTolerance?: boolean } {
+  if (!ref) return {};
   let max = 0;
   if (ref.indices) {
     ref.indices.forEach((idx, i) => {
@@ -181,6 +197,8 @@ function compare(output: ArrayLike<number>, ref: ModelReference): { maxAbsDiff: 
   }
   return { maxAbsDiff: max, withinTolerance: max <= ref.atol };
 }
+
+const diffText = (check: { maxAbsDiff?: number }) => (check.maxAbsDiff === undefined ? '' : `; max|diff| ${check.maxAbsDiff.toExponential(2)}`);
 
 function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).trim();
@@ -203,14 +221,16 @@ export async function benchSegwgpuModel(baseCtx: GpuContext, assets: ModelAssets
     plan = await planGraphAsync(ctx, graph);
     const t2 = now();
     const feeds = { [graph.inputs[0].name]: assets.input };
-    const first = await runPlan(plan, feeds);
+    const runOptions = options.firstOutputOnly ? { outputs: [graph.outputs[0]] } : {};
+    const first = await runPlan(plan, feeds, runOptions);
     const t3 = now();
     const out = first.outputs[graph.outputs[0]].data as Float32Array;
     const check = compare(out, assets.reference);
-    log(`segwgpu     first ${(t3 - t0).toFixed(1)} ms (import ${(t1 - t0).toFixed(1)}, plan ${(t2 - t1).toFixed(1)}, run ${(t3 - t2).toFixed(1)}); max|diff| ${check.maxAbsDiff.toExponential(2)}`);
+    options.onFirstOutput?.('segwgpu', out);
+    log(`segwgpu     first ${(t3 - t0).toFixed(1)} ms (import ${(t1 - t0).toFixed(1)}, plan ${(t2 - t1).toFixed(1)}, run ${(t3 - t2).toFixed(1)})${diffText(check)}`);
     for (let i = 0; i < options.runs; i++) {
       const s = now();
-      await runPlan(plan, feeds);
+      await runPlan(plan, feeds, runOptions);
       warmSamples.push(now() - s);
       log(`segwgpu     warm ${i + 1}/${options.runs}: ${warmSamples[i].toFixed(1)} ms`);
     }
@@ -283,7 +303,11 @@ async function cpuPlacedNodes(ort: Ort, bytes: Uint8Array, sessionOptions: OrtMo
       if (!m) break;
       nodes.push(m[1]);
     }
-    return nodes.join(', ');
+    if (nodes.length <= 12) return nodes.join(', ');
+    // Many nodes (isnet-small: 238): how many of each op type, with the first few named.
+    const byType = new Map<string, number>();
+    for (const n of nodes) byType.set(n.split(' ')[0], (byType.get(n.split(' ')[0]) ?? 0) + 1);
+    return `${nodes.length} nodes: ${[...byType].map(([op, count]) => `${op} x${count}`).join(', ')} (first: ${nodes.slice(0, 4).join(', ')}, ...)`;
   } catch (e) {
     return `ORT warned that some nodes are not on its WebGPU EP (listing them failed: ${message(e)})`;
   } finally {
@@ -322,16 +346,19 @@ export async function benchOrtModel(assets: ModelAssets, options: OrtOptions): P
     // (Which nodes, is looked up after the timed runs.)
     fellBack = ep === 'webgpu' && created.lines.some((l) => /not assigned to the preferred execution providers/i.test(l));
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', assets.input.data, [...assets.input.shape]) };
+    const fetches = options.firstOutputOnly ? [session.outputNames[0]] : undefined;
+    const run = () => (fetches ? session!.run(feeds, fetches) : session!.run(feeds));
     stage = 'first run';
-    const first = await session.run(feeds);
+    const first = await run();
     const out = (await first[session.outputNames[0]].getData()) as Float32Array;
     const t2 = now();
     const check = compare(out, assets.reference);
-    log(`first ${(t2 - t0).toFixed(1)} ms (create ${(t1 - t0).toFixed(1)}, run ${(t2 - t1).toFixed(1)}); max|diff| ${check.maxAbsDiff.toExponential(2)}`);
+    options.onFirstOutput?.(engine, out);
+    log(`first ${(t2 - t0).toFixed(1)} ms (create ${(t1 - t0).toFixed(1)}, run ${(t2 - t1).toFixed(1)})${diffText(check)}`);
     stage = 'warm runs';
     for (let i = 0; i < options.runs; i++) {
       const s = now();
-      const r = await session.run(feeds);
+      const r = await run();
       await r[session.outputNames[0]].getData();
       warmSamples.push(now() - s);
       log(`warm ${i + 1}/${options.runs}: ${warmSamples[i].toFixed(1)} ms`);

@@ -1,11 +1,12 @@
 /** The benchmarks in Node on dawn.node: kernels, the ONNX models (segwgpu and ORT's wasm EP), the selfie photo. */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nodeGpuContext } from '../src/node/gpu.js';
 import { runKernelBench, type KernelBenchReport } from './kernels.js';
-import { benchModel, loadModelAssets, type ModelResult, type Ort } from './models.js';
+import { benchModel, loadModelAssets, TINY_MODEL, type ModelResult, type Ort } from './models.js';
+import { absentResult, benchIsnet, type ExternalSpec } from './external-models.js';
 import { benchSelfie, SELFIE_BENCH } from './mediapipe.js';
 import { ROOT, selection, type Options } from './options.js';
 import type { BenchEnvironment } from './report.js';
@@ -38,7 +39,7 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
       env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: 'onnxruntime-web (Node build)' };
     }
     models = [];
-    const { specs, selfie } = selection(o.models);
+    const { specs, selfie, external } = selection(o.models);
     for (const spec of specs) {
       console.log(`model ${spec.name}: ${spec.description}`);
       const assets = await loadModelAssets(spec, async (p) => new Uint8Array(await readFile(join(ROOT, p))));
@@ -49,6 +50,11 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
           { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log: (l) => console.log(`  ${l}`) },
         ),
       );
+    }
+    for (const spec of external) {
+      const result = await benchExternalInNode(spec, o, ctx, ort);
+      models.push(result.model);
+      if (result.tfjsVersion) env = { ...env, tfjsVersion: result.tfjsVersion };
     }
     if (selfie && o.engines.includes('segwgpu')) {
       console.log(`${SELFIE_BENCH}: photo in, masks out (segwgpu only: MediaPipe needs a browser)`);
@@ -72,3 +78,53 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
   return { env, kernels, models, errors: [] };
 }
 
+
+/**
+ * One external model in Node: ISNet on segwgpu (dawn.node) and ORT's wasm EP; a tfjs model on
+ * segwgpu and tfjs's cpu backend, which reads the same files through an IOHandler (timed as its
+ * load, as segwgpu's loadTfjsModel reads them from the path).
+ */
+async function benchExternalInNode(spec: ExternalSpec, o: Options, ctx: Awaited<ReturnType<typeof nodeGpuContext>>, ort: Ort | undefined): Promise<{ model: ModelResult; tfjsVersion?: string }> {
+  const path = join(ROOT, spec.file);
+  if (!existsSync(path)) {
+    const absent = absentResult(spec);
+    console.log(`model ${spec.name}: not run, ${absent.skipped}`);
+    return { model: absent };
+  }
+  console.log(`model ${spec.name}: ${spec.description}`);
+  const { readImageFile } = await import('../src/node/image.js');
+  const photo = readImageFile(join(ROOT, o.photo));
+  const segwgpuCtx = o.engines.includes('segwgpu') ? ctx : undefined;
+  const log = (l: string) => console.log(`  ${l}`);
+  if (spec.kind === 'isnet') {
+    const [onnx, tiny] = await Promise.all([readFile(path), readFile(join(ROOT, TINY_MODEL))]);
+    const model = await benchIsnet({ spec, onnx: new Uint8Array(onnx), tiny: new Uint8Array(tiny), photo, photoPath: o.photo, segwgpuCtx, ort, ortProviders: ort ? ['wasm'] : [], options: { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log } });
+    return { model };
+  }
+  const { readTfjsModelJson, tfjsWeightPaths } = await import('../src/import/tfjs.js');
+  const shardPaths = tfjsWeightPaths(readTfjsModelJson(await readFile(path, 'utf8'), spec.name)).map((p) => join(dirname(path), p));
+  const modelBytes = shardPaths.reduce((n, p) => n + statSync(p).size, statSync(path).size);
+  const { benchTfjsModel, loadTfjs } = await import('./tfjs.js');
+  let tfjs: Awaited<ReturnType<typeof loadTfjs>> | undefined;
+  let tfjsError: { engine: 'tfjs-cpu'; error: string } | undefined;
+  if (o.engines.includes('tfjs-cpu')) {
+    try {
+      tfjs = await loadTfjs('cpu');
+      log(`tfjs ${tfjs.version}, ${tfjs.backend}`);
+    } catch (e) {
+      tfjsError = { engine: 'tfjs-cpu', error: `backend start failed: ${(e as Error).message}` };
+    }
+  }
+  // tfjs-core has no file:// loader without tfjs-node: the same files, read when tfjs loads.
+  const tfjsSource = {
+    async load() {
+      const json = JSON.parse(await readFile(path, 'utf8')) as { modelTopology: object; weightsManifest: { weights: unknown[] }[]; format?: string; generatedBy?: string; convertedBy?: string | null };
+      const shards = await Promise.all(shardPaths.map((p) => readFile(p)));
+      const weightData = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
+      shards.reduce((at, s) => (weightData.set(s, at), at + s.length), 0);
+      return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: weightData.buffer, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy };
+    },
+  };
+  const model = await benchTfjsModel({ spec, source: path, tfjsSource: tfjsSource as Parameters<typeof benchTfjsModel>[0]['tfjsSource'], modelBytes, photo, photoPath: o.photo, segwgpuCtx, tfjs, tfjsError, options: { runs: o.runs, log } });
+  return { model, tfjsVersion: tfjs?.version };
+}

@@ -8,16 +8,21 @@ import { fileURLToPath } from 'node:url';
 import { booleanValue, commandHelp, parseCommand, stringValue, type CommandSpec, type ParsedCommand } from '../src/cli/args.js';
 import { selectModels, type EngineName, type ModelSpec } from './models.js';
 import { SELFIE_BENCH, SELFIE_PHOTO } from './mediapipe.js';
+import { EXTERNAL_NAMES, EXTERNAL_SPECS, type ExternalSpec } from './external-models.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-export const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm', 'mediapipe-webgl', 'mediapipe-cpu'];
+export const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm', 'mediapipe-webgl', 'mediapipe-cpu', 'tfjs-webgpu', 'tfjs-cpu'];
 
-/** The ONNX models of --models, and whether the selfie benchmark is in it (all when not given). */
-export function selection(models?: readonly string[]): { specs: ModelSpec[]; selfie: boolean } {
-  if (!models) return { specs: selectModels(), selfie: true };
-  const onnx = models.filter((m) => m !== SELFIE_BENCH);
-  return { specs: onnx.length > 0 ? selectModels(onnx) : [], selfie: models.includes(SELFIE_BENCH) };
+/**
+ * The ONNX fixtures of --models, whether the selfie benchmark is in it, and the external models
+ * (bench/external-models.ts; all of them when --models is not given, each a row even if absent).
+ */
+export function selection(models?: readonly string[]): { specs: ModelSpec[]; selfie: boolean; external: ExternalSpec[] } {
+  // ISNet's rows take ~10 minutes on a software adapter: only when asked for by name.
+  if (!models) return { specs: selectModels(), selfie: true, external: EXTERNAL_SPECS.filter((s) => !s.name.startsWith('isnet')) };
+  const onnx = models.filter((m) => m !== SELFIE_BENCH && !EXTERNAL_NAMES.includes(m));
+  return { specs: onnx.length > 0 ? selectModels(onnx) : [], selfie: models.includes(SELFIE_BENCH), external: EXTERNAL_SPECS.filter((s) => models.includes(s.name)) };
 }
 
 export interface Options {
@@ -48,9 +53,9 @@ export const BENCH: CommandSpec = {
     node: { type: 'boolean', help: 'run in Node on dawn.node (ORT: wasm EP only) instead of headless Chromium' },
     browser: { type: 'boolean', help: 'run in headless system Chromium (the default)' },
     runs: { type: 'string', value: 'N', help: 'timed runs, the median is reported (default 5)' },
-    'big-runs': { type: 'string', value: 'N', help: 'cap on the runs of the 256x256 U-Net (default 3)' },
+    'big-runs': { type: 'string', value: 'N', help: 'cap on the runs of the 256x256 U-Net and of ISNet (default 3)' },
     filter: { type: 'string', value: 'TEXT', help: 'kernels whose name contains TEXT' },
-    models: { type: 'string', value: 'a,b', help: `some of unet, fcn8s, segnet, unet16_256, ${SELFIE_BENCH}` },
+    models: { type: 'string', value: 'a,b', help: `some of unet, fcn8s, segnet, unet16_256, ${SELFIE_BENCH}, ${EXTERNAL_NAMES.join(', ')}` },
     engines: { type: 'string', value: 'a,b', help: `some of ${ALL_ENGINES.join(', ')}` },
     photo: { type: 'string', value: 'FILE', help: `the selfie benchmark's photo, a PNG or JPEG inside the repository (default ${SELFIE_PHOTO})` },
     profile: { type: 'boolean', help: 'one more segwgpu run per model with per-node timestamps: GPU time per op type' },
@@ -106,7 +111,7 @@ export function parseOptions(argv: string[]): Options {
     try {
       selection(o.models);
     } catch (e) {
-      throw new UsageError(`${(e as Error).message}, ${SELFIE_BENCH}`);
+      throw new UsageError(`${(e as Error).message}, ${SELFIE_BENCH}, ${EXTERNAL_NAMES.join(', ')}`);
     }
   }
   const engines = stringValue(args, 'engines');
@@ -127,7 +132,10 @@ export function parseOptions(argv: string[]): Options {
     if (!/\.(png|jpe?g)$/i.test(file)) throw new UsageError(`--photo ${file}: a PNG or JPEG file is needed`);
     o.photo = inside.split(sep).join('/');
   }
-  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm'] : [...ALL_ENGINES];
+  // tfjs's peer: its WebGPU backend in the page, its cpu backend in Node.
+  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm', 'tfjs-cpu'] : ALL_ENGINES.filter((e) => e !== 'tfjs-cpu');
+  if (o.runtime === 'node' && o.engines.includes('tfjs-webgpu')) throw new UsageError("tfjs-webgpu needs a browser (tfjs's WebGPU backend requests navigator.gpu); in Node tfjs runs on its cpu backend: tfjs-cpu");
+  if (o.runtime === 'chromium' && o.engines.includes('tfjs-cpu')) throw new UsageError("tfjs-cpu is the Node peer of the tfjs rows; in the browser tfjs runs on its WebGPU backend: tfjs-webgpu (or use --node)");
   if (o.runtime === 'node' && o.engines.some((e) => e.startsWith('mediapipe-'))) throw new UsageError("mediapipe-webgl / mediapipe-cpu need a browser: MediaPipe's selfie segmentation solution runs on the DOM and WebGL (drop --node)");
   if (o.runtime === 'node' && o.engines.includes('ort-webgpu')) throw new UsageError("ort-webgpu needs a browser: onnxruntime-web's Node build has only the wasm EP (drop --node, or use --engines segwgpu,ort-wasm)");
   return o;

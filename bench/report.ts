@@ -24,6 +24,8 @@ export interface BenchEnvironment {
   readonly ortModule?: string;
   /** The WebGL renderer MediaPipe ran on (the selfie benchmark). */
   readonly webgl?: string;
+  /** tfjs-core's version (the tfjs rows' peer). */
+  readonly tfjsVersion?: string;
 }
 
 export interface BenchResults {
@@ -56,6 +58,7 @@ function table(header: string[], rows: string[][], rightAlign: boolean[]): strin
 /** "SegNet has no ORT-web WebGPU path: <error>" and the like, for rows that failed. */
 export function engineProblems(m: ModelResult): string[] {
   const out: string[] = [];
+  if (m.skipped) out.push(`${m.model} not run: ${m.skipped}`);
   for (const e of m.engines) {
     if (e.error) {
       const what = e.engine.startsWith('ort-') ? `ORT-web ${e.engine === 'ort-webgpu' ? 'WebGPU' : 'wasm'}` : e.engine;
@@ -73,6 +76,7 @@ export function environmentLines(r: BenchResults): string[] {
   if (env.userAgent) lines.push(`user agent: ${env.userAgent}`);
   if (env.ortVersion) lines.push(`onnxruntime-web ${env.ortVersion} (${env.ortModule ?? ''}), wasm threads: ${env.ortThreads}${env.crossOriginIsolated !== undefined ? `, cross-origin isolated: ${env.crossOriginIsolated}` : ''}`);
   if (env.webgl) lines.push(`WebGL (MediaPipe): ${env.webgl}`);
+  if (env.tfjsVersion) lines.push(`tfjs ${env.tfjsVersion}`);
   lines.push(`host: ${env.platform}, ${env.cpus} CPUs, Node ${env.node}`);
   return lines;
 }
@@ -94,6 +98,7 @@ export function textReport(r: BenchResults): string {
     const rows: string[][] = [];
     for (const m of r.models) {
       const rs = ratios(m);
+      if (m.skipped) rows.push([m.model, '-', 'not run', '-', '0', '-', '', '']);
       for (const e of m.engines) {
         const ratio = rs.find((x) => x.vs === e.engine);
         rows.push([
@@ -112,7 +117,8 @@ export function textReport(r: BenchResults): string {
     parts.push(
       'Models: first run = model bytes in memory -> first outputs (import/plan/pipelines or session creation included); warm = median of N runs after it.\n' +
         'selfie*: photo in, masks at photo size in JS memory out; first = Segmenter.create + segment() / MediaPipe construction + initialize() + first mask read back as pixels.\n' +
-        'segwgpu/other = segwgpu time / that engine\'s time (ORT, MediaPipe; above 1: segwgpu slower). max|diff| = against the PyTorch output.\n' +
+        'isnet-*, tfjs-*: external models (bench/external-models.ts); no PyTorch output, each peer\'s row notes how far its output is from segwgpu\'s.\n' +
+        'segwgpu/other = segwgpu time / that engine\'s time (ORT, MediaPipe, tfjs; above 1: segwgpu slower). max|diff| = against the PyTorch output.\n' +
         table(['model', 'engine', 'first ms', 'warm ms', 'N', 'max|diff|', 'segwgpu/other first', 'segwgpu/other warm'], rows, [false, false, true, true, true, true, true, true]) +
         (problems.length > 0 ? `\n\n${problems.map((p) => `* ${p}`).join('\n')}` : ''),
     );
@@ -128,7 +134,7 @@ export function textReport(r: BenchResults): string {
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c', 'mediapipe-webgl': '#9467bd', 'mediapipe-cpu': '#8c564b' };
+const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c', 'mediapipe-webgl': '#9467bd', 'mediapipe-cpu': '#8c564b', 'tfjs-webgpu': '#e377c2', 'tfjs-cpu': '#bcbd22' };
 
 interface Bar {
   readonly label: string;
@@ -171,6 +177,7 @@ function htmlTable(header: string[], rows: string[][]): string {
 }
 
 function modelSection(m: ModelResult): string {
+  if (m.skipped) return `<h3>${escape(m.model)}</h3><p>${escape(m.description)}; <code>${escape(m.file)}</code></p><ul class="problems"><li>not run: ${escape(m.skipped)}</li></ul>`;
   const bars: Bar[] = [];
   for (const e of m.engines) {
     const colour = ENGINE_COLOURS[e.engine] ?? '#777';
@@ -212,6 +219,7 @@ function summaryTable(models: readonly ModelResult[]): string {
   const header = ['model', ...engines.map((e) => `${e} warm / first ms`), ...others.map((e) => `segwgpu/${e} warm / first`)];
   const rows = models.map((m) => {
     const rs = ratios(m);
+    if (m.skipped) return [m.model, `not run: ${m.skipped}`, ...header.slice(2).map(() => '')];
     return [
       m.model,
       ...engines.map((name) => {
@@ -248,6 +256,7 @@ export function htmlReport(r: BenchResults): string {
     sections.push(
       `<h2>Models</h2><p>First run: from the model's bytes in memory to the first outputs in JS memory (segwgpu: import, plan with pipeline creation, run; ORT: session creation, run); the runtimes' one-time start (GPU device, ORT's wasm) is outside it. Warm: median of N runs after the first, inputs uploaded and outputs read back every time. segwgpu/ORT is segwgpu's time over ORT's (above 1: segwgpu slower). Dark bars warm, light bars first run.</p>` +
         `<p><b>selfie, selfie-landscape</b> (image in, mask out, one page): segwgpu's <code>Segmenter</code> (built-in models 'selfie' / 'selfie-landscape') against MediaPipe's own selfie segmentation solution (modelSelection 0 / 1) on the same photo; both end when the masks are in JS memory at the photo's size (MediaPipe's mask drawn onto a 2D canvas and read with getImageData). First run: segwgpu <code>Segmenter.create</code> (model fetch, TFLite import, GPU device) + first <code>segment()</code> (plan, pipelines, run); MediaPipe construction + <code>initialize()</code> (wasm, graph, model) + first send until the mask is read back. mediapipe-webgl: the solution's WebGL inference; mediapipe-cpu: its <code>useCpuInference</code> option (wasm inference, WebGL pre/post-processing). Notes compare MediaPipe's mask with segwgpu's person confidence.</p>` +
+        `<p><b>isnet-*, tfjs-*</b> (external models, fetched by <code>node scripts/fetch-external-models.mjs</code>): ISNet (@imgly/background-removal's models) on segwgpu and ORT's WebGPU and wasm EPs, same bytes, @imgly's input; tfjs graph models on segwgpu (loadTfjsModel) and tfjs itself (loadGraphModel, WebGPU backend in the browser, cpu backend in Node), same files. No PyTorch output: notes give each peer's mean |diff| from segwgpu's output and the IoU of the &gt;= 0.5 masks.</p>` +
         summaryTable(r.models) +
         r.models.map(modelSection).join(''),
     );

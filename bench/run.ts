@@ -6,7 +6,9 @@
  *                  adapter's matmul ceiling (bench/kernels.ts)
  *   models         per-model first-run and warm latency on segwgpu and on onnxruntime-web (WebGPU
  *                  EP and wasm EP) with the same .onnx files (bench/models.ts), and `selfie`: photo in,
- *                  masks out, segwgpu's Segmenter against MediaPipe's own solution (bench/mediapipe.ts)
+ *                  masks out, segwgpu's Segmenter against MediaPipe's own solution (bench/mediapipe.ts);
+ *                  the external models (fetched into external/): ISNet against ORT, tfjs graph
+ *                  models against tfjs (bench/external-models.ts, bench/tfjs.ts)
  *   plan           CPU-side plan time (passes, shapes, lowerings, memory: layoutGraph) of the selfie
  *                  model and U-Net 256 under both adapter kinds, and planGraph with its pipelines
  *                  compiled, with parse/infer calls per plan (bench/plan-time.ts); Node only

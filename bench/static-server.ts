@@ -1,6 +1,8 @@
 /**
- * What the benchmark's vite dev server adds to serving the repository: onnxruntime-web's dist and
- * MediaPipe's package folder served untransformed, and cross-origin isolation on every response.
+ * What the benchmark's vite dev server adds to serving the repository: onnxruntime-web's dist,
+ * MediaPipe's package folder and the external models (external/, git-ignored: ISNet's .onnx, the
+ * tfjs model.json and shards) served untransformed, and cross-origin isolation on every response.
+ * (tfjs itself is bundled by vite from node_modules, as ES modules.)
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
@@ -8,8 +10,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ORT_DIST, ROOT } from './options.js';
 
 const MEDIAPIPE_PACKAGE = join(ROOT, 'node_modules', '@mediapipe', 'selfie_segmentation');
+const EXTERNAL = join(ROOT, 'external');
 
-const MIME: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.binarypb': 'application/octet-stream', '.tflite': 'application/octet-stream', '.data': 'application/octet-stream' };
+const MIME: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.binarypb': 'application/octet-stream', '.tflite': 'application/octet-stream', '.data': 'application/octet-stream', '.json': 'application/json', '.bin': 'application/octet-stream', '.onnx': 'application/octet-stream' };
+
+const MOUNTS = [
+  { prefix: '/ort/', dir: ORT_DIST },
+  { prefix: '/mediapipe/', dir: MEDIAPIPE_PACKAGE },
+  // vite would answer a model.json fetched with an import-like query as a JS module.
+  { prefix: '/external/', dir: EXTERNAL },
+];
 
 /**
  * Serves onnxruntime-web's dist folder as it is under /ort/ (vite must not transform ORT's
@@ -28,8 +38,8 @@ export function benchServerPlugin() {
       server.middlewares.use((req, res, next) => {
         isolate(res);
         const url = (req.url ?? '').split('?')[0];
-        // ORT's dist and MediaPipe's package folder, both untransformed.
-        const mount = url.startsWith('/ort/') ? { prefix: '/ort/', dir: ORT_DIST } : url.startsWith('/mediapipe/') ? { prefix: '/mediapipe/', dir: MEDIAPIPE_PACKAGE } : undefined;
+        // ORT's dist, MediaPipe's package folder and the external models, untransformed.
+        const mount = MOUNTS.find((m) => url.startsWith(m.prefix));
         if (!mount) return next();
         const file = resolve(mount.dir, decodeURIComponent(url.slice(mount.prefix.length)));
         if (!file.startsWith(mount.dir + sep) || !existsSync(file) || !statSync(file).isFile()) {

@@ -7,12 +7,18 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { browserGpuContext } from '../../src/gpu/context.js';
 import { runKernelBench, type KernelBenchReport } from '../kernels.js';
-import { benchModel, loadModelAssets, selectModels, type EngineName, type ModelResult, type Ort } from '../models.js';
+import { benchModel, loadModelAssets, selectModels, TINY_MODEL, type EngineName, type ModelResult, type Ort } from '../models.js';
 import { benchSelfie, loadMediapipe, webglRenderer } from '../mediapipe.js';
+import { benchIsnet, externalSpec } from '../external-models.js';
+import type { RgbaImage } from '../../src/node/image.js';
+import { readTfjsModelJson, tfjsWeightPaths } from '../../src/import/tfjs.js';
 
 export interface PageConfig {
-  /** 'selfie': the image-in, mask-out benchmark, segwgpu's Segmenter against MediaPipe (bench/mediapipe.ts). */
-  readonly task: 'kernels' | 'model' | 'selfie';
+  /**
+   * 'selfie': the image-in, mask-out benchmark, segwgpu's Segmenter against MediaPipe (bench/mediapipe.ts);
+   * 'external': one external model (ISNet against ORT, a tfjs model against tfjs; bench/external-models.ts).
+   */
+  readonly task: 'kernels' | 'model' | 'selfie' | 'external';
   readonly runs: number;
   readonly filter?: string;
   readonly model?: string;
@@ -24,7 +30,7 @@ export interface PageConfig {
   readonly ortWasmPaths: string;
   /** 0: all of navigator.hardwareConcurrency when cross-origin isolated, else 1. */
   readonly ortThreads: number;
-  /** The selfie benchmark's photo, a path under the served repository root. */
+  /** The selfie and external benchmarks' photo, a path under the served repository root. */
   readonly photo: string;
 }
 
@@ -38,6 +44,8 @@ export interface PageEnvironment {
   ortModule?: string;
   /** The WebGL renderer (MediaPipe's backend), on the selfie page. */
   webgl?: string;
+  /** tfjs-core's version, on a tfjs model's page. */
+  tfjsVersion?: string;
 }
 
 export interface PageState {
@@ -124,6 +132,10 @@ async function main(): Promise<void> {
     await runSelfie(config, env);
     return;
   }
+  if (config.task === 'external') {
+    await runExternal(config, env, ctx);
+    return;
+  }
   const [spec] = selectModels([config.model!]);
   const assets = await loadModelAssets(spec, read);
   const wantsOrt = config.engines.some((e) => e.startsWith('ort-'));
@@ -140,6 +152,64 @@ async function main(): Promise<void> {
     },
     { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, log },
   );
+}
+
+/** The photo's RGBA pixels as the file has them (no colour-space conversion, alpha not premultiplied). */
+async function photoPixels(path: string): Promise<RgbaImage> {
+  const blob = new Blob([(await read(path)) as BlobPart]);
+  const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  context.drawImage(bitmap, 0, 0);
+  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  return { width: bitmap.width, height: bitmap.height, data };
+}
+
+async function runExternal(config: PageConfig, env: PageEnvironment, ctx: Awaited<ReturnType<typeof browserGpuContext>>): Promise<void> {
+  const spec = externalSpec(config.model!);
+  const photo = await photoPixels(config.photo);
+  log(`${spec.name}: ${spec.description}; ${config.photo} ${photo.width}x${photo.height}`);
+  const segwgpuCtx = config.engines.includes('segwgpu') ? ctx : undefined;
+  const options = { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, log };
+  if (spec.kind === 'isnet') {
+    const [onnx, tiny] = await Promise.all([read(spec.file), read(TINY_MODEL)]);
+    const wantsOrt = config.engines.some((e) => e.startsWith('ort-'));
+    const ort = wantsOrt ? await loadOrt(config, env) : undefined;
+    if (ort) log(`onnxruntime-web ${env.ortVersion}, wasm threads ${env.ortThreads}`);
+    state.model = await benchIsnet({
+      spec,
+      onnx,
+      tiny,
+      photo,
+      photoPath: config.photo,
+      segwgpuCtx,
+      ort,
+      ortProviders: (['webgpu', 'wasm'] as const).filter((ep) => config.engines.includes(`ort-${ep}`)),
+      captureConsole,
+      options,
+    });
+    return;
+  }
+  // The files' size, for the report (read before anything is timed).
+  const json = await read(spec.file);
+  const folder = spec.file.slice(0, spec.file.lastIndexOf('/') + 1);
+  const shards = await Promise.all(tfjsWeightPaths(readTfjsModelJson(json, spec.name)).map((p) => read(`${folder}${p}`)));
+  const modelBytes = shards.reduce((n, s) => n + s.length, json.length);
+  const { benchTfjsModel, loadTfjs } = await import('../tfjs.js');
+  let tfjs: Awaited<ReturnType<typeof loadTfjs>> | undefined;
+  let tfjsError: { engine: 'tfjs-webgpu'; error: string } | undefined;
+  if (config.engines.includes('tfjs-webgpu')) {
+    try {
+      tfjs = await loadTfjs('webgpu');
+      env.tfjsVersion = tfjs.version;
+      log(`tfjs ${tfjs.version}, ${tfjs.backend}`);
+    } catch (e) {
+      tfjsError = { engine: 'tfjs-webgpu', error: `backend start failed: ${(e as Error).message}` };
+      log(`tfjs-webgpu error: ${tfjsError.error}`);
+    }
+  }
+  const url = new URL(`/${spec.file}`, location.href).href;
+  state.model = await benchTfjsModel({ spec, source: url, tfjsSource: url, modelBytes, photo, photoPath: config.photo, segwgpuCtx, tfjs, tfjsError, options });
 }
 
 async function runSelfie(config: PageConfig, env: PageEnvironment): Promise<void> {
