@@ -3,6 +3,7 @@
  * FCN / SegNet layer shapes, read against the adapter's matmul ceiling (bench/matmul-probe.ts).
  */
 import type { GpuContext } from '../src/gpu/context.js';
+import type { AdapterTraits } from '../src/gpu/step.js';
 import { prepareOpCallGpu } from '../src/exec/run-op.js';
 import type { OpCall } from '../src/ops/call.js';
 import { sizeOf, int64Tensor, tensor, type Tensor } from '../src/core/tensor.js';
@@ -24,38 +25,54 @@ export interface KernelBenchCase {
   readonly call: () => OpCall;
   /** Floating-point operations (a multiply-add counts 2). */
   readonly flops: number;
+  /** Lowering choices forced for this row (the Winograd variants of a 3x3 conv); else the adapter's own rules. */
+  readonly traits?: Partial<AdapterTraits>;
+  /** Inputs a model would hold as initializers (weights, bias): their preparation steps run once, outside the timing. */
+  readonly constantInputs?: readonly number[];
 }
 
-function conv(name: string, n: number, cin: number, cout: number, h: number, w: number, k: number, stride = 1, pad = (k - 1) / 2, group = 1): KernelBenchCase {
+/**
+ * A conv row; a 3x3 stride-1 conv of one group gets three, direct convolution and both Winograd
+ * transforms forced (GFLOP/s counts direct convolution's multiply-adds in all three: the
+ * effective rate).
+ */
+function conv(name: string, n: number, cin: number, cout: number, h: number, w: number, k: number, stride = 1, pad = (k - 1) / 2, group = 1): KernelBenchCase[] {
   const oh = Math.floor((h + 2 * pad - k) / stride) + 1;
   const ow = Math.floor((w + 2 * pad - k) / stride) + 1;
-  return {
-    name,
+  const row = (suffix: string, traits?: Partial<AdapterTraits>): KernelBenchCase => ({
+    name: `${name}${suffix}`,
     flops: 2 * n * cout * oh * ow * (cin / group) * k * k,
+    ...(traits ? { traits } : {}),
+    constantInputs: [1, 2],
     call: () => ({
       opType: 'Conv',
       attributes: { pads: [pad, pad, pad, pad], strides: [stride, stride], group },
       inputs: [random([n, cin, h, w], 1), random([cout, cin / group, k, k], 2), random([cout], 3)],
     }),
-  };
+  });
+  if (k !== 3 || stride !== 1 || group !== 1) return [row('')];
+  return [row(' direct', { winograd: 'off' }), row(' Winograd F(2x2)', { winograd: 2 }), row(' Winograd F(4x4)', { winograd: 4 })];
 }
 
 export const KERNEL_BENCH_CASES: readonly KernelBenchCase[] = [
-  conv('Conv 3x3 64->64 @64x64 (U-Net level 3)', 1, 64, 64, 64, 64, 3),
-  conv('Conv 3x3 3->16 @256x256 (U-Net stem)', 1, 3, 16, 256, 256, 3),
-  conv('Conv 3x3 16->16 @256x256 (U-Net level 1)', 1, 16, 16, 256, 256, 3),
-  conv('Conv 3x3 32->32 @128x128 (U-Net level 2)', 1, 32, 32, 128, 128, 3),
-  conv('Conv 1x1 64->21 @64x64 (FCN score)', 1, 64, 21, 64, 64, 1, 1, 0),
-  conv('Conv 7x7 64->64 @16x16 (FCN fc6)', 1, 64, 64, 16, 16, 7, 1, 0),
-  conv('Conv 3x3 depthwise 64 @64x64', 1, 64, 64, 64, 64, 3, 1, 1, 64),
+  ...conv('Conv 3x3 64->64 @64x64 (U-Net level 3)', 1, 64, 64, 64, 64, 3),
+  ...conv('Conv 3x3 128->128 @32x32 (U-Net level 4)', 1, 128, 128, 32, 32, 3),
+  ...conv('Conv 3x3 3->16 @256x256 (U-Net stem)', 1, 3, 16, 256, 256, 3),
+  ...conv('Conv 3x3 16->16 @256x256 (U-Net level 1)', 1, 16, 16, 256, 256, 3),
+  ...conv('Conv 3x3 32->32 @128x128 (U-Net level 2)', 1, 32, 32, 128, 128, 3),
+  ...conv('Conv 1x1 64->21 @64x64 (FCN score)', 1, 64, 21, 64, 64, 1, 1, 0),
+  ...conv('Conv 7x7 64->64 @16x16 (FCN fc6)', 1, 64, 64, 16, 16, 7, 1, 0),
+  ...conv('Conv 3x3 depthwise 64 @64x64', 1, 64, 64, 64, 64, 3, 1, 1, 64),
   {
     name: 'ConvTranspose 2x2 s2 64->32 @32x32 (U-Net up)',
     flops: 2 * 32 * 64 * 64 * 64,
+    constantInputs: [1, 2],
     call: () => ({ opType: 'ConvTranspose', attributes: { strides: [2, 2] }, inputs: [random([1, 64, 32, 32], 4), random([64, 32, 2, 2], 5), random([32], 6)] }),
   },
   {
     name: 'ConvTranspose 4x4 s2 21->21 @32x32 (FCN upscore2)',
     flops: 2 * 21 * 64 * 64 * 21 * 4,
+    constantInputs: [1],
     call: () => ({ opType: 'ConvTranspose', attributes: { strides: [2, 2], pads: [1, 1, 1, 1] }, inputs: [random([1, 21, 32, 32], 7), random([21, 21, 4, 4], 8)] }),
   },
   {
@@ -168,7 +185,7 @@ export async function runKernelBench(ctx: GpuContext, options: { runs: number; f
     if (options.filter && !bench.name.toLowerCase().includes(options.filter.toLowerCase())) continue;
     try {
       const call = bench.call();
-      const prepared = prepareOpCallGpu(ctx, call);
+      const prepared = prepareOpCallGpu(bench.traits ? { ...ctx, traits: { ...ctx.traits, ...bench.traits } } : ctx, call, { constantInputs: bench.constantInputs ?? [] });
       const t = await timeGpuWork(ctx.device, (encoder, tw) => prepared.run(encoder, tw), { warmup: 1, runs: options.runs, timestamps: ctx.hasTimestampQuery });
       const ms = t.gpuMs ?? t.wallMs;
       const bytes = 4 * (call.inputs.reduce((s, x) => s + (x ? sizeOf(x.shape) : 0), 0) + prepared.checked.outputInfos.reduce((s, o) => s + sizeOf(o.shape), 0));

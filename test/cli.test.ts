@@ -51,7 +51,7 @@ describe('segwgpu usage errors', () => {
   it('an unknown option exits 2, names it and lists the options, with one segwgpu: prefix', async () => {
     const r = await segwgpu(['run', 'unet', '--outptu-dir', 'x']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^segwgpu: run: Unknown option '--outptu-dir' \(options: --input, --output-dir, --backend, --help; see segwgpu run --help\)\n$/);
+    expect(r.stderr).toMatch(/^segwgpu: run: Unknown option '--outptu-dir' \(options: --input, --output-dir, --backend, --winograd, --help; see segwgpu run --help\)\n$/);
     expect(r.stderr.match(/segwgpu:/g)!.length).toBe(1);
   });
 
@@ -60,6 +60,8 @@ describe('segwgpu usage errors', () => {
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/^segwgpu: validate: Option '--atol <value>' argument missing/)]);
     const choice = await segwgpu(['run', 'unet', '--output-dir', work, '--backend', 'gpu']);
     expect(choice.stderr).toMatch(/^segwgpu: run: --backend must be webgpu or cpu, got 'gpu'/);
+    const winograd = await segwgpu(['info', 'unet', '--winograd', '3']);
+    expect([winograd.code, winograd.stderr]).toEqual([2, "segwgpu: info: --winograd must be auto or off or 2 or 4, got '3'\n"]);
     const number = await segwgpu(['validate', 'unet', '--input', 'x.npy', '--rtol', 'tiny']);
     expect(number.stderr).toMatch(/^segwgpu: validate: --rtol must be a non-negative number, got 'tiny'/);
     const unknown = await segwgpu(['segmnet', 'x.png']);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SegwgpuError } from '../core/errors.js';
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
+import type { GpuLowering } from '../gpu/step.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext } from '../node/gpu.js';
 import { readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
@@ -51,6 +52,12 @@ function inputShapesOf(args: ParsedCommand, command: string): Record<string, Sha
   return shapes;
 }
 
+/** --winograd: the plan option (src/plan/plan.ts PlanOptions.winograd). */
+function winogradOf(args: ParsedCommand, command: string): 'auto' | 'off' | 2 | 4 {
+  const mode = choiceValue(args, 'winograd', ['auto', 'off', '2', '4'], 'auto', command);
+  return mode === '2' ? 2 : mode === '4' ? 4 : mode;
+}
+
 function shapesOfInputs(inputs: Record<string, Tensor>): Record<string, Shape> {
   return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.shape]));
 }
@@ -65,6 +72,7 @@ export const RUN: CommandSpec = {
     input: { type: 'string', multiple: true, value: 'NAME=FILE.npy', help: 'an input tensor; a model with one input also takes FILE.npy alone' },
     'output-dir': { type: 'string', value: 'DIR', help: 'where the outputs go (required)' },
     backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU plan (default) or the CPU reference' },
+    winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
   },
   notes: `${MODEL_NOTE}\nOutput names outside [A-Za-z0-9._-] become '_'; integer outputs are int64.`,
 };
@@ -73,6 +81,7 @@ export async function runModel(args: ParsedCommand): Promise<number> {
   const outDir = stringValue(args, 'output-dir');
   if (!outDir) throw new SegwgpuError('run: --output-dir is required');
   const backend = choiceValue(args, 'backend', ['webgpu', 'cpu'], 'webgpu', 'run');
+  const winograd = winogradOf(args, 'run');
   const graph = await loadModel(args.positionals[0]!);
   const inputs = readInputs(args, graph, 'run');
   let outputs: Record<string, Tensor>;
@@ -82,7 +91,7 @@ export async function runModel(args: ParsedCommand): Promise<number> {
     console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(1)} ms`);
   } else {
     const ctx = await nodeGpuContext();
-    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), inputValues: inputs });
+    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), inputValues: inputs, winograd });
     const t1 = performance.now();
     outputs = (await runPlan(plan, inputs)).outputs;
     const t2 = performance.now();
@@ -114,6 +123,7 @@ export const VALIDATE: CommandSpec = {
     atol: { type: 'string', value: 'A', help: 'absolute tolerance (default 1e-4)' },
     rtol: { type: 'string', value: 'R', help: "tolerance relative to the output's magnitude (default 1e-3)" },
     'per-node': { type: 'boolean', help: 'also name the first node whose GPU output leaves the tolerance' },
+    winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
   },
   notes: `${MODEL_NOTE}\nWithin tolerance: max |a - b| <= atol + rtol x max |reference|. Exit 0 within, 1 outside, 2 on bad input.`,
 };
@@ -132,12 +142,13 @@ export async function runValidate(args: ParsedCommand): Promise<number> {
     }
   }
   const perNode = booleanValue(args, 'per-node');
+  const winograd = winogradOf(args, 'validate');
   const keep = perNode ? ('all' as const) : undefined;
   const cpu = runGraphCpu(graph, inputs, { keepValues: keep });
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
   console.log(`tolerance: max abs error <= ${tolerance.atol} + ${tolerance.rtol} x magnitude`);
-  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep, inputValues: inputs });
+  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep, inputValues: inputs, winograd });
   const wanted = perNode ? plan.nodes.flatMap((n) => n.node.outputs.filter((o) => o !== '' && plan.readable.has(o))) : plan.graph.outputs;
   const gpu = (await runPlan(plan, inputs, { outputs: [...new Set([...wanted, ...plan.graph.outputs])] })).outputs;
   let ok = true;
@@ -187,13 +198,14 @@ export const INFO: CommandSpec = {
   summary: "Prints a model's nodes, shapes, parameters, MACs, receptive fields and output strides, and the planned peak activation memory against its lower bound. Needs no GPU.",
   options: {
     'input-shape': { type: 'string', multiple: true, value: 'NAME=1x3xHxW', help: 'a shape for an input with symbolic dimensions' },
+    winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
   },
   notes: MODEL_NOTE,
 };
 
 export async function runInfo(args: ParsedCommand): Promise<number> {
   const graph = await loadModel(args.positionals[0]!);
-  const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info') });
+  const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info'), winograd: winogradOf(args, 'info') });
   const { nodes, parameters, macs } = describeModel(layout);
   console.log(`model: ${graph.name} (opset ${graph.opset}), ${graph.nodes.length} nodes imported, ${layout.order.length} after passes`);
   for (const input of layout.graph.inputs) console.log(`input  ${input.name}: ${layout.values.get(input.name)!.dtype} [${layout.values.get(input.name)!.shape.join('x')}]`);
@@ -211,7 +223,23 @@ export async function runInfo(args: ParsedCommand): Promise<number> {
   const { peakBytes, lowerBoundBytes } = layout.memory;
   console.log(`planned peak activation memory: ${human(peakBytes)} (${peakBytes} bytes); lower bound ${human(lowerBoundBytes)} (${lowerBoundBytes} bytes); ratio ${(peakBytes / Math.max(1, lowerBoundBytes)).toFixed(3)}`);
   console.log(`precision: ${precisionOf(layout.order)}`);
+  console.log(`convolution: ${convolutionOf(layout.lowerings)}`);
   return 0;
+}
+
+/** How the plan computes its Convs: how many take a Winograd transform (src/ops/conv-winograd.ts). */
+function convolutionOf(lowerings: readonly { node: { opType: string }; lowering: GpuLowering }[]): string {
+  const convs = lowerings.filter((l) => l.node.opType === 'Conv');
+  if (convs.length === 0) return 'no Conv nodes';
+  const tileOf = (l: GpuLowering) => l.steps.map((st) => /^winogradInput\[m=(\d)\]/.exec(st.kernel.name)?.[1]).find((m) => m !== undefined);
+  const counts = new Map<string, number>();
+  for (const c of convs) {
+    const m = tileOf(c.lowering);
+    if (m) counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  const winograd = [...counts].map(([m, n]) => `${n} Winograd F(${m}x${m},3x3)`);
+  const direct = convs.length - [...counts.values()].reduce((a, b) => a + b, 0);
+  return `${convs.length} Conv node${convs.length > 1 ? 's' : ''}: ${[...winograd, `${direct} direct`].join(', ')}`;
 }
 
 /** Which arithmetic a plan uses: float32 throughout, with half-precision rounding where an fp16 graph casts. */

@@ -2,7 +2,7 @@
 import { SegwgpuError, describeNode } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkOpCall, type CheckedOpCall, type OpCall } from '../ops/call.js';
-import type { BufferRef, GpuLowering } from '../gpu/step.js';
+import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
@@ -18,7 +18,16 @@ export interface PreparedOpCall {
   destroy(): void;
 }
 
-export function prepareOpCallGpu(ctx: GpuContext, call: OpCall): PreparedOpCall {
+export interface PrepareOptions {
+  /**
+   * Inputs to treat as a model's initializers: steps that read only these and write no output
+   * (weight repacking and transforms) run once here, as a plan hoists them, and run() skips them
+   * (the kernel benchmark times what a model pays per run).
+   */
+  readonly constantInputs?: readonly number[];
+}
+
+export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: PrepareOptions = {}): PreparedOpCall {
   const checked = checkOpCall(call);
   const { node, def, resolved, inputInfos, outputInfos } = checked;
   const lowering = def.gpu(resolved, inputInfos, outputInfos, ctx.traits, node);
@@ -55,8 +64,22 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall): PreparedOpCall 
     }
     return b;
   };
-  const steps = lowering.steps.map((s) => prepareStep(ctx, s, resolve));
-  for (const s of steps) if (s.uniformBuffer) created.push(s.uniformBuffer);
+  const constant = new Set(options.constantInputs ?? []);
+  const isConstantStep = (st: GpuStep): boolean => {
+    const refs = Object.values(st.bindings);
+    const reads = refs.filter((r): r is { input: number } => 'input' in r);
+    return reads.length > 0 && reads.every((r) => constant.has(r.input)) && refs.every((r) => !('output' in r));
+  };
+  const once = lowering.steps.filter(isConstantStep).map((s) => prepareStep(ctx, s, resolve));
+  const steps = lowering.steps.filter((st) => !isConstantStep(st)).map((s) => prepareStep(ctx, s, resolve));
+  for (const s of [...once, ...steps]) if (s.uniformBuffer) created.push(s.uniformBuffer);
+  if (once.length > 0) {
+    const encoder = ctx.device.createCommandEncoder({ label: `${node.name} constants` });
+    const pass = encoder.beginComputePass();
+    for (const s of once) recordStep(pass, s);
+    pass.end();
+    ctx.device.queue.submit([encoder.finish()]);
+  }
 
   return {
     checked,

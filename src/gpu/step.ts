@@ -32,4 +32,10 @@ export interface GpuLowering {
 export interface AdapterTraits {
   /** True for CPU-like adapters (SwiftShader): register-blocked, unrolled kernels win there. */
   readonly cpuLike: boolean;
+  /**
+   * Winograd convolution for 3x3 stride-1 convs (src/ops/conv-winograd.ts): undefined for the
+   * automatic rule, 'off' for direct convolution only, 2 or 4 to force F(2x2) or F(4x4) wherever
+   * the shape allows (tests, benchmarks, the CLI's --winograd).
+   */
+  readonly winograd?: 'off' | 2 | 4;
 }

@@ -19,9 +19,10 @@
  */
 import { AttributeError, InputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { MAX_F32, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
+import { MAX_F32, NO_ACTIVATION, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type DepthwiseRowWindow, type Residual } from './conv-kernels.js';
+import { lowerConvWinograd, pickWinogradTile } from './conv-winograd.js';
 import { checkSpatialInput, parseWindowAttributes, resolveWindow, windowUniforms, type Window, type WindowAttributes } from './spatial.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
@@ -359,6 +360,8 @@ export const conv: OpDefinition<ConvAttributes, ResolvedConv> = {
     return [{ dtype: 'float32', shape: [geo.batch, geo.outC, geo.outH, geo.outW], data }];
   },
   gpu({ geometry, activation, residual }, _inputs, _outputs, traits) {
+    const winograd = pickWinogradTile(traits, geometry);
+    if (winograd) return lowerConvWinograd(geometry, winograd, variantActivation(activation), variantActivation(NO_ACTIVATION), residual, traits);
     return lowerConv(geometry, activation, pickConvTiling(traits, geometry), convPath(geometry), residual);
   },
   macs({ geometry: g }) {

@@ -30,6 +30,12 @@ export interface PlanOptions extends PassOptions {
    * runs must give the same ones. The CLI passes every input it reads.
    */
   readonly inputValues?: Readonly<Record<string, Tensor>>;
+  /**
+   * Winograd convolution for 3x3 stride-1 convs (src/ops/conv-winograd.ts): 'auto' (the default)
+   * follows pickWinogradTile's rule, 'off' keeps direct convolution, 2 or 4 force F(2x2) or
+   * F(4x4) wherever the shape allows.
+   */
+  readonly winograd?: 'auto' | 'off' | 2 | 4;
 }
 
 export interface PlannedNode {
@@ -142,11 +148,12 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const producedBy = new Map<string, GraphNode>();
   for (const node of order) for (const o of node.outputs) if (o !== '') producedBy.set(o, node);
   const aliases = new Map<string, { base: string; byteOffset: number }>();
+  const traits: AdapterTraits = options.winograd === undefined || options.winograd === 'auto' ? limits.traits : { ...limits.traits, winograd: options.winograd };
   const lowerings = order.map((node, step) => {
     const def = getOp(node);
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
     const { resolved, inputs, outputs } = inferred.nodes.get(node)!;
-    const lowering = separateRepeatedInputs(node, def.gpu(resolved, inputs, outputs, limits.traits, node), inputs);
+    const lowering = separateRepeatedInputs(node, def.gpu(resolved, inputs, outputs, traits, node), inputs);
     const offsets = def.inPlaceOffsets?.(resolved, inputs, outputs);
     const inPlace = offsets ? node.inputs.map((n, i) => canWriteInPlace(node, step, n, i, offsets[i])) : [];
     if (!inPlace.some((x) => x)) return { node, lowering, outputs };

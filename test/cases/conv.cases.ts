@@ -3,11 +3,13 @@
  *
  * Tolerance: atol 1e-4, rtol 1e-4 against the CPU reference, which sums in double precision. The
  * GPU sums K = Cg*KH*KW products in f32, in a different order (ky, kx outside, ci inside). Inputs
- * and weights are in [-1, 1), so each product is at most 1 in magnitude, K is at most 200 here,
+ * and weights are in [-1, 1), so each product is at most 1 in magnitude, K is at most 360 here,
  * and the f32 rounding error of such a sum behaves like a random walk: about
- * sqrt(K) * 2^-24 * (size of the partial sums, < 10 here) ~ 1e-5 at K = 200; 1e-4 leaves a
- * tenfold margin while an indexing mistake (a wrong or missing product, about 0.1 to 1) still fails.
- * Observed max errors are ~1e-6.
+ * sqrt(K) * 2^-24 * (size of the partial sums, < 20 here) ~ 2e-5 at K = 360; 1e-4 leaves a
+ * fivefold margin while an indexing mistake (a wrong or missing product, about 0.1 to 1) still fails.
+ * Observed max errors are ~1e-6. The two Winograd F(2x2) cases (the rule takes it from 32
+ * channels) sum shorter chains after exact-ish transforms: no larger errors (test/winograd.test.ts
+ * forces both tile sizes over every edge).
  *
  * The tiling rule (pickConvTiling) picks tm 4 or 8 by output width and tn 4 or 8 by channels per
  * group, and the path (general, 1x1 with vec4 or scalar loads, depthwise) by shape: the grid
@@ -117,6 +119,9 @@ const general: OpCase[] = [
   convCase('3x3 s3 asymmetric pads [2,0,1,2], 4->4 on 10x13', [1, 4, 10, 13], [4, 4, 3, 3], { pads: [2, 0, 1, 2], strides: [3, 3] }),
   convCase('3x3 strides [1,3] no pad, 3->9 on 8x17', [1, 3, 8, 17], [9, 3, 3, 3], { strides: [1, 3] }),
   convCase('3x3 strides [2,1] pads [1,2,1,0], 2->3 on 6x7', [1, 2, 6, 7], [3, 2, 3, 3], { pads: [1, 2, 1, 0], strides: [2, 1] }),
+  // 32 channels in and out: the rule's Winograd F(2x2) (src/ops/conv-winograd.ts), in both runtimes.
+  convCase('3x3 s1 pad 1, 32->36 on 9x7 (Winograd F(2x2))', [1, 32, 9, 7], [36, 32, 3, 3], { pads: [1, 1, 1, 1] }),
+  convCase('3x3 s1 pads [0,1,2,0], batch 2, 40->32 on 6x5 (Winograd F(2x2))', [2, 40, 6, 5], [32, 40, 3, 3], { pads: [0, 1, 2, 0] }),
   convCase('5x5 s1 pad 2, 3->8 on 7x9', [1, 3, 7, 9], [8, 3, 5, 5], { pads: [2, 2, 2, 2] }),
   convCase('5x5 s2 pads [3,1,0,4], batch 2, 5->3 on 11x9', [2, 5, 11, 9], [3, 5, 5, 5], { pads: [3, 1, 0, 4], strides: [2, 2] }),
   convCase('5x5 K=200 (8->12), pad 2, on 9x10', [1, 8, 9, 10], [12, 8, 5, 5], { pads: [2, 2, 2, 2] }),
