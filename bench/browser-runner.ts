@@ -50,6 +50,7 @@ export async function runInBrowser(o: Options): Promise<RunnerResult> {
     filter: o.filter,
     bigRuns: o.bigRuns,
     profile: o.profile,
+    winograd: o.winograd,
     engines: o.engines,
     ortModule: `/ort/${o.ortBundle}`,
     ortWasmPaths: '/ort/',

@@ -168,6 +168,8 @@ export interface ModelResult {
 export interface ModelBenchOptions {
   readonly runs: number;
   readonly profile?: boolean;
+  /** segwgpu's PlanOptions.winograd (default: the plan's rule). */
+  readonly winograd?: 'auto' | 'off' | 2 | 4;
   readonly log?: (line: string) => void;
   /**
    * Read back only the graph's first output, on every engine (ISNet has 12 outputs; the app
@@ -218,7 +220,7 @@ export async function benchSegwgpuModel(baseCtx: GpuContext, assets: ModelAssets
     const t0 = now();
     const graph = importOnnx(assets.onnx, { name: assets.spec.onnx });
     const t1 = now();
-    plan = await planGraphAsync(ctx, graph);
+    plan = await planGraphAsync(ctx, graph, { winograd: options.winograd ?? 'auto' });
     const t2 = now();
     const feeds = { [graph.inputs[0].name]: assets.input };
     const runOptions = options.firstOutputOnly ? { outputs: [graph.outputs[0]] } : {};

@@ -47,7 +47,7 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
         await benchModel(
           assets,
           { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, ort, ortProviders: ['wasm'] },
-          { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log: (l) => console.log(`  ${l}`) },
+          { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, winograd: o.winograd, log: (l) => console.log(`  ${l}`) },
         ),
       );
     }

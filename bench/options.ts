@@ -36,6 +36,8 @@ export interface Options {
   photo: string;
   engines: EngineName[];
   profile: boolean;
+  /** segwgpu's PlanOptions.winograd for the model benchmarks. */
+  winograd: 'auto' | 'off' | 2 | 4;
   ortThreads: number;
   ortBundle: string;
   out: string;
@@ -59,6 +61,7 @@ export const BENCH: CommandSpec = {
     engines: { type: 'string', value: 'a,b', help: `some of ${ALL_ENGINES.join(', ')}` },
     photo: { type: 'string', value: 'FILE', help: `the selfie benchmark's photo, a PNG or JPEG inside the repository (default ${SELFIE_PHOTO})` },
     profile: { type: 'boolean', help: 'one more segwgpu run per model with per-node timestamps: GPU time per op type' },
+    winograd: { type: 'string', value: 'auto|off|2|4', help: "segwgpu's 3x3 convs in the model benchmarks: the plan's rule (auto, default), direct only, or F(2x2) / F(4x4) forced" },
     'ort-threads': { type: 'string', value: 'N', help: 'ORT wasm threads; 0 = every core when cross-origin isolated, else 1 (default 0)' },
     'ort-bundle': { type: 'string', value: 'FILE', help: 'onnxruntime-web dist file (default ort.min.mjs)' },
     out: { type: 'string', value: 'DIR', help: 'where the JSON and HTML results go (default bench/results)' },
@@ -75,6 +78,13 @@ function integerOption(args: ParsedCommand, name: string, fallback: number, min:
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs an integer >= ${min}, got ${raw}`);
   return n;
+}
+
+function winogradOption(args: ParsedCommand): 'auto' | 'off' | 2 | 4 {
+  const raw = stringValue(args, 'winograd') ?? 'auto';
+  if (raw === 'auto' || raw === 'off') return raw;
+  if (raw === '2' || raw === '4') return Number(raw) as 2 | 4;
+  throw new UsageError(`--winograd needs auto, off, 2 or 4, got ${raw}`);
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -99,6 +109,7 @@ export function parseOptions(argv: string[]): Options {
     filter: stringValue(args, 'filter'),
     engines: [],
     profile: booleanValue(args, 'profile'),
+    winograd: winogradOption(args),
     ortThreads: integerOption(args, 'ort-threads', 0, 0),
     ortBundle: stringValue(args, 'ort-bundle') ?? 'ort.min.mjs',
     out: resolve(stringValue(args, 'out') ?? join(ROOT, 'bench', 'results')),

@@ -24,6 +24,7 @@ export interface PageConfig {
   readonly model?: string;
   readonly bigRuns: number;
   readonly profile: boolean;
+  readonly winograd: 'auto' | 'off' | 2 | 4;
   readonly engines: readonly EngineName[];
   /** URL of onnxruntime-web's ESM build and the folder of its .wasm/.mjs files (served locally). */
   readonly ortModule: string;
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
       ortProviders: (['webgpu', 'wasm'] as const).filter((ep) => config.engines.includes(`ort-${ep}`)),
       captureConsole,
     },
-    { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, log },
+    { runs: config.runs, bigRuns: config.bigRuns, profile: config.profile, winograd: config.winograd, log },
   );
 }
 
