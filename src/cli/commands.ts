@@ -3,20 +3,21 @@
  * is thrown as SegwgpuError before any GPU work or file write; main.ts prints it after one
  * 'segwgpu:' prefix.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SegwgpuError } from '../core/errors.js';
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import type { GpuLowering } from '../gpu/step.js';
 import { readNpy, writeNpy } from '../io/npy.js';
-import { nodeGpuContext } from '../node/gpu.js';
-import { readInputFile, safeFileName, writeFilesAtomically } from '../node/files.js';
+import { nodeGpuContext, nodeWgslLanguageFeatures } from '../node/gpu.js';
+import { outputFileStems, readInputFile, writeFilesAtomically } from '../node/files.js';
 import { loadModel } from '../node/model-file.js';
-import { planGraphAsync, layoutGraph } from '../plan/plan.js';
+import { planGraphAsync, layoutGraph, DEFAULT_LAYOUT_LIMITS } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
-import { describeModel } from '../analysis/model-info.js';
+import { describeModel, integerDotUse, type IntegerDotUse } from '../analysis/model-info.js';
+import { PACKED_DOT_FEATURE } from '../gpu/context.js';
 import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL } from '../api/builtin-models.js';
 import { Segmenter } from '../api/segmenter.js';
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
@@ -99,9 +100,15 @@ export async function runModel(args: ParsedCommand): Promise<number> {
     console.log(`plan ${(t1 - t0).toFixed(1)} ms, first run ${(t2 - t1).toFixed(1)} ms; arena ${plan.peakBytes} bytes (lower bound ${plan.lowerBoundBytes})`);
     plan.destroy();
   }
-  const files = Object.entries(outputs).map(([name, t]) => ({ path: join(outDir, `${safeFileName(name)}.npy`), bytes: writeNpy(t), name, t }));
+  const entries = Object.entries(outputs);
+  const stems = outputFileStems(entries.map(([name]) => name));
+  const files = entries.map(([name, t], i) => ({ path: join(outDir, `${stems[i]}.npy`), bytes: writeNpy(t), name, t }));
   writeFilesAtomically(files);
-  for (const f of files) console.log(`wrote ${f.path}  ${f.t.dtype === 'float32' ? 'float32' : 'int64'} [${f.t.shape.join('x')}]`);
+  for (const f of files) {
+    // The output's own name where the file name is not it (sanitised, shortened, made distinct).
+    const named = basename(f.path, '.npy') === f.name ? '' : ` (output '${f.name}')`;
+    console.log(`wrote ${f.path}${named}  ${f.t.dtype === 'float32' ? 'float32' : 'int64'} [${f.t.shape.join('x')}]`);
+  }
   return 0;
 }
 
@@ -195,7 +202,7 @@ export const INFO: CommandSpec = {
   brief: 'nodes, shapes, MACs, receptive fields, planned memory (no GPU needed)',
   positionals: MODEL_ARGUMENT,
   positionalCount: 1,
-  summary: "Prints a model's nodes, shapes, parameters, MACs, receptive fields and output strides, and the planned peak activation memory against its lower bound. Needs no GPU.",
+  summary: "Prints a model's nodes, shapes, parameters, MACs, receptive fields and output strides, the planned peak activation memory against its lower bound, and which kernels its convs and integer GEMMs take. Needs no GPU.",
   options: {
     'input-shape': { type: 'string', multiple: true, value: 'NAME=1x3xHxW', help: 'a shape for an input with symbolic dimensions' },
     winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
@@ -205,7 +212,10 @@ export const INFO: CommandSpec = {
 
 export async function runInfo(args: ParsedCommand): Promise<number> {
   const graph = await loadModel(args.positionals[0]!);
-  const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info'), winograd: winogradOf(args, 'info') });
+  // Planned as for a GPU adapter, with the WGSL language features of this machine's WebGPU.
+  const packedDot4x8 = (await nodeWgslLanguageFeatures()).has(PACKED_DOT_FEATURE);
+  const limits = { ...DEFAULT_LAYOUT_LIMITS, traits: { ...DEFAULT_LAYOUT_LIMITS.traits, packedDot4x8 } };
+  const layout = layoutGraph(graph, { inputShapes: inputShapesOf(args, 'info'), winograd: winogradOf(args, 'info') }, limits);
   const { nodes, parameters, macs } = describeModel(layout);
   console.log(`model: ${graph.name} (opset ${graph.opset}), ${graph.nodes.length} nodes imported, ${layout.order.length} after passes`);
   for (const input of layout.graph.inputs) console.log(`input  ${input.name}: ${layout.values.get(input.name)!.dtype} [${layout.values.get(input.name)!.shape.join('x')}]`);
@@ -224,7 +234,21 @@ export async function runInfo(args: ParsedCommand): Promise<number> {
   console.log(`planned peak activation memory: ${human(peakBytes)} (${peakBytes} bytes); lower bound ${human(lowerBoundBytes)} (${lowerBoundBytes} bytes); ratio ${(peakBytes / Math.max(1, lowerBoundBytes)).toFixed(3)}`);
   console.log(`precision: ${precisionOf(layout.order)}`);
   console.log(`convolution: ${convolutionOf(layout.lowerings)}`);
+  console.log(`integer dot: ${integerDotOf(integerDotUse(layout), packedDot4x8)}`);
   return 0;
+}
+
+/** Which kernels the integer GEMMs take (src/ops/integer-dot.ts): packed dot or scalar. */
+function integerDotOf(use: IntegerDotUse, packedDot4x8: boolean): string {
+  const total = use.packed + use.scalar;
+  if (total === 0) return 'no ConvInteger, QLinearConv or MatMulInteger nodes';
+  const kinds = [`${use.packed} dot4U8Packed (${PACKED_DOT_FEATURE})`, `${use.scalar} scalar`];
+  const why = !packedDot4x8
+    ? `; this machine's WebGPU lacks ${PACKED_DOT_FEATURE}`
+    : use.packedConvs > 0
+      ? '; on CPU-like adapters (SwiftShader) the convs take the scalar kernels, which are faster there'
+      : '';
+  return `${total} ConvInteger/QLinearConv/MatMulInteger node${total > 1 ? 's' : ''}: ${kinds.join(', ')}${why}`;
 }
 
 /** How the plan computes its Convs: how many take a Winograd transform (src/ops/conv-winograd.ts). */

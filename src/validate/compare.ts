@@ -56,12 +56,13 @@ export function compareOutputs(actual: Tensor, reference: Tensor, tolerance: { a
   let worst = 0;
   let magnitude = 0;
   for (let i = 0; i < r.length; i++) {
-    const d = Math.abs(a[i] - r[i]);
-    if (!(d <= maxAbs)) {
-      maxAbs = Number.isNaN(d) ? Infinity : d;
+    const d = elementDifference(a[i], r[i]);
+    if (d > maxAbs) {
+      maxAbs = d;
       worst = i;
     }
-    magnitude = Math.max(magnitude, Math.abs(r[i]));
+    // Only finite references set the scale: an Inf in the reference must not make every error allowed.
+    if (Number.isFinite(r[i])) magnitude = Math.max(magnitude, Math.abs(r[i]));
   }
   const isScores = reference.dtype === 'float32' && reference.shape.length === 4 && reference.shape[1] > 1;
   const integer = reference.dtype !== 'float32';
@@ -73,6 +74,18 @@ export function compareOutputs(actual: Tensor, reference: Tensor, tolerance: { a
     magnitude,
     worstAt: coordsOf(worst, reference.shape),
     argmaxAgreement: isScores ? argmaxAgreement(a, r, reference.shape) : undefined,
-    withinTolerance: maxAbs <= allowed,
+    withinTolerance: Number.isFinite(maxAbs) && maxAbs <= allowed,
   };
+}
+
+/**
+ * |a - r|, with the non-finite cases defined: the same non-finite value on both sides (NaN and
+ * NaN, +Inf and +Inf) agrees (0); a non-finite value on one side only, or Infs of opposite sign,
+ * is an infinite difference, never within any tolerance. (a - r alone gives NaN there, and every
+ * comparison with NaN is false, so NaN errors would slip through a `<=` test.)
+ */
+export function elementDifference(a: number, r: number): number {
+  if (Number.isFinite(a) && Number.isFinite(r)) return Math.abs(a - r);
+  if (Object.is(a, r) || (Number.isNaN(a) && Number.isNaN(r))) return 0;
+  return Infinity;
 }
