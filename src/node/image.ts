@@ -2,6 +2,7 @@
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { SegwgpuError } from '../core/errors.js';
+import { checkImageSize } from '../core/limits.js';
 import { readInputFile } from './files.js';
 
 export interface RgbaImage {
@@ -14,6 +15,9 @@ export interface RgbaImage {
 export function decodeImage(bytes: Uint8Array, what: string): RgbaImage {
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  // The size budget from the header, before the decoder allocates the pixels.
+  const declared = isPng ? pngDeclaredSize(bytes) : isJpeg ? jpegDeclaredSize(bytes) : undefined;
+  if (declared) checkImageSize(what, declared.width, declared.height);
   try {
     if (isPng) {
       const png = decodePng(bytes);
@@ -58,6 +62,41 @@ export function decodeImage(bytes: Uint8Array, what: string): RgbaImage {
     throw new SegwgpuError(`cannot decode ${what}: ${(e as Error).message}`);
   }
   throw new SegwgpuError(`${what} is neither a PNG nor a JPEG file`);
+}
+
+/** Width and height from a PNG's IHDR chunk (it must come first), or undefined if it is not there. */
+export function pngDeclaredSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return undefined;
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/**
+ * Width and height from a JPEG's first start-of-frame segment (SOF0-SOF15 except DHT, JPG and
+ * DAC), walking the segments from the start; undefined if the walk runs out of bytes.
+ */
+export function jpegDeclaredSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  let at = 2;
+  while (at + 9 <= bytes.length) {
+    if (bytes[at] !== 0xff) return undefined;
+    const marker = bytes[at + 1]!;
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      at += 2; // no length field
+      continue;
+    }
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: (bytes[at + 5]! << 8) | bytes[at + 6]!, width: (bytes[at + 7]! << 8) | bytes[at + 8]! };
+    }
+    if (marker === 0xda || length < 2) return undefined; // scan data before any frame header
+    at += 2 + length;
+  }
+  return undefined;
 }
 
 /**

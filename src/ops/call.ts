@@ -4,6 +4,7 @@
  * GPU work.
  */
 import type { Tensor } from '../core/tensor.js';
+import { checkValueSize } from '../core/limits.js';
 import { getOp } from './registry.js';
 import type { AnyOpDefinition, OpNode, ValueInfo } from './types.js';
 import type { Attributes } from '../ir/attributes.js';
@@ -33,6 +34,7 @@ export function checkOpCall(call: OpCall): CheckedOpCall {
   // On its own, every input is known, so ops that need constant inputs (Resize sizes) have them.
   const inputInfos = call.inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape, value: t } : undefined));
   const { outputs: outputInfos, resolved } = def.infer(attrs, inputInfos, node);
+  outputInfos.forEach((o, i) => checkValueSize(node, `output ${i}`, o.shape));
   return { node, def, resolved, inputInfos, outputInfos };
 }
 

@@ -5,6 +5,7 @@
  * (ConstantOfShape's shape, Range's bounds) must be constants.
  */
 import { AttributeError, InputError, UnsupportedError, describeNode } from '../core/errors.js';
+import { MAX_HOST_VALUE_ELEMENTS, checkValueSize } from '../core/limits.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { allocate, checkDtype, checkInputCount, constantInput, integerVector, noAttributes, requireInput, type KnownValue } from './kit.js';
@@ -121,6 +122,7 @@ function constantOfShapeValue(node: OpNode, attrs: ConstantOfShapeAttrs, inputs:
   const shape = integerVector(node, 'input', constantInput(node, 'input', shapeIn));
   if (shapeIn.shape.length !== 1) throw new InputError(node, 'input', `has shape [${shapeIn.shape.join('x')}]; it must be a 1-D shape vector`);
   if (shape.some((d) => d < 0)) throw new InputError(node, 'input', `[${shape.join(', ')}] has a negative dimension`);
+  checkValueSize(node, 'output', shape, MAX_HOST_VALUE_ELEMENTS);
   const out = allocate(attrs.fill.dtype, sizeOf(shape));
   (out as { fill(v: number | bigint): unknown }).fill(attrs.fill.data[0]);
   return { dtype: attrs.fill.dtype, shape, data: out } as Tensor;
@@ -169,6 +171,7 @@ function rangeValue(node: OpNode, inputs: readonly (KnownValue | undefined)[]): 
     let n = span / delta;
     if (n * delta !== span && (span > 0n) === (delta > 0n)) n += 1n;
     const count = n > 0n ? Number(n) : 0;
+    checkValueSize(node, 'output', [count], MAX_HOST_VALUE_ELEMENTS);
     return { dtype, shape: [count], data: BigInt64Array.from({ length: count }, (_, i) => start + BigInt(i) * delta) };
   }
   const [start, limit, delta] = ts.map((t) => Number(t.data[0]));
@@ -176,6 +179,7 @@ function rangeValue(node: OpNode, inputs: readonly (KnownValue | undefined)[]): 
   // The span is a float32 difference (as in onnxruntime), divided in double precision.
   const span = dtype === 'float32' ? Math.fround(limit - start) : limit - start;
   const count = Math.max(Math.ceil(span / delta), 0);
+  checkValueSize(node, 'output', [count], MAX_HOST_VALUE_ELEMENTS);
   if (dtype === 'int32') return { dtype, shape: [count], data: Int32Array.from({ length: count }, (_, i) => start + i * delta) };
   // Range-11's definition accumulates: each element is the previous one plus delta, in float32.
   const data = new Float32Array(count);

@@ -7,6 +7,7 @@
  */
 import { InputError, SegwgpuError, ValueNeededError, describeNode } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
+import { checkValueSize } from '../core/limits.js';
 import { topologicalOrder, type Graph, type GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import type { ValueInfo } from '../ops/types.js';
@@ -72,6 +73,7 @@ export class ShapeInference {
     for (const input of graph.inputs) {
       const shape = this.inputShapes.get(input.name);
       if (!shape) throw new SegwgpuError(`no shape for model input '${input.name}'`);
+      checkValueSize(undefined, `model input '${input.name}'`, shape);
       const value = this.inputValues.get(input.name);
       if (value && (value.dtype !== input.dtype || value.shape.join('x') !== shape.join('x'))) {
         throw new SegwgpuError(`input '${input.name}': the value given for planning is ${value.dtype} [${value.shape.join('x')}], the input is ${input.dtype} [${shape.join('x')}]`);
@@ -125,6 +127,8 @@ export class ShapeInference {
     if (outputs.length < node.outputs.filter((o) => o !== '').length) {
       throw new SegwgpuError(`${describeNode(node)}: declares ${node.outputs.length} outputs, the op produces ${outputs.length}`);
     }
+    // The size budget, before anything of these sizes is folded, planned or run.
+    outputs.forEach((o, i) => checkValueSize(node, `output '${node.outputs[i] ?? i}'`, o.shape));
     const givenInputs = inputs.filter((v): v is ValueInfo => v !== undefined);
     const foldable =
       givenInputs.length > 0 &&
