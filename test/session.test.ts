@@ -299,6 +299,30 @@ describe('cache and options', () => {
     }
   });
 
+  it('50 concurrent calls over more sizes than the cache holds equal the same calls one at a time', async () => {
+    const sizes = [
+      [12, 9],
+      [15, 11],
+      [9, 14],
+      [10, 10],
+      [13, 8],
+    ] as const;
+    const calls = Array.from({ length: 50 }, (_, i) => ({ size: sizes[(i * 7) % sizes.length]!, seed: 100 + (i % 13) }));
+    const concurrentSeg = await Segmenter.create({ model: 'segnet', device: await device(), maxCachedPlans: 2 });
+    const sequentialSeg = await Segmenter.create({ model: 'segnet', device: await device(), maxCachedPlans: 8 });
+    try {
+      const concurrent = await Promise.all(calls.map(({ size: [w, h], seed }) => concurrentSeg.segment(photo(w, h, seed))));
+      for (const [i, { size: [w, h], seed }] of calls.entries()) {
+        const one = await sequentialSeg.segment(photo(w, h, seed));
+        expect(concurrent[i]!.categoryMask, `call ${i} (${w}x${h})`).toEqual(one.categoryMask);
+        expect(concurrent[i]!.confidenceMasks, `call ${i} (${w}x${h})`).toEqual(one.confidenceMasks);
+      }
+    } finally {
+      concurrentSeg.close();
+      sequentialSeg.close();
+    }
+  });
+
   it('refuses bad options before loading anything, naming the option and value', async () => {
     await expect(Segmenter.create({ model: 'segnet', backend: 'gpu' as never })).rejects.toThrow(/backend must be 'webgpu' or 'cpu', got 'gpu'/);
     await expect(Segmenter.create({ model: 'segnet', maxCachedPlans: 0 })).rejects.toThrow(/maxCachedPlans must be a whole number >= 1, got 0/);
