@@ -29,14 +29,14 @@ function errorOf(f: () => unknown): Error {
 }
 
 /** A graph of one node on a 1x3x8x8 input x, with the given constant inputs. */
-function oneNodeGraph(node: Omit<GraphNode, 'outputs'>, constants: Record<string, Tensor>): Graph {
+function oneNodeGraph(node: Omit<GraphNode, 'outputs' | 'domain'>, constants: Record<string, Tensor>): Graph {
   return {
     name: 'bomb',
     opset: 17,
     inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] }],
     outputs: ['y'],
     initializers: new Map(Object.entries(constants)),
-    nodes: [{ ...node, outputs: ['y'] }],
+    nodes: [{ ...node, domain: '', outputs: ['y'] }],
   };
 }
 

@@ -152,15 +152,24 @@ export function outputKey(node: string, output: number): string {
   return output === 0 ? node : `${node}:${output}`;
 }
 
-function decodeBase64(text: string): string {
-  const bytes = atob(text);
+function decodeBase64(text: string): string | undefined {
+  let bytes: string;
+  try {
+    bytes = atob(text);
+  } catch {
+    return undefined;
+  }
   // UTF-8 strings (node names in attributes are ASCII in practice).
   return new TextDecoder().decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
 }
 
 const toNumber = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
 
-/** Reads one node's attributes with tfjs-converter's defaults and decoding rules. */
+/**
+ * Reads one node's attributes with tfjs-converter's defaults and decoding rules. model.json is
+ * untrusted JSON: every accessor checks the type it reads, so a malformed attribute is a
+ * SegwgpuError naming the node and attribute, never a TypeError.
+ */
 export class TfjsAttributes {
   constructor(
     private readonly attr: Readonly<Record<string, TfjsAttrValue>>,
@@ -175,58 +184,99 @@ export class TfjsAttributes {
     throw new SegwgpuError(`${this.where}: attribute ${name} ${why}`);
   }
 
-  /** A string attribute (base64 in the JSON), as written; `fallback` when absent. */
-  string(name: string, fallback?: string): string | undefined {
-    const a = this.attr[name];
-    if (a === undefined || a.s === undefined) return fallback;
-    return decodeBase64(a.s);
+  /** The attribute's value object, or undefined when absent; anything but an object is refused. */
+  private value(name: string): TfjsAttrValue | undefined {
+    const a = (this.attr as Record<string, unknown>)[name];
+    if (a === undefined) return undefined;
+    if (!isObject(a)) this.fail(name, `is ${JSON.stringify(a)}; expected an AttrValue object`);
+    return a as TfjsAttrValue;
   }
 
-  strings(name: string): string[] {
-    return (this.attr[name]?.list?.s ?? []).map(decodeBase64);
+  private decoded(name: string, text: unknown): string {
+    if (typeof text !== 'string') this.fail(name, `holds ${JSON.stringify(text)}; expected a base64 string`);
+    const s = decodeBase64(text);
+    if (s === undefined) this.fail(name, `holds '${text.slice(0, 40)}', which is not base64`);
+    return s;
   }
 
-  int(name: string, fallback: number): number {
-    const a = this.attr[name];
-    if (a === undefined) return fallback;
-    const raw = a.i ?? a.f;
-    if (raw === undefined) return fallback;
+  private number(name: string, raw: unknown): number {
+    if (typeof raw !== 'number' && typeof raw !== 'string') this.fail(name, `is ${JSON.stringify(raw)}; expected a number`);
     const v = toNumber(raw);
-    if (!Number.isFinite(v)) this.fail(name, `is ${String(raw)}; expected a number`);
+    if (!Number.isFinite(v)) this.fail(name, `is ${String(raw)}; expected a finite number`);
     return v;
   }
 
+  private list(name: string): Record<string, unknown> | undefined {
+    const a = this.value(name);
+    if (a === undefined || a.list === undefined) return undefined;
+    if (!isObject(a.list)) this.fail(name, `has list ${JSON.stringify(a.list)}; expected an object`);
+    return a.list;
+  }
+
+  private listItems(name: string, list: Record<string, unknown> | undefined, key: string): unknown[] {
+    const items = list?.[key];
+    if (items === undefined) return [];
+    if (!Array.isArray(items)) this.fail(name, `has list.${key} ${JSON.stringify(items)}; expected an array`);
+    return items;
+  }
+
+  /** A string attribute (base64 in the JSON), as written; `fallback` when absent. */
+  string(name: string, fallback?: string): string | undefined {
+    const a = this.value(name);
+    if (a === undefined || a.s === undefined) return fallback;
+    return this.decoded(name, a.s);
+  }
+
+  strings(name: string): string[] {
+    return this.listItems(name, this.list(name), 's').map((s) => this.decoded(name, s));
+  }
+
+  int(name: string, fallback: number): number {
+    const a = this.value(name);
+    if (a === undefined) return fallback;
+    const raw = a.i ?? a.f;
+    if (raw === undefined) return fallback;
+    return this.number(name, raw);
+  }
+
   float(name: string, fallback: number): number {
-    const a = this.attr[name];
+    const a = this.value(name);
     if (a === undefined) return fallback;
     const raw = a.f ?? a.i;
-    return raw === undefined ? fallback : toNumber(raw);
+    return raw === undefined ? fallback : this.number(name, raw);
   }
 
   bool(name: string, fallback: boolean): boolean {
-    const a = this.attr[name];
-    return a === undefined || a.b === undefined ? fallback : a.b;
+    const a = this.value(name);
+    if (a === undefined || a.b === undefined) return fallback;
+    if (typeof a.b !== 'boolean') this.fail(name, `is ${JSON.stringify(a.b)}; expected true or false`);
+    return a.b;
   }
 
   /** A list of ints (or floats), e.g. strides [1, 2, 2, 1]; `fallback` when absent. */
   ints(name: string, fallback?: number[]): number[] | undefined {
-    const a = this.attr[name];
+    const a = this.value(name);
     if (a === undefined) return fallback;
-    const list = a.list?.f?.length ? a.list.f : (a.list?.i ?? []);
-    return list.map(toNumber);
+    const list = this.list(name);
+    const floats = this.listItems(name, list, 'f');
+    const items = floats.length ? floats : this.listItems(name, list, 'i');
+    return items.map((v) => this.number(name, v));
   }
 
   /** A dtype attribute as TensorFlow names it ('DT_FLOAT'); numbers are the DataType enum. */
   dtype(name: string): string | undefined {
-    const t = this.attr[name]?.type;
+    const t = this.value(name)?.type;
     if (t === undefined) return undefined;
+    if (typeof t !== 'number' && typeof t !== 'string') this.fail(name, `has type ${JSON.stringify(t)}; expected a DataType name or number`);
     return typeof t === 'number' ? (DATA_TYPE_NAMES[t] ?? `DataType ${t}`) : t;
   }
 
   /** A shape attribute: its dims (-1 unknown), or undefined when absent or of unknown rank. */
   shape(name: string): number[] | undefined {
-    const s = this.attr[name]?.shape;
-    return s ? shapeOfProto(s) : undefined;
+    const s = this.value(name)?.shape;
+    if (s === undefined) return undefined;
+    if (!isObject(s)) this.fail(name, `has shape ${JSON.stringify(s)}; expected a TensorShapeProto object`);
+    return shapeOfProto(s as TfjsShapeProto);
   }
 }
 

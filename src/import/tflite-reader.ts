@@ -168,6 +168,8 @@ function readModel(model: fb.Model): TfliteModel {
     const t = graph.tensors(i)!;
     const shape = Array.from(t.shapeArray() ?? []);
     const name = t.name() ?? '';
+    // A corrupt file can declare anything: ranks past 8 and dims below -1 (unknown) are not tensors.
+    if (shape.length > 8 || shape.some((d) => d < -1)) throw new NotTfliteError(`tensor ${i} ('${name}') has shape [${shape.join('x')}]`);
     const q = t.quantization();
     const quantized = q !== null && q.scaleLength() > 0;
     const bufferIndex = t.buffer();

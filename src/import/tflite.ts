@@ -534,6 +534,7 @@ function broadcastOperand(im: Importer, c: OpContext, k: number, rank: number, p
   const index = im.inputIndex(c, k, `operand ${k}`);
   const shape = im.tensor(index).shape;
   const host = im.constant(index);
+  if (shape.length > rank) im.fail(c, `operand ${k} has rank ${shape.length} ([${shape.join('x')}]), more than the output's ${rank}`);
   if (host && host.shape.length < rank) {
     const expanded = { ...host, shape: [...Array<number>(rank - host.shape.length).fill(1), ...host.shape] } as Tensor;
     return im.addInitializer(im.tensor(index).name || `tensor_${index}`, transposeTensor(expanded, perm));
