@@ -13,6 +13,9 @@ import { Segmenter, type RawImage } from '../src/api/segmenter.js';
 import type { SegmenterProgress } from '../src/api/progress.js';
 import { compareOutputs } from '../src/validate/compare.js';
 import { testGpu } from './util/gpu.js';
+import { DeviceLostError } from '../src/core/errors.js';
+import { setDefaultGpuContextProvider } from '../src/gpu/context.js';
+import { nodeGpuContext } from '../src/node/gpu.js';
 import { rng } from './util/random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -277,6 +280,42 @@ describe('model sources', () => {
     const seg = await Segmenter.create({ device: await device() });
     expect(seg.model.builtin).toBe('selfie');
     seg.close();
+  });
+});
+
+describe('device loss', () => {
+  it('a Segmenter on its own device makes a new one after the loss and segments as before', async () => {
+    setDefaultGpuContextProvider(nodeGpuContext);
+    const seg = await Segmenter.create({ model: 'segnet' });
+    try {
+      const before = await seg.segment(photo(12, 9, 7));
+      const device = (seg as unknown as { backendImpl: { ctx: { device: GPUDevice } } }).backendImpl.ctx.device;
+      device.destroy();
+      expect((await device.lost).reason).toBe('destroyed');
+      const after = await seg.segment(photo(12, 9, 7));
+      expect(after.categoryMask).toEqual(before.categoryMask);
+      expect((seg as unknown as { backendImpl: { ctx: { device: GPUDevice } } }).backendImpl.ctx.device).not.toBe(device);
+    } finally {
+      seg.close();
+    }
+  });
+
+  it('on the caller\'s device: every later call rejects with a DeviceLostError naming the reason', async () => {
+    const { device } = await nodeGpuContext();
+    const seg = await Segmenter.create({ model: 'segnet', device });
+    try {
+      await seg.segment(photo(12, 9, 7));
+      device.destroy();
+      await device.lost;
+      for (let i = 0; i < 2; i++) {
+        const e = await seg.segment(photo(12, 9, 7)).then(() => undefined, (err: unknown) => err as Error);
+        expect(e).toBeInstanceOf(DeviceLostError);
+        expect(e!.message).toMatch(/^the GPU device was lost \(reason 'destroyed'.*\); this Segmenter runs on the device you passed: request a new device and create a new Segmenter on it$/);
+      }
+      await expect(seg.prepare(10, 10)).rejects.toBeInstanceOf(DeviceLostError);
+    } finally {
+      seg.close();
+    }
   });
 });
 

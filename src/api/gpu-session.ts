@@ -5,6 +5,7 @@
  * one writeBuffer; the masks are read back through the plan's reused readback buffer, into the
  * session's own arrays for video frames, so a frame allocates nothing of its size.
  */
+import { DeviceLostError } from '../core/errors.js';
 import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
 import { createGpuContextForDevice, defaultGpuContext, type GpuContext } from '../gpu/context.js';
@@ -119,11 +120,61 @@ class GpuSession implements SizedSession {
 
 export class GpuBackend implements SessionBackend {
   readonly name = 'webgpu' as const;
+  private lost: GPUDeviceLostInfo | undefined;
+  private rebuilding: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
-    readonly ctx: GpuContext,
+    private current: GpuContext,
     private readonly ownsDevice: boolean,
-  ) {}
+  ) {
+    this.watch(current);
+  }
+
+  get ctx(): GpuContext {
+    return this.current;
+  }
+
+  /** Remembers the loss of this context's device (device.lost resolves once, when it happens). */
+  private watch(ctx: GpuContext): void {
+    void ctx.device.lost.then((info) => {
+      if (this.current === ctx && !this.closed) this.lost = info;
+    });
+  }
+
+  /** Bumped each time a lost device is replaced: sessions made before belong to the old one. */
+  generation = 0;
+
+  async ensureDevice(): Promise<void> {
+    if (this.rebuilding) return this.rebuilding;
+    if (!this.lost) return;
+    if (!this.ownsDevice) throw this.lostError()!;
+    // Our own device: make a new one (and with it new pipelines; plans are made again on demand).
+    // Concurrent calls share one rebuild; one that fails leaves the loss recorded, so the next
+    // call tries again.
+    this.rebuilding = (async () => {
+      const fresh = await defaultGpuContext();
+      this.current = fresh;
+      this.lost = undefined;
+      this.generation++;
+      this.watch(fresh);
+    })();
+    try {
+      await this.rebuilding;
+    } finally {
+      this.rebuilding = undefined;
+    }
+  }
+
+  lostError(): Error | undefined {
+    const info = this.lost;
+    if (!info) return undefined;
+    return new DeviceLostError(
+      info.reason,
+      info.message,
+      this.ownsDevice ? 'the Segmenter makes a new device on its next call' : 'this Segmenter runs on the device you passed: request a new device and create a new Segmenter on it',
+    );
+  }
 
   get adapterName(): string {
     return this.ctx.adapterName;
@@ -139,7 +190,8 @@ export class GpuBackend implements SessionBackend {
   }
 
   close(): void {
-    if (this.ownsDevice) this.ctx.device.destroy();
+    this.closed = true;
+    if (this.ownsDevice) this.current.device.destroy();
   }
 }
 

@@ -80,6 +80,8 @@ export interface SegmentationResult {
 /** A cached session and who is using it: an evicted session is destroyed when its last run ends. */
 interface SessionEntry {
   readonly session: Promise<SizedSession>;
+  /** The backend's device generation the session was made on (a lost device's sessions are dropped). */
+  readonly generation: number;
   users: number;
   evicted: boolean;
   ran: boolean;
@@ -168,6 +170,14 @@ export class Segmenter {
   private acquire(width: number, height: number): SessionEntry {
     const key = `${width}x${height}`;
     let entry = this.sessions.get(key);
+    const generation = this.backendImpl.generation ?? 0;
+    if (entry && entry.generation !== generation) {
+      // Made on a device that was lost and replaced: plan again on the new one.
+      this.sessions.delete(key);
+      entry.evicted = true;
+      if (entry.users === 0) void entry.session.then((s) => s.destroy(), () => undefined);
+      entry = undefined;
+    }
     if (entry) {
       // Most recently used last, so eviction takes the oldest.
       this.sessions.delete(key);
@@ -185,7 +195,7 @@ export class Segmenter {
       });
       // Cached at once, so concurrent first calls at one size share one plan.
       const session = this.backendImpl.createSession(wrapped, width, height, this.options.onProgress);
-      const made: SessionEntry = { session, users: 0, evicted: false, ran: false };
+      const made: SessionEntry = { session, generation, users: 0, evicted: false, ran: false };
       entry = made;
       this.sessions.set(key, made);
       session.catch(() => {
@@ -228,6 +238,7 @@ export class Segmenter {
   async prepare(width: number, height: number): Promise<{ readonly nodes: readonly { readonly name: string; readonly opType: string }[] }> {
     this.checkOpen('prepare');
     if (!positiveInteger(width) || !positiveInteger(height)) throw new SegwgpuError(`Segmenter.prepare: width and height must be whole numbers >= 1, got ${width}x${height}`);
+    await this.usableDevice();
     const entry = this.acquire(width, height);
     const work = entry.session.then(async (session) => {
       if (!entry.ran && this.backendImpl.name === 'webgpu') {
@@ -239,9 +250,16 @@ export class Segmenter {
     });
     try {
       return await this.track(work);
+    } catch (e) {
+      throw this.backendImpl.lostError?.() ?? e;
     } finally {
       this.release(entry);
     }
+  }
+
+  /** The device usable (a lost one of ours replaced), or a DeviceLostError saying why not. */
+  private async usableDevice(): Promise<void> {
+    await this.backendImpl.ensureDevice?.();
   }
 
   async segment(image: ImageSource, options: SegmentOptions = {}): Promise<SegmentationResult> {
@@ -280,6 +298,7 @@ export class Segmenter {
   private async run(image: ImageSource, { width, height }: { width: number; height: number }, options: SegmentOptions, video: boolean): Promise<SegmentationResult> {
     const keepOnGpu = options.keepOnGpu === true;
     if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError("segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs the CPU reference");
+    await this.usableDevice();
     const entry = this.acquire(width, height);
     try {
       const session = await entry.session;
@@ -316,6 +335,9 @@ export class Segmenter {
         }
       }
       return { ...base, ...(categoryMask && { categoryMask }), ...(confidenceMasks && { confidenceMasks }) };
+    } catch (e) {
+      // A run the device's loss broke (a bare AbortError from mapAsync, say) says so.
+      throw this.backendImpl.lostError?.() ?? e;
     } finally {
       this.release(entry);
     }

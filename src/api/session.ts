@@ -63,6 +63,15 @@ export interface SessionBackend {
   readonly canProfile: boolean;
   /** Plans the wrapped graph (made for width x height); compile progress goes to onProgress. */
   createSession(wrapped: Graph, width: number, height: number, onProgress?: ProgressCallback): Promise<SizedSession>;
+  /**
+   * Before a run: resolves when the device is usable, replacing a lost device the backend owns
+   * (and bumping `generation`: sessions made before belong to the old device); rejects with a
+   * DeviceLostError when the lost device is the caller's. Absent: always usable.
+   */
+  ensureDevice?(): Promise<void>;
+  readonly generation?: number;
+  /** The DeviceLostError for a run that failed because the device went away meanwhile, else undefined. */
+  lostError?(): Error | undefined;
   close(): void;
 }
 

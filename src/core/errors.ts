@@ -54,6 +54,21 @@ export class ValueNeededError extends InputError {
   }
 }
 
+/**
+ * The GPU device went away (driver reset, GPU removed, device destroyed, out of memory at the
+ * driver level): `reason` is GPUDeviceLostInfo's ('destroyed' or 'unknown'), `detail` its message.
+ */
+export class DeviceLostError extends SegwgpuError {
+  override name = 'DeviceLostError';
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+    advice: string,
+  ) {
+    super(`the GPU device was lost (reason '${reason}'${detail ? `: ${detail}` : ''}); ${advice}`);
+  }
+}
+
 export class UnsupportedError extends SegwgpuError {
   override name = 'UnsupportedError';
 }
