@@ -4,9 +4,11 @@
  * kernel k (dilated extent), stride s applied to a map whose pixels are `jump` input pixels apart
  * grows the receptive field by (k - 1) * jump and multiplies the jump by s. Upsampling layers
  * divide the jump by their factor. MACs and the spatial mapping come from each op's optional
- * hooks (src/ops/types.ts), so nothing here knows an op by name.
+ * hooks (src/ops/types.ts), so nothing here knows an op by name (the integer GEMMs are listed in
+ * src/ops/integer-dot.ts).
  */
 import { sizeOf } from '../core/tensor.js';
+import { INTEGER_GEMM_OPS, isPackedDotKernel } from '../ops/integer-dot.js';
 import { getOp } from '../ops/registry.js';
 import type { SpatialMapping } from '../ops/types.js';
 import type { GraphLayout } from '../plan/plan.js';
@@ -82,4 +84,30 @@ export function describeModel(layout: GraphLayout): { nodes: NodeInfo[]; paramet
     return { name: node.name, opType: node.opType, outputShape: out, parameters, macs, receptiveField: field?.rf, outputStride: field?.jump };
   });
   return { nodes, parameters: totalParams, macs: totalMacs };
+}
+
+/** How a layout's integer GEMMs (ConvInteger, QLinearConv, MatMulInteger) compute: nodes by kernel kind. */
+export interface IntegerDotUse {
+  /** Nodes lowered to packed-dot kernels (dot4U8Packed), and how many of those are convs. */
+  readonly packed: number;
+  readonly packedConvs: number;
+  /** Nodes lowered to the scalar kernels. */
+  readonly scalar: number;
+}
+
+export function integerDotUse(layout: GraphLayout): IntegerDotUse {
+  let packed = 0;
+  let packedConvs = 0;
+  let scalar = 0;
+  for (const { node, lowering } of layout.lowerings) {
+    const gemm = INTEGER_GEMM_OPS.get(node.opType);
+    if (!gemm) continue;
+    if (lowering.steps.some((st) => isPackedDotKernel(st.kernel))) {
+      packed++;
+      if (gemm === 'conv') packedConvs++;
+    } else {
+      scalar++;
+    }
+  }
+  return { packed, packedConvs, scalar };
 }

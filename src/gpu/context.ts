@@ -30,7 +30,20 @@ export function isCpuLikeAdapter(info: GPUAdapterInfo | undefined): boolean {
 // One context per device, so every plan and Segmenter on a device shares its compiled kernels.
 const contexts = new WeakMap<GPUDevice, GpuContext>();
 
-export async function createGpuContext(adapter: GPUAdapter | undefined, device: GPUDevice): Promise<GpuContext> {
+/** The WGSL language feature the integer kernels' packed-dot variants need (AdapterTraits.packedDot4x8). */
+export const PACKED_DOT_FEATURE = 'packed_4x8_integer_dot_product';
+
+/**
+ * A context for a device. `wgslLanguageFeatures` is what the GPU object that made the device
+ * reports (navigator.gpu's by default; dawn.node's GPU object is not navigator.gpu, so
+ * nodeGpuContext passes its own): a language feature belongs to the WGSL compiler, which the
+ * device does not expose. Unknown means none, which only costs speed.
+ */
+export async function createGpuContext(
+  adapter: GPUAdapter | undefined,
+  device: GPUDevice,
+  wgslLanguageFeatures: ReadonlySet<string> | undefined = (globalThis.navigator as Navigator | undefined)?.gpu?.wgslLanguageFeatures,
+): Promise<GpuContext> {
   const known = contexts.get(device);
   if (known) return known;
   // A device handed to us by the caller: its adapter's info where the browser exposes it.
@@ -38,7 +51,7 @@ export async function createGpuContext(adapter: GPUAdapter | undefined, device: 
   const ctx: GpuContext = {
     device,
     adapterName: describeAdapter(info),
-    traits: { cpuLike: isCpuLikeAdapter(info) },
+    traits: { cpuLike: isCpuLikeAdapter(info), packedDot4x8: wgslLanguageFeatures?.has(PACKED_DOT_FEATURE) ?? false },
     kernels: new KernelCache(device),
     maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
@@ -75,7 +88,7 @@ export async function browserGpuContext(): Promise<GpuContext> {
   if (!gpu) throw new SegwgpuError('WebGPU is not available here (navigator.gpu is missing): use a WebGPU-enabled browser such as Chrome 113+, or pass a GPUDevice');
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new SegwgpuError('navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but no GPU adapter is available');
-  return createGpuContext(adapter, await requestCapableDevice(adapter));
+  return createGpuContext(adapter, await requestCapableDevice(adapter), gpu.wgslLanguageFeatures);
 }
 
 /**

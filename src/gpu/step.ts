@@ -38,4 +38,16 @@ export interface AdapterTraits {
    * the shape allows (tests, benchmarks, the CLI's --winograd).
    */
   readonly winograd?: 'off' | 2 | 4;
+  /**
+   * The adapter's WGSL has packed_4x8_integer_dot_product (dot4U8Packed: four 8-bit products
+   * summed per call), so ConvInteger, QLinearConv and MatMulInteger may take their packed-dot
+   * kernels (src/ops/integer-dot.ts). Absent means no.
+   */
+  readonly packedDot4x8?: boolean;
+  /**
+   * Integer convs and matmuls: undefined for the automatic rule (integer-dot.ts usesPackedDot),
+   * 'scalar' for the scalar kernels only, 'packed' for the packed-dot kernels wherever
+   * packedDot4x8 allows them (tests, benchmarks).
+   */
+  readonly integerDot?: 'scalar' | 'packed';
 }

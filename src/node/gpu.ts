@@ -71,5 +71,17 @@ export async function nodeGpuContext(): Promise<GpuContext> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new SegwgpuError(missingAdapterHelp());
   const device = await requestCapableDevice(adapter);
-  return createGpuContext(adapter, device);
+  return createGpuContext(adapter, device, gpu.wgslLanguageFeatures);
+}
+
+/**
+ * The WGSL language features of this machine's dawn.node (no adapter needed: they belong to its
+ * WGSL compiler), for `segwgpu info`; none where dawn.node cannot load.
+ */
+export async function nodeWgslLanguageFeatures(): Promise<ReadonlySet<string>> {
+  try {
+    return (await nodeGpu()).wgslLanguageFeatures ?? new Set();
+  } catch {
+    return new Set();
+  }
 }

@@ -112,7 +112,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }
 
 /** The window geometry (spatial.ts windowUniforms fills it). */
-const WINDOW_FIELDS = `  inH: u32,
+export const WINDOW_FIELDS = `  inH: u32,
   inW: u32,
   outH: u32,
   outW: u32,
@@ -126,7 +126,7 @@ const WINDOW_FIELDS = `  inH: u32,
   padLeft: i32,`;
 
 /** Window uniforms copied into locals: SwiftShader does not hoist uniform loads. */
-const WINDOW_LOCALS = `  let inH = i32(p.inH);
+export const WINDOW_LOCALS = `  let inH = i32(p.inH);
   let inW = i32(p.inW);
   let kernelH = p.kernelH;
   let kernelW = p.kernelW;
@@ -140,6 +140,65 @@ function unpack(word: string, signed: boolean): string {
   return signed
     ? `bitcast<vec4i>(vec4u(${word}) << vec4u(24u, 16u, 8u, 0u)) >> vec4u(24u)`
     : `bitcast<vec4i>((vec4u(${word}) >> vec4u(0u, 8u, 16u, 24u)) & vec4u(255u))`;
+}
+
+/** Four i32 words of a [group][S] section of the packed weights, from `base` + 4j: channels 4j..4j+3 of the tile. */
+function sectionWords(base: string, j: number): string {
+  return `vec4i(${range(4).map((c) => `bitcast<i32>(wp[${base} + ${4 * j + c}u])`).join(', ')})`;
+}
+
+/**
+ * The end of both integer conv kernels (this file's and conv-integer-dot-kernels.ts's): `exact(t,
+ * j)` is the vec4i sum of pixel t, channels 4j..4j+3; QLinearConv's epilogue adds B, converts to
+ * f32 exactly rounded (hi * 65536 + lo: both halves exact, one correctly rounded add), multiplies
+ * by the channel's multiplier, rounds half to even, adds y_zero_point and saturates; then the
+ * tile's stores (the partial ones guarded). `loads` run first, after `chan0` (the tile's first
+ * channel in the [group][S] sections) is defined.
+ */
+export function convIntegerEpilogue(tiling: ConvIntegerTiling, requantize: boolean, loads: readonly string[], exact: (t: number, j: number) => string): string {
+  const { tm, tn4 } = tiling;
+  const epilogue: string[] = [];
+  epilogue.push(`  let chan0 = g * packedWords * 4u + cb * ${4 * tn4}u;  // this tile's first channel in the [group][S] sections`);
+  epilogue.push(...loads);
+  if (requantize) {
+    epilogue.push(`  let biasBase = p.biasOffset + chan0;`);
+    for (const j of range(tn4)) {
+      epilogue.push(`  let bias_${j} = ${sectionWords('biasBase', j)};`);
+      epilogue.push(`  let mult_${j} = vec4f(${range(4).map((c) => `multipliers[chan0 + ${4 * j + c}u]`).join(', ')});`);
+    }
+    epilogue.push('  let yZeroPoint = f32(yzp[0]);');
+    epilogue.push('  let qMin = vec4f(f32(p.qMin));');
+    epilogue.push('  let qMax = vec4f(f32(p.qMax));');
+  }
+  for (const t of range(tm)) {
+    for (const j of range(tn4)) {
+      if (!requantize) {
+        epilogue.push(`  let v_${t}_${j} = ${exact(t, j)};`);
+      } else {
+        epilogue.push(`  let a_${t}_${j} = ${exact(t, j)} + bias_${j};`);
+        epilogue.push(`  let f_${t}_${j} = vec4f(a_${t}_${j} >> vec4u(16u)) * 65536.0 + vec4f(a_${t}_${j} & vec4i(65535));`);
+        epilogue.push(`  let v_${t}_${j} = vec4i(clamp(round(f_${t}_${j} * mult_${j}) + yZeroPoint, qMin, qMax));`);
+      }
+    }
+  }
+  epilogue.push(`  let co0 = cb * ${4 * tn4}u;`);
+  epilogue.push(`  let yBase = (n * p.outC + g * p.groupOutC) * p.outH * p.outW + oy * p.outW + ox0;`);
+  epilogue.push('  let plane = p.outH * p.outW;');
+  for (const j of range(tn4)) for (const c of range(4)) epilogue.push(`  let y_${4 * j + c} = yBase + (co0 + ${4 * j + c}u) * plane;`);
+  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = v_${t}_${j}.${XYZW[c]};`;
+  epilogue.push(`  let pixelsLeft = p.outW - ox0;`);
+  epilogue.push(`  if (pixelsLeft >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
+  for (const t of range(tm)) epilogue.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
+  epilogue.push('  } else {');
+  epilogue.push('    let channelsLeft = p.groupOutC - co0;');
+  for (const t of range(tm)) {
+    epilogue.push(`    if (pixelsLeft > ${t}u) {`);
+    for (const j of range(tn4)) for (const c of range(4)) epilogue.push(`      if (channelsLeft > ${4 * j + c}u) { ${store(t, j, c)} }`);
+    epilogue.push('    }');
+  }
+  epilogue.push('  }');
+
+  return epilogue.join('\n');
 }
 
 export const convIntegerKernel = memoizedKernels(makeConvIntegerKernel);
@@ -204,52 +263,12 @@ ${flush('          ')}
       iy += dilationH;
     }`;
 
-  const word = (section: string, j: number, c: number): string => `bitcast<i32>(wp[${section} + ${4 * j + c}u])`;
-  const epilogue: string[] = [];
-  epilogue.push(`  let chan0 = g * packedWords * 4u + cb * ${4 * tn4}u;  // this tile's first channel in the [group][S] sections`);
+  const zeroPointLoads: string[] = [];
   if (v.weightZeroPoint) {
-    epilogue.push(`  let zpBase = p.zeroPointOffset + chan0;`);
-    for (const j of range(tn4)) epilogue.push(`  let wzp_${j} = vec4i(${range(4).map((c) => word('zpBase', j, c)).join(', ')});`);
+    zeroPointLoads.push(`  let zpBase = p.zeroPointOffset + chan0;`);
+    for (const j of range(tn4)) zeroPointLoads.push(`  let wzp_${j} = ${sectionWords('zpBase', j)};`);
   }
-  if (v.requantize) {
-    epilogue.push(`  let biasBase = p.biasOffset + chan0;`);
-    for (const j of range(tn4)) {
-      epilogue.push(`  let bias_${j} = vec4i(${range(4).map((c) => word('biasBase', j, c)).join(', ')});`);
-      epilogue.push(`  let mult_${j} = vec4f(${range(4).map((c) => `multipliers[chan0 + ${4 * j + c}u]`).join(', ')});`);
-    }
-    epilogue.push('  let yZeroPoint = f32(yzp[0]);');
-    epilogue.push('  let qMin = vec4f(f32(p.qMin));');
-    epilogue.push('  let qMax = vec4f(f32(p.qMax));');
-  }
-  for (const t of range(tm)) {
-    for (const j of range(tn4)) {
-      const exact = v.weightZeroPoint ? `${acc(t, j)} - wzp_${j} * sum_${t}` : acc(t, j);
-      if (!v.requantize) {
-        epilogue.push(`  let v_${t}_${j} = ${exact};`);
-      } else {
-        epilogue.push(`  let a_${t}_${j} = ${exact} + bias_${j};`);
-        epilogue.push(`  let f_${t}_${j} = vec4f(a_${t}_${j} >> vec4u(16u)) * 65536.0 + vec4f(a_${t}_${j} & vec4i(65535));`);
-        epilogue.push(`  let v_${t}_${j} = vec4i(clamp(round(f_${t}_${j} * mult_${j}) + yZeroPoint, qMin, qMax));`);
-      }
-    }
-  }
-  epilogue.push(`  let co0 = cb * ${4 * tn4}u;`);
-  epilogue.push(`  let yBase = (n * p.outC + g * p.groupOutC) * p.outH * p.outW + oy * p.outW + ox0;`);
-  epilogue.push('  let plane = p.outH * p.outW;');
-  for (const j of range(tn4)) for (const c of range(4)) epilogue.push(`  let y_${4 * j + c} = yBase + (co0 + ${4 * j + c}u) * plane;`);
-  const store = (t: number, j: number, c: number): string => `y[y_${4 * j + c} + ${t}u] = v_${t}_${j}.${XYZW[c]};`;
-  epilogue.push(`  let pixelsLeft = p.outW - ox0;`);
-  epilogue.push(`  if (pixelsLeft >= ${tm}u && co0 + ${4 * tn4}u <= p.groupOutC) {`);
-  for (const t of range(tm)) epilogue.push(`    ${range(tn4).flatMap((j) => range(4).map((c) => store(t, j, c))).join(' ')}`);
-  epilogue.push('  } else {');
-  epilogue.push('    let channelsLeft = p.groupOutC - co0;');
-  for (const t of range(tm)) {
-    epilogue.push(`    if (pixelsLeft > ${t}u) {`);
-    for (const j of range(tn4)) for (const c of range(4)) epilogue.push(`      if (channelsLeft > ${4 * j + c}u) { ${store(t, j, c)} }`);
-    epilogue.push('    }');
-  }
-  epilogue.push('  }');
-
+  const epilogue = convIntegerEpilogue(tiling, v.requantize, zeroPointLoads, (t, j) => (v.weightZeroPoint ? `${acc(t, j)} - wzp_${j} * sum_${t}` : acc(t, j)));
   const body = `
 // ${v.requantize ? 'QLinearConv' : 'ConvInteger'}, implicit GEMM in i32, register tile of ${tm} output pixels (one row) x ${4 * tn4}
 // output channels; ${v.signed ? 'int8' : 'uint8'} weights packed 4 per u32 word. Invocation order, fastest first:
@@ -315,7 +334,7 @@ ${v.weightZeroPoint ? range(tm).map((t) => `  var sum_${t} = 0i;`).join('\n') : 
   } else {${kLoop(false)}
   }
 
-${epilogue.join('\n')}
+${epilogue}
 }
 `;
   const flags = [v.signed ? 'int8' : 'uint8', ...(v.xZeroPoint ? ['xzp'] : []), ...(v.weightZeroPoint ? ['wzp'] : []), ...(v.requantize ? ['requantize'] : [])];

@@ -17,7 +17,11 @@
  * GPU: a pack step (reading only w, w_zero_point and B: the planner runs it once, when the model
  * is planned, for constant weights) keeps the weights as 4 x 8 bits per u32 word; QLinearConv's
  * multipliers come from a second small step (hoisted too when the scales are constants). Then one
- * register-blocked integer implicit GEMM (src/ops/conv-integer-kernels.ts). The weights must be
+ * register-blocked integer implicit GEMM (src/ops/conv-integer-kernels.ts). Where the adapter's
+ * WGSL has packed_4x8_integer_dot_product and src/ops/integer-dot.ts's rule takes it (GPUs, or
+ * when AdapterTraits.integerDot forces it), the weights are packed along the input channels
+ * instead, x is packed likewise each run, and the GEMM sums dot4U8Packed
+ * (src/ops/conv-integer-dot-kernels.ts); the results are the same, exactly. The weights must be
  * constant on the GPU: whether their bytes are int8 or uint8 is read from their values.
  */
 import { AttributeError, InputError, ValueNeededError } from '../core/errors.js';
@@ -28,6 +32,8 @@ import scaleWgsl from '../../shaders/conv-integer-scale.wgsl?raw';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convGeometry, type ConvAttributes, type ConvGeometry } from './conv.js';
 import { convIntegerKernel, convIntegerPackKernel, type ConvIntegerTiling } from './conv-integer-kernels.js';
+import { convIntegerDotKernel, convIntegerDotPackKernel } from './conv-integer-dot-kernels.js';
+import { activationPackSteps, usesPackedDot } from './integer-dot.js';
 import { checkDtype, knownValue, type KnownValue } from './kit.js';
 import { quantizationParameterCount, quantizedOutputType, roundHalfToEven, saturate, zeroPointValues, type QuantizedType } from './quantization.js';
 import { parseWindowAttributes, windowUniforms } from './spatial.js';
@@ -219,10 +225,7 @@ function exactChunk(weightMagnitude: number): number {
   return Math.max(1, Math.floor(2 ** 24 / (255 * Math.max(1, weightMagnitude))));
 }
 
-/** The lowering with an explicit tiling, for benchmarks (the ops use pickConvIntegerTiling). */
-export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode, tiling: ConvIntegerTiling): GpuLowering {
-  const geo = r.geometry;
-  const at = r.operands;
+function requireConstantWeights(r: ResolvedConvInteger, node: OpNode): boolean {
   if (r.weightsSigned === undefined) {
     throw new ValueNeededError(
       node,
@@ -230,6 +233,32 @@ export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode,
       'must be a constant (an initializer, or computable from constants when the model is planned): the GPU kernel packs the weights as 8-bit values, and reads from them whether those are int8 or uint8',
     );
   }
+  return r.weightsSigned;
+}
+
+/** QLinearConv's multipliers step (hoisted when the scales are constants), into temp `temp`. */
+function multipliersStep(requantize: NonNullable<ResolvedConvInteger['requantize']>, sectionWords: number, packedChannels: number, groupOutC: number, temp: number): GpuStep {
+  return {
+    kernel: wgslKernel('conv-integer-scale', scaleWgsl),
+    params: { total: sectionWords, packedChannels, groupOutC, wScaleStride: requantize.wScaleCount > 1 ? 1 : 0 },
+    bindings: { xScale: { input: Q.xScale }, wScale: { input: Q.wScale }, yScale: { input: Q.yScale }, multipliers: { temp } },
+    invocations: sectionWords,
+    label: 'QLinearConv requantization multipliers',
+  };
+}
+
+/**
+ * The lowering with an explicit tiling, for benchmarks (the ops use pickConvIntegerTiling): the
+ * packed-dot kernels where the traits say so (integer-dot.ts usesPackedDot), else the scalar ones.
+ */
+export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode, tiling: ConvIntegerTiling, traits: AdapterTraits = { cpuLike: false }): GpuLowering {
+  return usesPackedDot(traits, 'conv') ? lowerConvIntegerDot(r, node, tiling) : lowerConvIntegerScalar(r, node, tiling);
+}
+
+function lowerConvIntegerScalar(r: ResolvedConvInteger, node: OpNode, tiling: ConvIntegerTiling): GpuLowering {
+  const geo = r.geometry;
+  const at = r.operands;
+  const signed = requireConstantWeights(r, node);
   const { tm, tn4 } = tiling;
   const channelBlocks = ceilDiv(geo.groupOutC, 4 * tn4);
   const packedWords = channelBlocks * tn4;
@@ -264,13 +293,7 @@ export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode,
   ];
   const temps = [4 * packTotal];
   if (requantize) {
-    steps.push({
-      kernel: wgslKernel('conv-integer-scale', scaleWgsl),
-      params: { total: sectionWords, packedChannels, groupOutC: geo.groupOutC, wScaleStride: requantize.wScaleCount > 1 ? 1 : 0 },
-      bindings: { xScale: { input: Q.xScale }, wScale: { input: Q.wScale }, yScale: { input: Q.yScale }, multipliers: { temp: 1 } },
-      invocations: sectionWords,
-      label: 'QLinearConv requantization multipliers',
-    });
+    steps.push(multipliersStep(requantize, sectionWords, packedChannels, geo.groupOutC, 1));
     temps.push(4 * sectionWords);
   }
   const bindings: Record<string, BufferRef> = { x: { input: at.x }, wp: { temp: 0 }, y: { output: 0 } };
@@ -282,7 +305,7 @@ export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode,
   const tilesX = ceilDiv(geo.outW, tm);
   const total = geo.batch * geo.outH * tilesX * geo.groups * channelBlocks;
   steps.push({
-    kernel: convIntegerKernel(tiling, { signed: r.weightsSigned, xZeroPoint: r.hasXZeroPoint, weightZeroPoint: r.wZeroPointNonzero, requantize: requantize !== undefined }),
+    kernel: convIntegerKernel(tiling, { signed, xZeroPoint: r.hasXZeroPoint, weightZeroPoint: r.wZeroPointNonzero, requantize: requantize !== undefined }),
     params: {
       ...windowUniforms([geo.inH, geo.inW], geo.window),
       total,
@@ -297,6 +320,100 @@ export function lowerConvIntegerWithTiling(r: ResolvedConvInteger, node: OpNode,
       zeroPointOffset: weightWords,
       chunk: exactChunk(r.weightMagnitude),
       ...(requantize ? { biasOffset: weightWords + sectionWords, qMin: requantize.output.min, qMax: requantize.output.max } : {}),
+    },
+    bindings,
+    invocations: total,
+  });
+  return { temps, steps };
+}
+
+/**
+ * The packed-dot lowering (src/ops/integer-dot.ts, conv-integer-dot-kernels.ts): weight pack and
+ * multipliers (hoisted for constants), then per run the activation pack (x as [n][g][c4][H][W]
+ * words, its sign word cleared first) and the GEMM.
+ */
+function lowerConvIntegerDot(r: ResolvedConvInteger, node: OpNode, tiling: ConvIntegerTiling): GpuLowering {
+  const geo = r.geometry;
+  const at = r.operands;
+  const signed = requireConstantWeights(r, node);
+  const { tm, tn4 } = tiling;
+  const [kH, kW] = geo.window.kernel as [number, number];
+  const channelBlocks = ceilDiv(geo.groupOutC, 4 * tn4);
+  const packedWords = channelBlocks * tn4;
+  const packedChannels = 4 * packedWords;
+  const inWords = ceilDiv(geo.groupInC, 4);
+  const weightWords = geo.groups * kH * kW * inWords * packedChannels;
+  const sectionWords = geo.groups * packedChannels;
+  const requantize = r.requantize;
+  const packBias = requantize?.hasBias ?? false;
+  const packTotal = weightWords + (packBias || requantize ? 3 : 2) * sectionWords;
+  const temps: number[] = [];
+  const temp = (bytes: number): { temp: number } => ({ temp: temps.push(bytes) - 1 });
+  const packed = temp(4 * packTotal);
+  const packBindings: Record<string, BufferRef> = { w: { input: at.w }, packed };
+  if (r.wZeroPointCount > 0) packBindings.wzp = { input: at.wZeroPoint };
+  if (packBias) packBindings.b = { input: Q.bias };
+  const steps: GpuStep[] = [
+    {
+      kernel: convIntegerDotPackKernel(r.wZeroPointCount > 0, packBias),
+      params: {
+        total: packTotal,
+        weightWords,
+        sectionWords,
+        kernelTaps: kH * kW,
+        groupInC: geo.groupInC,
+        inWords,
+        groupOutC: geo.groupOutC,
+        packedChannels,
+        zeroPointStride: r.wZeroPointCount > 1 ? 1 : 0,
+        flip: signed ? 128 : 0,
+      },
+      bindings: packBindings,
+      invocations: packTotal,
+      label: `${node.opType} weight pack (packed dot)`,
+    },
+  ];
+  const multipliers = requantize ? temp(4 * sectionWords) : undefined;
+  if (requantize) steps.push(multipliersStep(requantize, sectionWords, packedChannels, geo.groupOutC, multipliers!.temp));
+  const xPacked = temp(4 * Math.max(1, geo.batch * geo.groups * inWords * geo.inH * geo.inW));
+  const negative = temp(4);
+  steps.push(
+    ...activationPackSteps({
+      values: { input: at.x },
+      zeroPoint: r.hasXZeroPoint ? { input: at.xZeroPoint } : temp(4),
+      hasZeroPoint: r.hasXZeroPoint,
+      packed: xPacked,
+      negative,
+      rows: geo.batch * geo.groups,
+      length: geo.groupInC,
+      inner: geo.inH * geo.inW,
+      zeroPointPeriod: 1,
+      zeroPointPerRow: false,
+      label: node.opType,
+    }),
+  );
+  const bindings: Record<string, BufferRef> = { xp: xPacked, wp: packed, y: { output: 0 }, negative };
+  if (r.hasXZeroPoint) bindings.xzpBuffer = { input: at.xZeroPoint };
+  if (requantize) {
+    bindings.multipliers = multipliers!;
+    bindings.yzp = { input: Q.yZeroPoint };
+  }
+  const tilesX = ceilDiv(geo.outW, tm);
+  const total = geo.batch * geo.outH * tilesX * geo.groups * channelBlocks;
+  steps.push({
+    kernel: convIntegerDotKernel(tiling, { xZeroPoint: r.hasXZeroPoint, weightSum: r.wZeroPointNonzero || signed, requantize: requantize !== undefined }),
+    params: {
+      ...windowUniforms([geo.inH, geo.inW], geo.window),
+      total,
+      channelBlocks,
+      groups: geo.groups,
+      tilesX,
+      outC: geo.outC,
+      groupOutC: geo.groupOutC,
+      inWords,
+      packedWords,
+      sectionOffset: weightWords,
+      ...(requantize ? { biasOffset: weightWords + 2 * sectionWords, qMin: requantize.output.min, qMax: requantize.output.max } : {}),
     },
     bindings,
     invocations: total,
@@ -322,7 +439,7 @@ export const convInteger: OpDefinition<ConvAttributes, ResolvedConvInteger> = {
     return [{ ...outputInfo(resolved.geometry), data: integerConvCpu(resolved, inputs) }];
   },
   gpu(resolved, _inputs, _outputs, traits, node) {
-    return lowerConvIntegerWithTiling(resolved, node, pickConvIntegerTiling(traits, resolved.geometry));
+    return lowerConvIntegerWithTiling(resolved, node, pickConvIntegerTiling(traits, resolved.geometry), traits);
   },
   macs,
   spatial: ({ geometry: g }) => ({ kind: 'window', ...g.window }),
@@ -357,7 +474,7 @@ export const qlinearConv: OpDefinition<ConvAttributes, ResolvedConvInteger> = {
     return [{ ...outputInfo(resolved.geometry), data: qlinearConvCpu(resolved, inputs) }];
   },
   gpu(resolved, _inputs, _outputs, traits, node) {
-    return lowerConvIntegerWithTiling(resolved, node, pickConvIntegerTiling(traits, resolved.geometry));
+    return lowerConvIntegerWithTiling(resolved, node, pickConvIntegerTiling(traits, resolved.geometry), traits);
   },
   macs,
   spatial: ({ geometry: g }) => ({ kind: 'window', ...g.window }),

@@ -12,19 +12,25 @@
  * values. A B computed at run time is read one i32 per element. The zero points are copied into
  * scratch buffers of their own (hoisted likewise when constant), so the matmul binds every value
  * once even when a_zero_point and b_zero_point name the same one.
- * Not done: dot4I8Packed / dot4U8Packed (WGSL's packed_4x8_integer_dot_product) would take four
- * products per instruction, but AdapterTraits does not say whether the adapter has the feature.
+ * Where the adapter's WGSL has packed_4x8_integer_dot_product (AdapterTraits.packedDot4x8; the
+ * rule is src/ops/integer-dot.ts's usesPackedDot) and B is constant, the packed-dot kernel
+ * instead: B packed along K with its column sums by shaders/matmul-integer-dot-pack.wgsl
+ * (hoisted), A packed along K each run (shaders/integer-dot-pack.wgsl), then
+ * shaders/matmul-integer-dot.wgsl, four products per dot4U8Packed, with the same results.
  */
 import { InputError } from '../core/errors.js';
 import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
-import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
+import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { broadcastStrides } from './broadcast.js';
 import { MAX_MATMUL_BATCH_RANK } from './gemm.js';
 import { checkDtype, checkInputCount, copyStep, knownValue, noAttributes, requireInput, type KnownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode } from './types.js';
+import { activationPackSteps, packedDotKernel, usesPackedDot } from './integer-dot.js';
 import packWgsl from '../../shaders/pack-u8x4.wgsl?raw';
 import matmulIntegerWgsl from '../../shaders/matmul-integer.wgsl?raw';
+import dotPackWgsl from '../../shaders/matmul-integer-dot-pack.wgsl?raw';
+import matmulIntegerDotWgsl from '../../shaders/matmul-integer-dot.wgsl?raw';
 
 interface ZeroPoint {
   /** 1 per tensor, else M (A's) or N (B's). */
@@ -39,8 +45,11 @@ interface MatmulIntegerLayout {
   /** In elements: whole matrices per step of each batch dimension, 0 where broadcast. */
   readonly aBatchStrides: number[];
   readonly bBatchStrides: number[];
-  /** B's batch strides in whole matrices (for the packed layout, whose matrices are K4 * N words). */
+  /** A's and B's batch strides in whole matrices (for the packed layouts: M * K4 and K4 * N words). */
+  readonly aMatrixStrides: number[];
   readonly bMatrixStrides: number[];
+  /** A's batch count as stored. */
+  readonly aBatches: number;
   /** B's batch count as stored (its own batch dimensions, not the broadcast ones). */
   readonly bBatches: number;
   readonly aZeroPoint?: ZeroPoint;
@@ -116,7 +125,9 @@ function layoutOf(node: OpNode, inputs: readonly (KnownValue | undefined)[]): Ma
     batchShape,
     aBatchStrides: broadcastStrides(aBatch, batchShape).map((s) => s * M * K),
     bBatchStrides: broadcastStrides(bBatch, batchShape).map((s) => s * K * N),
+    aMatrixStrides: broadcastStrides(aBatch, batchShape),
     bMatrixStrides: broadcastStrides(bBatch, batchShape),
+    aBatches: sizeOf(aBatch),
     bBatches: sizeOf(bBatch),
     aZeroPoint,
     bZeroPoint,
@@ -155,7 +166,22 @@ function matmulIntegerCpu(l: MatmulIntegerLayout, inputs: readonly (Tensor | und
   return out;
 }
 
-function lowerMatmulInteger(l: MatmulIntegerLayout, node: OpNode): GpuLowering {
+function lowerMatmulInteger(l: MatmulIntegerLayout, node: OpNode, traits: AdapterTraits): GpuLowering {
+  return usesPackedDot(traits, 'matmul') && l.bSigned !== undefined ? lowerMatmulIntegerDot(l, l.bSigned) : lowerMatmulIntegerScalar(l, node);
+}
+
+/** The zero points, copied into scratch words of their own (hoisted when constant): one per row / column, or one. */
+function zeroPointScratch(l: MatmulIntegerLayout, temps: number[], steps: GpuStep[]): { aZero: BufferRef; bZero: BufferRef } {
+  const scratch = (zeroPoint: ZeroPoint | undefined, input: number, label: string): BufferRef => {
+    const buffer = { temp: temps.push(4 * (zeroPoint?.count ?? 1)) - 1 };
+    const copy = zeroPoint && copyStep(zeroPoint.count, { input }, buffer, label);
+    if (copy) steps.push(copy);
+    return buffer;
+  };
+  return { aZero: scratch(l.aZeroPoint, 2, 'MatMulInteger a_zero_point copy'), bZero: scratch(l.bZeroPoint, 3, 'MatMulInteger b_zero_point copy') };
+}
+
+function lowerMatmulIntegerScalar(l: MatmulIntegerLayout, node: OpNode): GpuLowering {
   const { M, N, K } = l;
   const columnTiles = Math.ceil(N / 4);
   const total = sizeOf(l.batchShape) * M * columnTiles;
@@ -184,14 +210,7 @@ function lowerMatmulInteger(l: MatmulIntegerLayout, node: OpNode): GpuLowering {
     const copy = copyStep(l.bBatches * K * N, { input: 1 }, b, 'MatMulInteger B copy');
     if (copy) steps.push(copy);
   }
-  const zeroPointBuffer = (zeroPoint: ZeroPoint | undefined, input: number, label: string): BufferRef => {
-    const buffer = scratch(4 * (zeroPoint?.count ?? 1));
-    const copy = zeroPoint && copyStep(zeroPoint.count, { input }, buffer, label);
-    if (copy) steps.push(copy);
-    return buffer;
-  };
-  const aZero = zeroPointBuffer(l.aZeroPoint, 2, 'MatMulInteger a_zero_point copy');
-  const bZero = zeroPointBuffer(l.bZeroPoint, 3, 'MatMulInteger b_zero_point copy');
+  const { aZero, bZero } = zeroPointScratch(l, temps, steps);
   steps.push({
     kernel: wgslKernel('matmul-integer', matmulIntegerWgsl),
     params: {
@@ -217,6 +236,69 @@ function lowerMatmulInteger(l: MatmulIntegerLayout, node: OpNode): GpuLowering {
   return { temps, steps };
 }
 
+/** The packed-dot lowering: B and its column sums packed once, A packed per run, one dot4U8Packed GEMM. */
+function lowerMatmulIntegerDot(l: MatmulIntegerLayout, bSigned: boolean): GpuLowering {
+  const { M, N, K } = l;
+  const columnTiles = Math.ceil(N / 4);
+  const total = sizeOf(l.batchShape) * M * columnTiles;
+  if (total === 0) return { steps: [] };
+  const temps: number[] = [];
+  const steps: GpuStep[] = [];
+  const scratch = (bytes: number): { temp: number } => ({ temp: temps.push(bytes) - 1 });
+  const K4 = Math.ceil(K / 4);
+  const words = l.bBatches * K4 * N;
+  const sums = l.bBatches * N;
+  const b = scratch(4 * (words + sums));
+  steps.push({
+    kernel: wgslKernel('matmul-integer-dot-pack', dotPackWgsl),
+    params: { total: words + sums, words, K, N, K4, flip: bSigned ? 128 : 0 },
+    bindings: { b: { input: 1 }, packed: b },
+    invocations: words + sums,
+    label: 'MatMulInteger B pack (packed dot)',
+  });
+  const { aZero, bZero } = zeroPointScratch(l, temps, steps);
+  const a = scratch(4 * Math.max(1, l.aBatches * M * K4));
+  const negative = scratch(4);
+  steps.push(
+    ...activationPackSteps({
+      values: { input: 0 },
+      zeroPoint: aZero,
+      hasZeroPoint: l.aZeroPoint !== undefined,
+      packed: a,
+      negative,
+      rows: l.aBatches * M,
+      length: K,
+      inner: 1,
+      zeroPointPeriod: M,
+      zeroPointPerRow: (l.aZeroPoint?.count ?? 1) > 1,
+      label: 'MatMulInteger',
+    }),
+  );
+  steps.push({
+    kernel: packedDotKernel(wgslKernel('matmul-integer-dot', matmulIntegerDotWgsl)),
+    params: {
+      total,
+      M,
+      N,
+      K4,
+      columnTiles,
+      batchRank: l.batchShape.length,
+      sumsOffset: words,
+      bFlip: bSigned ? 128 : 0,
+      hasAZero: l.aZeroPoint ? 1 : 0,
+      hasBZero: l.bZeroPoint ? 1 : 0,
+      aZeroStride: l.aZeroPoint && l.aZeroPoint.count > 1 ? 1 : 0,
+      bZeroStride: l.bZeroPoint && l.bZeroPoint.count > 1 ? 1 : 0,
+      batchShape: l.batchShape,
+      aBatchStrides: l.aMatrixStrides.map((s) => s * M * K4),
+      bBatchStrides: l.bMatrixStrides,
+    },
+    bindings: { a, b, aZero, bZero, negative, y: { output: 0 } },
+    invocations: total,
+  });
+  return { temps, steps };
+}
+
 const matmulInteger: OpDefinition<null, MatmulIntegerLayout> = {
   type: 'MatMulInteger',
   parse: noAttributes,
@@ -227,7 +309,7 @@ const matmulInteger: OpDefinition<null, MatmulIntegerLayout> = {
   cpu(layout, inputs) {
     return [{ dtype: 'int32', shape: layout.outShape, data: matmulIntegerCpu(layout, inputs) }];
   },
-  gpu: (layout, _inputs, _outputs, _traits, node) => lowerMatmulInteger(layout, node),
+  gpu: (layout, _inputs, _outputs, traits, node) => lowerMatmulInteger(layout, node, traits),
   macs: (l) => sizeOf(l.batchShape) * l.M * l.N * l.K,
 };
 

@@ -7,7 +7,11 @@
  * points present or absent (and w_zero_point constant zeros: the kernel variant without the
  * per-pixel sum), per-channel w_zero_point and w_scale, groups and depthwise, strides,
  * dilations, asymmetric and automatic pads, output channels that fill no whole tile, both tilings
- * of the CPU-like rule (4 or 8 pixels, 4 or 8 channels) and the GPU one, interior and edge tiles.
+ * of the CPU-like rule (4 or 8 pixels, 4 or 8 channels) and the GPU one, interior and edge tiles;
+ * for the packed-dot kernels (src/ops/integer-dot.ts) also int8 activations (whose bytes the
+ * kernel flips: told by a negative value or zero point), input channels that are no multiple of 4
+ * (the padded bytes of each word) and the 8-bit extremes. test/integer-dot.test.ts runs every
+ * case on both the packed-dot and the scalar kernels.
  */
 import { int32Tensor, sizeOf, tensor, type Shape, type Tensor } from '../../src/core/tensor.js';
 import type { Attributes } from '../../src/ir/attributes.js';
@@ -33,6 +37,15 @@ function randomFloats(shape: Shape, lo: number, hi: number): Tensor<'float32'> {
   return tensor(shape, data);
 }
 
+/** The ends of [lo, hi] only, at random. */
+function randomExtremes(shape: Shape, lo: number, hi: number): Tensor<'int32'> {
+  const t = randomInts(shape, 0, 1);
+  return int32Tensor(shape, t.data.map((v) => (v === 0 ? lo : hi)));
+}
+
+/** Integers in the range, or only its ends. */
+const draw = (extremes: boolean | undefined, shape: Shape, [lo, hi]: [number, number]): Tensor<'int32'> => (extremes ? randomExtremes(shape, lo, hi) : randomInts(shape, lo, hi));
+
 const scalar = (v: number): Tensor<'int32'> => int32Tensor([], [v]);
 const INT8: [number, number] = [-128, 127];
 const UINT8: [number, number] = [0, 255];
@@ -41,23 +54,29 @@ interface RandomConvOptions {
   readonly attributes?: Attributes;
   /** Weight value range: int8 or uint8. */
   readonly weights?: [number, number];
+  /** x's value range (x_zero_point's too unless xZeroPointRange says otherwise): uint8 (the default) or int8. */
+  readonly inputs?: [number, number];
+  readonly xZeroPointRange?: [number, number];
+  /** Only the two ends of each range (0/255, -128/127): the largest products and sums. */
+  readonly extremes?: boolean;
   /** 'none', 'scalar' or 'channel' (one per output channel); 'zero' is a constant scalar 0. */
   readonly wZeroPoint?: 'none' | 'zero' | 'scalar' | 'channel';
   readonly xZeroPoint?: boolean;
 }
 
-function wZeroPointFor(kind: RandomConvOptions['wZeroPoint'], m: number, [lo, hi]: [number, number]): Tensor | undefined {
+function wZeroPointFor(kind: RandomConvOptions['wZeroPoint'], m: number, range: [number, number], extremes?: boolean): Tensor | undefined {
   if (kind === 'none') return undefined;
   if (kind === 'zero') return scalar(0);
-  return randomInts(kind === 'channel' ? [m] : [], lo, hi);
+  return draw(extremes, kind === 'channel' ? [m] : [], range);
 }
 
 function convIntegerCase(name: string, xShape: Shape, wShape: Shape, o: RandomConvOptions = {}): OpCase {
   const weights = o.weights ?? INT8;
-  const x = randomInts(xShape, 0, 255);
-  const w = randomInts(wShape, weights[0], weights[1]);
-  const xzp = o.xZeroPoint === false ? undefined : randomInts([], 0, 255);
-  const wzp = wZeroPointFor(o.wZeroPoint ?? 'channel', wShape[0]!, weights);
+  const inputs8 = o.inputs ?? UINT8;
+  const x = draw(o.extremes, xShape, inputs8);
+  const w = draw(o.extremes, wShape, weights);
+  const xzp = o.xZeroPoint === false ? undefined : draw(o.extremes, [], o.xZeroPointRange ?? inputs8);
+  const wzp = wZeroPointFor(o.wZeroPoint ?? 'channel', wShape[0]!, weights, o.extremes);
   const inputs = [x, w, xzp, wzp];
   while (inputs.length > 2 && inputs[inputs.length - 1] === undefined) inputs.pop();
   return { name: `ConvInteger ${name}`, call: { opType: 'ConvInteger', attributes: o.attributes ?? {}, inputs }, tolerance: exact };
@@ -74,9 +93,10 @@ function qlinearConvCase(name: string, xShape: Shape, wShape: Shape, o: RandomQL
   const weights = o.weights ?? INT8;
   const m = wShape[0]!;
   const k = wShape[1]! * wShape[2]! * wShape[3]!;
-  const x = randomInts(xShape, 0, 255);
-  const w = randomInts(wShape, weights[0], weights[1]);
-  const wzp = wZeroPointFor(o.wZeroPoint === 'none' ? 'zero' : (o.wZeroPoint ?? 'scalar'), m, weights)!;
+  const inputs8 = o.inputs ?? UINT8;
+  const x = draw(o.extremes, xShape, inputs8);
+  const w = draw(o.extremes, wShape, weights);
+  const wzp = wZeroPointFor(o.wZeroPoint === 'none' ? 'zero' : (o.wZeroPoint ?? 'scalar'), m, weights, o.extremes)!;
   // Multipliers near 32 / (typical |acc|, about 128 * 80 * sqrt(K)): most outputs land inside the range.
   const target = 32 / (128 * 80 * Math.sqrt(k));
   const xScale = randomFloats([], 0.01, 0.03);
@@ -84,7 +104,7 @@ function qlinearConvCase(name: string, xShape: Shape, wShape: Shape, o: RandomQL
   const wMid = (target * yScale.data[0]!) / xScale.data[0]!;
   const wScale = randomFloats(o.perChannelScale ? [m] : [], 0.5 * wMid, 1.5 * wMid);
   const yzp = o.output === 'int8' ? randomInts([], -20, -1) : randomInts([], 100, 150);
-  const inputs: (Tensor | undefined)[] = [x, xScale, randomInts([], 0, 255), w, wScale, wzp, yScale, yzp];
+  const inputs: (Tensor | undefined)[] = [x, xScale, draw(o.extremes, [], o.xZeroPointRange ?? inputs8), w, wScale, wzp, yScale, yzp];
   if (o.bias) inputs.push(randomInts([m], -5000, 5000));
   return { name: `QLinearConv ${name}`, call: { opType: 'QLinearConv', attributes: o.attributes ?? {}, inputs }, tolerance: exact };
 }
@@ -262,6 +282,21 @@ const random: OpCase[] = [
   qlinearConvCase('dilations 2, asymmetric pads', [1, 3, 10, 11], [5, 3, 3, 3], { attributes: { pads: [2, 0, 1, 2], dilations: [2, 2] }, bias: true }),
   qlinearConvCase('ISNet-like 16 -> 20, 33x35, 3x3 pad 1', [1, 16, 33, 35], [20, 16, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, perChannelScale: true, bias: true }),
   qlinearConvCase('ISNet-like 16 -> 20, 33x35, 3x3 pad 1 stride 2', [1, 16, 33, 35], [20, 16, 3, 3], { attributes: { pads: [1, 1, 1, 1], strides: [2, 2] }, weights: UINT8, wZeroPoint: 'channel' }),
+  // int8 activations, channel counts that are no multiple of 4, the 8-bit extremes.
+  convIntegerCase('int8 x and weights, per-channel w_zero_point, pad 1', [1, 3, 9, 11], [8, 3, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, inputs: INT8 }),
+  convIntegerCase('int8 x, uint8 weights, scalar w_zero_point, stride 2', [1, 5, 10, 13], [6, 5, 3, 3], { attributes: { pads: [1, 1, 1, 1], strides: [2, 2] }, inputs: INT8, weights: UINT8, wZeroPoint: 'scalar' }),
+  convIntegerCase('int8 x with a zero x_zero_point (symmetric), no w_zero_point', [1, 6, 8, 9], [8, 6, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, inputs: INT8, xZeroPointRange: [0, 0], wZeroPoint: 'none' }),
+  convIntegerCase('int8 x all non-negative, negative x_zero_point', [1, 7, 8, 9], [5, 7, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, inputs: [0, 127], xZeroPointRange: [-128, -1] }),
+  convIntegerCase('int8 x, no x_zero_point, dilations 2', [1, 3, 11, 12], [4, 3, 3, 3], { attributes: { pads: [2, 2, 2, 2], dilations: [2, 2] }, inputs: INT8, xZeroPoint: false }),
+  convIntegerCase('5 input channels, dilations [2, 1], strides [1, 2], asymmetric pads', [1, 5, 10, 12], [7, 5, 3, 3], { attributes: { pads: [2, 0, 1, 2], dilations: [2, 1], strides: [1, 2] } }),
+  convIntegerCase('group 2 with 3 input channels per group, int8 x', [1, 6, 8, 9], [10, 3, 3, 3], { attributes: { group: 2, pads: [1, 1, 1, 1] }, inputs: INT8 }),
+  convIntegerCase('group 3 with 6 input channels per group, stride 2', [2, 18, 7, 8], [9, 6, 3, 3], { attributes: { group: 3, pads: [1, 1, 1, 1], strides: [2, 2] }, weights: UINT8 }),
+  convIntegerCase('extremes: uint8 x 0/255, int8 weights -128/127', [1, 9, 6, 7], [8, 9, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, extremes: true }),
+  convIntegerCase('extremes: int8 x -128/127, uint8 weights 0/255', [1, 10, 6, 7], [6, 10, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, inputs: INT8, weights: UINT8, extremes: true }),
+  convIntegerCase('extremes: 300 input channels, uint8 x and weights', [1, 300, 3, 5], [4, 300, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, weights: UINT8, extremes: true }),
+  qlinearConvCase('int8 x, 3 input channels, per-channel, bias', [1, 3, 9, 10], [8, 3, 3, 3], { attributes: { pads: [1, 1, 1, 1] }, inputs: INT8, perChannelScale: true, wZeroPoint: 'channel', bias: true }),
+  qlinearConvCase('int8 x, uint8 weights, int8 output, group 2 with 5 channels per group', [1, 10, 7, 8], [6, 5, 3, 3], { attributes: { group: 2, pads: [1, 1, 1, 1] }, inputs: INT8, weights: UINT8, output: 'int8', bias: true }),
+  qlinearConvCase('extremes, depthwise, stride 2', [1, 6, 9, 9], [6, 1, 3, 3], { attributes: { group: 6, pads: [1, 1, 1, 1], strides: [2, 2] }, extremes: true, perChannelScale: true, wZeroPoint: 'channel' }),
 ];
 
 export const cases: OpCase[] = [...handWorked, ...random];

@@ -1,8 +1,10 @@
 /**
  * MatMulInteger: the ONNX spec's example, zero points per tensor, per row and per column, uint8 and
  * int8 B (packed bytes unpacked signed or unsigned), K not a multiple of 4 (the packed word's
- * padding), N not a multiple of 4 (the last column tile), 1-D operands and broadcast batches.
- * int32 outputs, compared exactly.
+ * padding), N not a multiple of 4 (the last column tile), 1-D operands and broadcast batches; for
+ * the packed-dot kernel (src/ops/integer-dot.ts) also int8 A (told by a negative value or zero
+ * point), K = 5 and the 8-bit extremes. int32 outputs, compared exactly. test/integer-dot.test.ts
+ * runs every case on both the packed-dot and the scalar kernels.
  */
 import { int32Tensor, type Tensor } from '../../src/core/tensor.js';
 import type { InvalidCase, OpCase } from '../util/cases.js';
@@ -110,6 +112,34 @@ randomCases.push(
   {
     name: 'MatMulInteger random the matmul_integer fixture shape: A [2, 3, 5] uint8, B [5, 6] int8, per-column zero point',
     call: { opType: 'MatMulInteger', inputs: [randomIntegers([2, 3, 5], 9, 0, 255), randomIntegers([5, 6], 10, -128, 127), int32Tensor([], [131]), int32Tensor([6], [0, 1, -1, 127, -128, 3])] },
+    tolerance: exact,
+  },
+);
+
+/** The ends of [lo, hi] only, at random. */
+function randomExtremes(shape: number[], seed: number, lo: number, hi: number): Tensor<'int32'> {
+  return int32Tensor(shape, randomIntegers(shape, seed, 0, 1).data.map((v) => (v === 0 ? lo : hi)));
+}
+
+randomCases.push(
+  {
+    name: 'MatMulInteger random K = 5, int8 A with a negative zero point, per-column b_zero_point',
+    call: { opType: 'MatMulInteger', inputs: [randomIntegers([3, 5], 20, -128, 127), randomIntegers([5, 6], 21, -128, 127), int32Tensor([], [-7]), randomIntegers([6], 22, -128, 127)] },
+    tolerance: exact,
+  },
+  {
+    name: 'MatMulInteger random int8 A all non-negative, negative per-row zero points, uint8 B',
+    call: { opType: 'MatMulInteger', inputs: [randomIntegers([4, 9], 23, 0, 127), randomIntegers([9, 5], 24, 0, 255), randomIntegers([4], 25, -128, -1), int32Tensor([], [200])] },
+    tolerance: exact,
+  },
+  {
+    name: 'MatMulInteger extremes: uint8 A 0/255 x int8 B -128/127, K = 5',
+    call: { opType: 'MatMulInteger', inputs: [randomExtremes([6, 5], 26, 0, 255), randomExtremes([5, 7], 27, -128, 127), int32Tensor([], [255]), randomExtremes([7], 28, -128, 127)] },
+    tolerance: exact,
+  },
+  {
+    name: 'MatMulInteger extremes: int8 A -128/127 x uint8 B 0/255, K = 300',
+    call: { opType: 'MatMulInteger', inputs: [randomExtremes([5, 300], 29, -128, 127), randomExtremes([300, 9], 30, 0, 255), int32Tensor([], [127]), int32Tensor([], [0])] },
     tolerance: exact,
   },
 );
