@@ -1,14 +1,16 @@
-/** The benchmarks in Node on dawn.node: kernels, the ONNX models (segwgpu and ORT's wasm EP), the selfie photo. */
-import { existsSync, statSync } from 'node:fs';
+/** The benchmarks in Node on dawn.node: kernels, the ONNX models (segwgpu and ORT's WebGPU and wasm EPs), the selfie photo. */
+import fs, { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { nodeGpuContext } from '../src/node/gpu.js';
 import { runKernelBench, type KernelBenchReport } from './kernels.js';
-import { benchModel, loadModelAssets, TINY_MODEL, type ModelResult, type Ort } from './models.js';
+import { benchModel, loadModelAssets, TINY_MODEL, type ModelResult, type Ort, type OrtOptions } from './models.js';
 import { absentResult, benchIsnet, type ExternalSpec } from './external-models.js';
 import { benchSelfie, SELFIE_BENCH } from './mediapipe.js';
-import { ROOT, selection, type Options } from './options.js';
+import { ORT_DIST, ROOT, selection, type Options } from './options.js';
+import { prepareOrtWebgpuInNode } from './ort-node-webgpu.js';
 import type { BenchEnvironment } from './report.js';
 
 /** What a runner measured, and the pages or parts that failed. */
@@ -31,12 +33,17 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
   }
   let models: ModelResult[] | undefined;
   if (o.what !== 'kernels') {
+    const ortProviders = (['webgpu', 'wasm'] as const).filter((ep) => o.engines.includes(`ort-${ep}`));
     let ort: Ort | undefined;
-    if (o.engines.includes('ort-wasm')) {
-      ort = (await import('onnxruntime-web')) as Ort;
+    let captureOutput: OrtOptions['captureConsole'];
+    if (ortProviders.length > 0) {
+      captureOutput = hookRuntimeOutput();
+      const loaded = await loadOrt(o, ortProviders);
+      ort = loaded.ort;
       const threads = o.ortThreads > 0 ? o.ortThreads : 1;
       ort.env.wasm.numThreads = threads;
-      env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: 'onnxruntime-web (Node build)' };
+      env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: loaded.module };
+      console.log(`onnxruntime-web ${ort.env.versions?.web}: ${loaded.module}, ${ortProviders.join(' and ')} EP${ortProviders.length > 1 ? 's' : ''}, ${threads} wasm thread(s)`);
     }
     models = [];
     const { specs, selfie, external } = selection(o.models);
@@ -46,13 +53,13 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
       models.push(
         await benchModel(
           assets,
-          { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, ort, ortProviders: ['wasm'] },
+          { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, ort, ortProviders, captureConsole: captureOutput },
           { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, winograd: o.winograd, log: (l) => console.log(`  ${l}`) },
         ),
       );
     }
     for (const spec of external) {
-      const result = await benchExternalInNode(spec, o, ctx, ort);
+      const result = await benchExternalInNode(spec, o, ctx, { ort, ortProviders, captureConsole: captureOutput });
       models.push(result.model);
       if (result.tfjsVersion) env = { ...env, tfjsVersion: result.tfjsVersion };
     }
@@ -78,13 +85,57 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
   return { env, kernels, models, errors: [] };
 }
 
+/**
+ * onnxruntime-web for the ORT engines asked for. With ort-webgpu, one browser build serves both
+ * EPs, as in the page: dist/<--ort-bundle> (default ort.min.mjs, what the page imports), on
+ * dawn.node through bench/ort-node-webgpu.ts. With ort-wasm alone, the Node build (what
+ * `import 'onnxruntime-web'` gives in Node: dist/ort.node.min.mjs, the wasm EP only). `module`
+ * names the build for the report.
+ */
+async function loadOrt(o: Options, providers: readonly ('webgpu' | 'wasm')[]): Promise<{ ort: Ort; module: string }> {
+  if (!providers.includes('webgpu')) return { ort: (await import('onnxruntime-web')) as Ort, module: 'onnxruntime-web (Node build)' };
+  await prepareOrtWebgpuInNode();
+  const ort = (await import(pathToFileURL(join(ORT_DIST, o.ortBundle)).href)) as Ort;
+  return { ort, module: `onnxruntime-web/dist/${o.ortBundle} on dawn.node` };
+}
 
 /**
- * One external model in Node: ISNet on segwgpu (dawn.node) and ORT's wasm EP; a tfjs model on
+ * What ORT's wasm runtime printed while a capture ran (its warning that nodes left the WebGPU EP,
+ * its verbose node placements), for bench/models.ts as bench/browser/page.ts gives the page's.
+ * In Node its threaded emscripten build prints with fs.writeSync(1 | 2, line), not through the
+ * console, so that is what is hooked (once, before ORT loads; lines kept only while a capture
+ * runs), and its terminal colour codes are dropped.
+ */
+function hookRuntimeOutput(): NonNullable<OrtOptions['captureConsole']> {
+  let capturing: string[] | undefined;
+  const original = fs.writeSync;
+  (fs as { writeSync: typeof fs.writeSync }).writeSync = function (this: unknown, fd: number, ...rest: unknown[]) {
+    const text = rest[0];
+    if (capturing && (fd === 1 || fd === 2) && typeof text === 'string') capturing.push(...text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter(Boolean));
+    return (original as (...args: unknown[]) => number).call(fs, fd, ...rest);
+  } as typeof fs.writeSync;
+  return async <T>(fn: () => Promise<T>) => {
+    const lines: string[] = [];
+    capturing = lines;
+    try {
+      return { value: await fn(), lines };
+    } finally {
+      capturing = undefined;
+    }
+  };
+}
+
+/**
+ * One external model in Node: ISNet on segwgpu (dawn.node) and ORT's EPs; a tfjs model on
  * segwgpu and tfjs's cpu backend, which reads the same files through an IOHandler (timed as its
  * load, as segwgpu's loadTfjsModel reads them from the path).
  */
-async function benchExternalInNode(spec: ExternalSpec, o: Options, ctx: Awaited<ReturnType<typeof nodeGpuContext>>, ort: Ort | undefined): Promise<{ model: ModelResult; tfjsVersion?: string }> {
+async function benchExternalInNode(
+  spec: ExternalSpec,
+  o: Options,
+  ctx: Awaited<ReturnType<typeof nodeGpuContext>>,
+  { ort, ortProviders, captureConsole }: { ort?: Ort; ortProviders: readonly ('webgpu' | 'wasm')[]; captureConsole?: OrtOptions['captureConsole'] },
+): Promise<{ model: ModelResult; tfjsVersion?: string }> {
   const path = join(ROOT, spec.file);
   if (!existsSync(path)) {
     const absent = absentResult(spec);
@@ -98,7 +149,7 @@ async function benchExternalInNode(spec: ExternalSpec, o: Options, ctx: Awaited<
   const log = (l: string) => console.log(`  ${l}`);
   if (spec.kind === 'isnet') {
     const [onnx, tiny] = await Promise.all([readFile(path), readFile(join(ROOT, TINY_MODEL))]);
-    const model = await benchIsnet({ spec, onnx: new Uint8Array(onnx), tiny: new Uint8Array(tiny), photo, photoPath: o.photo, segwgpuCtx, ort, ortProviders: ort ? ['wasm'] : [], options: { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log } });
+    const model = await benchIsnet({ spec, onnx: new Uint8Array(onnx), tiny: new Uint8Array(tiny), photo, photoPath: o.photo, segwgpuCtx, ort, ortProviders, captureConsole, options: { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, log } });
     return { model };
   }
   const { readTfjsModelJson, tfjsWeightPaths } = await import('../src/import/tfjs.js');

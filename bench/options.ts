@@ -52,7 +52,7 @@ export const BENCH: CommandSpec = {
   brief: 'kernel and model benchmarks',
   summary: 'Benchmarks: kernels (per-kernel GPU time, GFLOP/s, GB/s against the adapter\'s matmul ceiling), models (first and warm runs on segwgpu and onnxruntime-web; `selfie`: photo in, masks out against MediaPipe\'s own solution), all (default: kernels and models), or plan (CPU-side plan time of the selfie model and U-Net 256, always in Node).',
   options: {
-    node: { type: 'boolean', help: 'run in Node on dawn.node (ORT: wasm EP only) instead of headless Chromium' },
+    node: { type: 'boolean', help: 'run in Node on dawn.node instead of headless Chromium' },
     browser: { type: 'boolean', help: 'run in headless system Chromium (the default)' },
     runs: { type: 'string', value: 'N', help: 'timed runs, the median is reported (default 5)' },
     'big-runs': { type: 'string', value: 'N', help: 'cap on the runs of the 256x256 U-Net and of ISNet (default 3)' },
@@ -63,7 +63,7 @@ export const BENCH: CommandSpec = {
     profile: { type: 'boolean', help: 'one more segwgpu run per model with per-node timestamps: GPU time per op type' },
     winograd: { type: 'string', value: 'auto|off|2|4', help: "segwgpu's 3x3 convs in the model benchmarks: the plan's rule (auto, default), direct only, or F(2x2) / F(4x4) forced" },
     'ort-threads': { type: 'string', value: 'N', help: 'ORT wasm threads; 0 = every core when cross-origin isolated, else 1 (default 0)' },
-    'ort-bundle': { type: 'string', value: 'FILE', help: 'onnxruntime-web dist file (default ort.min.mjs)' },
+    'ort-bundle': { type: 'string', value: 'FILE', help: 'onnxruntime-web dist file (default ort.min.mjs); in Node, used when ort-webgpu runs (ort-wasm alone: the Node build)' },
     out: { type: 'string', value: 'DIR', help: 'where the JSON and HTML results go (default bench/results)' },
     'real-gpu': { type: 'boolean', help: 'let Chromium choose its adapter instead of forcing SwiftShader' },
   },
@@ -144,11 +144,10 @@ export function parseOptions(argv: string[]): Options {
     o.photo = inside.split(sep).join('/');
   }
   // tfjs's peer: its WebGPU backend in the page, its cpu backend in Node.
-  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-wasm', 'tfjs-cpu'] : ALL_ENGINES.filter((e) => e !== 'tfjs-cpu');
+  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-webgpu', 'ort-wasm', 'tfjs-cpu'] : ALL_ENGINES.filter((e) => e !== 'tfjs-cpu');
   if (o.runtime === 'node' && o.engines.includes('tfjs-webgpu')) throw new UsageError("tfjs-webgpu needs a browser (tfjs's WebGPU backend requests navigator.gpu); in Node tfjs runs on its cpu backend: tfjs-cpu");
   if (o.runtime === 'chromium' && o.engines.includes('tfjs-cpu')) throw new UsageError("tfjs-cpu is the Node peer of the tfjs rows; in the browser tfjs runs on its WebGPU backend: tfjs-webgpu (or use --node)");
   if (o.runtime === 'node' && o.engines.some((e) => e.startsWith('mediapipe-'))) throw new UsageError("mediapipe-webgl / mediapipe-cpu need a browser: MediaPipe's selfie segmentation solution runs on the DOM and WebGL (drop --node)");
-  if (o.runtime === 'node' && o.engines.includes('ort-webgpu')) throw new UsageError("ort-webgpu needs a browser: onnxruntime-web's Node build has only the wasm EP (drop --node, or use --engines segwgpu,ort-wasm)");
   return o;
 }
 

@@ -15,7 +15,8 @@
  *
  * Where: --browser (default) headless system Chromium through puppeteer (WebGPU on SwiftShader
  * unless --real-gpu), pages served by a vite dev server on 127.0.0.1; --node: Node on dawn.node
- * (ORT there is onnxruntime-web's Node build: wasm EP only).
+ * (ORT there: a browser build of onnxruntime-web for its WebGPU EP on dawn.node, see
+ * bench/ort-node-webgpu.ts; the Node build when only its wasm EP runs).
  *
  * Options: `npm run bench -- --help` (the BENCH spec below), bench/README.md.
  *

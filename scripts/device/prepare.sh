@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fills .gpu/ (git-ignored through .git/info/exclude) with what scripts/device/run.sh needs on a
 # lent x86-64 GPU machine that has no Node and no network: this machine's node binary, the
-# node_modules the Node tests and benchmarks use (dawn.node for linux-x64 only; no
-# onnxruntime-web, puppeteer, TypeScript), the Vulkan loader and libglvnd. Everything is xz-compressed
-# so the working tree plus .gpu/ stays under the device tool's 64 MiB (about 48 MiB for .gpu/ here).
+# node_modules the Node tests and benchmarks use (dawn.node for linux-x64 only; no puppeteer,
+# TypeScript, and of onnxruntime-web only the files of its WebGPU EP, for run.sh's ortbench), the
+# Vulkan loader and libglvnd. Everything is xz-compressed so the working tree plus .gpu/ stays under
+# the device tool's 64 MiB (about 48 MiB for .gpu/ here, plus 3.7 MiB of ORT).
 #
 # Run from the repository root after `npm ci`, on an x86-64 Linux machine:
 #   bash scripts/device/prepare.sh          run.sh then tests the working tree as it travels
@@ -39,6 +40,13 @@ tar -cf - \
   --exclude='node_modules/.vite*' \
   node_modules | xz -T0 -9 > .gpu/node_modules.tar.xz
 
+# onnxruntime-web's browser build and its JSEP wasm (WebGPU and wasm EPs; 28 MB, 3.7 MiB packed), all
+# that `bench/run.ts models --node --engines ort-webgpu` loads (bench/node-runner.ts, the default
+# --ort-bundle); not its Node build, which the tests' `import('onnxruntime-web')` would need (14 MB
+# more wasm: no room). A separate archive, dropped below if the total would not fit.
+ORT=node_modules/onnxruntime-web/dist
+tar -cf - $ORT/ort.min.mjs $ORT/ort-wasm-simd-threaded.jsep.mjs $ORT/ort-wasm-simd-threaded.jsep.wasm | xz -T0 -9 > .gpu/ort.tar.xz
+
 # The Vulkan loader and libglvnd (Debian amd64 packages, ~0.4 MB): the device image has neither,
 # and NVIDIA's Vulkan ICD (libGLX_nvidia.so.0) does not create an instance without libglvnd.
 # run.sh unpacks them into / there (the device README's recipe).
@@ -50,4 +58,9 @@ rm -rf "$tmp"
 ls .gpu/debs/libvulkan1_*.deb >/dev/null
 
 du -shc .gpu/*
-echo "working tree that travels: $(git ls-files -z --cached --others --exclude-standard | xargs -0 cat 2>/dev/null | wc -c | awk '{printf "%.1f MiB", $1/1048576}') + .gpu/"
+tree_bytes=$(git ls-files -z --cached --others --exclude-standard | xargs -0 cat 2>/dev/null | wc -c)
+if [ $(( tree_bytes + $(du -sb .gpu | cut -f1) )) -gt $(( 64 * 1048576 )) ]; then
+  rm .gpu/ort.tar.xz
+  echo "prepare.sh: without .gpu/ort.tar.xz to stay under 64 MiB (run.sh's ortbench step will say it was not carried)" >&2
+fi
+echo "working tree that travels: $(awk -v b="$tree_bytes" 'BEGIN {printf "%.1f MiB", b / 1048576}') + .gpu/ $(du -sb .gpu | awk '{printf "%.1f MiB", $1 / 1048576}')"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the lent GPU machine (x86-64, NVIDIA Vulkan driver, no Node, no network), from the repository
 # root with .gpu/ carried (scripts/device/prepare.sh fills it):
-#   bash scripts/device/run.sh [steps...]      steps: env kernels node bench segment kbench (default: all)
+#   bash scripts/device/run.sh [steps...]      steps: env kernels node bench segment kbench ortbench (default: all)
 # Runs the committed snapshot in .gpu/src.tar.xz when prepare.sh made one (--head), else the
 # working tree that travelled; files under .gpu/overlay/ are copied over either. Logs go to $OUT
 # (the device tool's folder that comes back), packed at the end into $OUT/logs.tgz beside
@@ -13,7 +13,7 @@ G=$REPO/.gpu
 OUT=${OUT:-/tmp/segwgpu-device}
 LOG=$OUT/logs
 mkdir -p "$LOG"
-STEPS=${*:-env kernels node bench segment kbench}
+STEPS=${*:-env kernels node bench segment kbench ortbench}
 SUMMARY=$OUT/summary.txt
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
@@ -34,6 +34,8 @@ cd "$WORK"
 mkdir -p "$G/bin"
 [ -x "$G/bin/node" ] || { unxz_to "$G/node.xz" > "$G/bin/node.tmp" && chmod +x "$G/bin/node.tmp" && mv "$G/bin/node.tmp" "$G/bin/node"; }
 [ -f node_modules/webgpu/dist/linux-x64/dawn.node ] || unxz_to "$G/node_modules.tar.xz" | tar -xf -
+# onnxruntime-web's WebGPU EP files, for the ortbench step (prepare.sh leaves them out when short of room).
+[ -f "$G/ort.tar.xz" ] && [ ! -f node_modules/onnxruntime-web/dist/ort.min.mjs ] && unxz_to "$G/ort.tar.xz" | tar -xf -
 export PATH=$G/bin:$PATH   # test/models.test.ts runs `node bin/segwgpu.js`
 
 # --- Vulkan: the loader and libglvnd if the image lacks them (unpacked into /, as the device
@@ -115,6 +117,18 @@ fi
 if step kbench; then
   timeout $(cap 200) $TSX bench/run.ts kernels --node --runs 5 --out "$LOG/bench" > "$LOG/bench-kernels.log" 2>&1
   say "bench kernels --node: exit $?"; sed 's/\x1b\[[0-9;]*m//g' "$LOG/bench-kernels.log" | tail -40 | tee -a "$SUMMARY"
+fi
+
+if step ortbench; then
+  # segwgpu and onnxruntime-web's WebGPU EP in one process on the same GPU (bench/ort-node-webgpu.ts),
+  # with the ORT files prepare.sh carries (dist/ort.min.mjs and its JSEP wasm: no other --ort-bundle).
+  if [ -f node_modules/onnxruntime-web/dist/ort.min.mjs ] && [ -f node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm ]; then
+    timeout $(cap 240) $TSX bench/run.ts models --node --models unet,fcn8s,segnet,unet16_256 --engines segwgpu,ort-webgpu --runs 10 --out "$LOG/bench" > "$LOG/bench-models-ort.log" 2>&1
+    say "bench models --node --models unet,fcn8s,segnet,unet16_256 --engines segwgpu,ort-webgpu --runs 10: exit $?"
+    sed 's/\x1b\[[0-9;]*m//g' "$LOG/bench-models-ort.log" | tail -25 | tee -a "$SUMMARY"
+  else
+    say "ortbench: skipped, onnxruntime-web's dist files were not carried (.gpu/ort.tar.xz: prepare.sh makes it, and drops it when short of room)"
+  fi
 fi
 
 say "total $(( $(date +%s) - t0 )) s"
