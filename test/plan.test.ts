@@ -128,3 +128,28 @@ describe('fused residual (Add into the Conv epilogue)', () => {
     expect(cmp.ok, cmp.message).toBe(true);
   });
 });
+
+describe('GPU errors per run', () => {
+  it('reports a GPU error on the run that caused it, not on a run of another plan in flight at the same time', async () => {
+    const ctx = await testGpu();
+    const broken = planGraph(ctx, { ...chain, name: 'broken' }, { inputShapes: { x: [2, 3] } });
+    const healthy = planGraph(ctx, { ...chain, name: 'healthy' }, { inputShapes: { x: [2, 3] } });
+    const x = tensor([2, 3], [1, 2, 3, 4, 5, 6]);
+    // The broken plan's arena is gone: its submit fails validation. Interleave runs of both.
+    broken.arena.destroy();
+    const runs = [runPlan(healthy, { x }), runPlan(broken, { x }), runPlan(healthy, { x }), runPlan(broken, { x })];
+    const settled = await Promise.allSettled(runs);
+    const expected = [2.5, 8.5, 18.5, 20.5, 35.5, 54.5]; // ((x + [1,2,3]) * x) + 0.5
+    for (const i of [0, 2]) {
+      expect(settled[i].status).toBe('fulfilled');
+      const y = (settled[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof runPlan>>>).value.outputs.y;
+      expect(Array.from(y.data as Float32Array)).toEqual(expected);
+    }
+    for (const i of [1, 3]) {
+      expect(settled[i].status).toBe('rejected');
+      expect(String((settled[i] as PromiseRejectedResult).reason)).toMatch(/GpuOperationError: WebGPU validation error while running broken: .*arena/s);
+    }
+    healthy.destroy();
+    broken.destroy();
+  });
+});

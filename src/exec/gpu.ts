@@ -7,6 +7,7 @@ import { SegwgpuError } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { fromGpuWords, toGpuWords } from '../gpu/buffers.js';
 import { recordStep } from '../gpu/encode.js';
+import { withGpuErrors } from '../gpu/error-scopes.js';
 import { checkRunInputs, type GraphPlan } from '../plan/plan.js';
 
 export interface RunOptions {
@@ -90,6 +91,52 @@ export function runPlan(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>
 async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wanted: readonly string[], options: RunOptions): Promise<RunResult> {
   const profile = options.profile === true;
   const { device } = plan.ctx;
+  // Everything up to the submit is synchronous: its GPU errors are this run's (error-scopes.ts).
+  const { result: recorded, errors } = withGpuErrors(device, `running ${plan.graph.name}`, () => recordRun(plan, inputs, wanted, options, profile));
+  const { staging, stagingSize, placements, timestamps, resolve, querySet } = recorded;
+  const outputs: Record<string, Tensor> = {};
+  if (staging) {
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, stagingSize);
+    } catch (e) {
+      // A failed submit leaves the map to fail too: the GPU error says why.
+      await errors;
+      throw e;
+    }
+    const all = staging.getMappedRange(0, stagingSize);
+    for (const p of placements) {
+      const dtype = options.int32Outputs && p.v.info.dtype === 'int64' ? 'int32' : p.v.info.dtype;
+      const into = options.readInto?.[p.name];
+      if (into) {
+        into.set(into instanceof Float32Array ? new Float32Array(all, p.at, into.length) : new Int32Array(all, p.at, into.length));
+        outputs[p.name] = { dtype, shape: p.v.info.shape, data: into } as Tensor;
+      } else {
+        outputs[p.name] = fromGpuWords(dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
+      }
+    }
+    staging.unmap();
+  }
+  for (const name of wanted) if (plan.graph.initializers.has(name)) outputs[name] = plan.graph.initializers.get(name)!;
+  let timings: NodeTiming[] | undefined;
+  if (timestamps) {
+    await timestamps.mapAsync(GPUMapMode.READ);
+    const t = new BigUint64Array(timestamps.getMappedRange().slice(0));
+    timestamps.unmap();
+    timings = plan.nodes.map((n, i) => ({ node: n.node.name, opType: n.node.opType, ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0 }));
+    timestamps.destroy();
+    resolve?.destroy();
+    querySet?.destroy();
+  }
+  await errors;
+  // Re-order to the caller's request.
+  const ordered: Record<string, Tensor> = {};
+  for (const name of wanted) ordered[name] = outputs[name];
+  return { outputs: ordered, timings };
+}
+
+/** Uploads the inputs, records the whole run and submits it; no awaits, so no other run interleaves. */
+function recordRun(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wanted: readonly string[], options: RunOptions, profile: boolean) {
+  const { device } = plan.ctx;
   for (const input of plan.graph.inputs) {
     if (options.gpuInputs?.[input.name]) continue;
     const v = plan.arenaValues.get(input.name)!;
@@ -138,39 +185,6 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
     encoder.resolveQuerySet(querySet, 0, 2 * plan.nodes.length, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, timestamps, 0, 16 * plan.nodes.length);
   }
-  device.pushErrorScope('validation');
   device.queue.submit([encoder.finish()]);
-  const outputs: Record<string, Tensor> = {};
-  if (staging) {
-    await staging.mapAsync(GPUMapMode.READ, 0, stagingSize);
-    const all = staging.getMappedRange(0, stagingSize);
-    for (const p of placements) {
-      const dtype = options.int32Outputs && p.v.info.dtype === 'int64' ? 'int32' : p.v.info.dtype;
-      const into = options.readInto?.[p.name];
-      if (into) {
-        into.set(into instanceof Float32Array ? new Float32Array(all, p.at, into.length) : new Int32Array(all, p.at, into.length));
-        outputs[p.name] = { dtype, shape: p.v.info.shape, data: into } as Tensor;
-      } else {
-        outputs[p.name] = fromGpuWords(dtype, p.v.info.shape, all.slice(p.at, p.at + Math.ceil(p.bytes / 4) * 4));
-      }
-    }
-    staging.unmap();
-  }
-  for (const name of wanted) if (plan.graph.initializers.has(name)) outputs[name] = plan.graph.initializers.get(name)!;
-  let timings: NodeTiming[] | undefined;
-  if (timestamps) {
-    await timestamps.mapAsync(GPUMapMode.READ);
-    const t = new BigUint64Array(timestamps.getMappedRange().slice(0));
-    timestamps.unmap();
-    timings = plan.nodes.map((n, i) => ({ node: n.node.name, opType: n.node.opType, ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0 }));
-    timestamps.destroy();
-    resolve?.destroy();
-    querySet?.destroy();
-  }
-  const error = await device.popErrorScope();
-  if (error) throw new SegwgpuError(`WebGPU validation error while running ${plan.graph.name}: ${error.message}`);
-  // Re-order to the caller's request.
-  const ordered: Record<string, Tensor> = {};
-  for (const name of wanted) ordered[name] = outputs[name];
-  return { outputs: ordered, timings };
+  return { staging, stagingSize, placements, timestamps, resolve, querySet };
 }

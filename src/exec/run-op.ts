@@ -6,6 +6,7 @@ import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
+import { captureGpuErrors, withGpuErrors } from '../gpu/error-scopes.js';
 
 /** An op call with its buffers, pipelines and bind groups made: run it as often as you like. */
 export interface PreparedOpCall {
@@ -102,21 +103,31 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
 }
 
 export async function runOpGpu(ctx: GpuContext, call: OpCall): Promise<Tensor[]> {
-  ctx.device.pushErrorScope('validation');
-  let prepared: PreparedOpCall;
-  try {
-    prepared = prepareOpCallGpu(ctx, call);
-  } catch (e) {
-    await ctx.device.popErrorScope();
-    throw e;
-  }
-  try {
-    const encoder = ctx.device.createCommandEncoder({ label: prepared.checked.node.name });
-    prepared.run(encoder);
+  // Validation of the call (shapes, attributes) throws before the capture's GPU work starts.
+  let step = call.opType;
+  const { result: prepared, errors } = withGpuErrors(ctx.device, `running ${step}`, () => {
+    const p = prepareOpCallGpu(ctx, call);
+    step = describeNode(p.checked.node);
+    const encoder = ctx.device.createCommandEncoder({ label: p.checked.node.name });
+    p.run(encoder);
     ctx.device.queue.submit([encoder.finish()]);
-    const outputs = await prepared.read();
-    const error = await ctx.device.popErrorScope();
-    if (error) throw new SegwgpuError(`${describeNode(prepared.checked.node)}: WebGPU validation error: ${error.message}`);
+    return p;
+  });
+  try {
+    // read() records and submits its copies before its first await: still this call's errors.
+    const capture = captureGpuErrors(ctx.device, `reading back ${step}`);
+    const reading = prepared.read();
+    const readErrors = capture.end();
+    let outputs: Tensor[];
+    try {
+      outputs = await reading;
+    } catch (e) {
+      await errors;
+      await readErrors;
+      throw e;
+    }
+    await errors;
+    await readErrors;
     return outputs;
   } finally {
     prepared.destroy();

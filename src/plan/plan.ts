@@ -15,6 +15,7 @@ import { optimizeForInputs, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
+import { withGpuErrors } from '../gpu/error-scopes.js';
 import { reflectKernel } from '../gpu/kernel.js';
 import { resolveInputShapes, type InferredGraph } from '../shapes/infer.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
@@ -252,7 +253,15 @@ export async function planGraphAsync(ctx: GpuContext, source: Graph, options: Pl
   const layout = layoutGraph(source, options, limitsOf(ctx));
   // Reports pipelines not compiled yet on this device: kernels other plans made are shared.
   await ctx.kernels.compileAll(layout.lowerings.flatMap((l) => l.lowering.steps.map((s) => s.kernel)), onCompiled);
-  return planFromLayout(ctx, layout);
+  // The arena and constants are allocated here: an out-of-memory names the plan, not a later run.
+  const { result: plan, errors } = withGpuErrors(ctx.device, `allocating the buffers of ${source.name}'s plan (arena ${layout.memory.peakBytes} bytes)`, () => planFromLayout(ctx, layout));
+  try {
+    await errors;
+  } catch (e) {
+    plan.destroy();
+    throw e;
+  }
+  return plan;
 }
 
 function limitsOf(ctx: GpuContext): LayoutLimits {
