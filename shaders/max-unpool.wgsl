@@ -1,9 +1,10 @@
 // MaxUnpool (ONNX MaxUnpool-11): y.flat[indices[k]] = x[k], zero elsewhere.
 // Run twice: phase 0 zeroes the output (one invocation per output element), phase 1 scatters
-// (one invocation per input element). Indices outside [0, outTotal) are skipped: in a graph they
-// come from a MaxPool and are not known when planning, so the kernel must never write out of
-// bounds. Colliding indices from overlapping MaxPool windows carry equal values, so the scatter
-// is deterministic for them.
+// (one invocation per input element). Indices outside [0, outTotal) are errors: in a graph they
+// come from a MaxPool and are not known when planning, so the scatter records them in the index
+// fault record (shaders/index-fault.wgsl, joined in front; the run is then refused) and skips them,
+// never writing out of bounds. Colliding indices from overlapping MaxPool windows carry equal
+// values, so the scatter is deterministic for them.
 
 struct Params {
   total: u32,       // invocations in this phase: output elements (0) or input elements (1)
@@ -15,6 +16,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> fault: IndexFault;
 
 const WG = 64u;
 
@@ -27,6 +29,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     return;
   }
   let at = indices[i];
-  if (at < 0 || u32(at) >= p.outTotal) { return; }
+  if (at < 0 || u32(at) >= p.outTotal) {
+    recordIndexFault(i);
+    return;
+  }
   y[u32(at)] = x[i];
 }

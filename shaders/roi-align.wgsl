@@ -4,6 +4,9 @@
 // read; a sample outside [-1, H] x [-1, W] contributes 0. avg: the sum over samples divided by
 // max(grid_h * grid_w, 1). max: per sample the max of the four WEIGHTED corner terms, then the max
 // over the samples (onnxruntime's definition), 0 for a bin without samples.
+// A batch index outside [0, N) is an error (as in onnxruntime): the roi's first output element
+// records it in the index fault record (shaders/index-fault.wgsl, joined in front; the run is then
+// refused), and the roi's outputs are written as 0 rather than read out of bounds.
 
 struct Params {
   total: u32,
@@ -24,6 +27,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> rois: array<f32>;
 @group(0) @binding(3) var<storage, read_write> batchIndices: array<i32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> fault: IndexFault;
 
 const WG = 64u;
 
@@ -93,6 +97,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
   let b = batchIndices[r];
   if (b < 0 || u32(b) >= p.batch) {  // only reachable for batch indices unknown at planning time
+    // One invocation per roi records it, so the count is of bad batch indices.
+    if (c == 0u && ph == 0u && pw == 0u) { recordIndexFault(r); }
     y[i] = 0.0;
     return;
   }

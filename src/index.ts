@@ -20,6 +20,8 @@ export { importTflite } from './import/tflite.js';
 export { importTfjs, isTfjsModelJson, readTfjsModelJson, tfjsWeightPaths, supportedTfjsOps } from './import/tfjs.js';
 export type { ImportTfjsOptions, TfjsModelJson, TfjsWeightData } from './import/tfjs.js';
 export { browserGpuContext, createGpuContext, createGpuContextForDevice } from './gpu/context.js';
+export { liveGpuResources, type LiveGpuResources } from './gpu/buffers.js';
+export { GpuOperationError } from './gpu/error-scopes.js';
 export type { GpuContext } from './gpu/context.js';
 export { planGraph, planGraphAsync, layoutGraph } from './plan/plan.js';
 export type { GraphPlan, PlanOptions } from './plan/plan.js';

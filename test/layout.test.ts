@@ -84,4 +84,12 @@ describe('source layout', () => {
     expect(FLOORS.indexOf(floorOf(join(SRC, 'gpu', 'encode.ts')))).toBeLessThan(FLOORS.indexOf(floorOf(join(SRC, 'ops', 'conv.ts'))));
     expect(imports().some(({ from, to }) => floorOf(from) === 'ops' && floorOf(to) === 'gpu')).toBe(true);
   });
+
+  it('GPU buffers and textures are made only in src/gpu/buffers.ts, where they are counted (liveGpuResources)', () => {
+    const elsewhere = sourceFiles(SRC)
+      .filter((file) => !file.endsWith(join('gpu', 'buffers.ts')))
+      .filter((file) => /\.create(Buffer|Texture)\(\s*\{/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(elsewhere).toEqual([]);
+  });
 });

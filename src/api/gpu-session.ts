@@ -9,6 +9,7 @@ import { DeviceLostError } from '../core/errors.js';
 import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
 import { createGpuContextForDevice, defaultGpuContext, type GpuContext } from '../gpu/context.js';
+import { createGpuBuffer, createGpuTexture } from '../gpu/buffers.js';
 import type { Graph } from '../ir/graph.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { WRAPPED_CATEGORY, WRAPPED_CONFIDENCE, WRAPPED_IMAGE_INPUT } from '../segment/wrap.js';
@@ -53,7 +54,7 @@ class GpuSession implements SizedSession {
       return { inputs: { [WRAPPED_IMAGE_INPUT]: packed } };
     }
     const { device } = this.plan.ctx;
-    this.texture ??= device.createTexture({
+    this.texture ??= createGpuTexture(device, {
       label: `segwgpu image ${width}x${height}`,
       size: [width, height],
       format: 'rgba8unorm',
@@ -80,8 +81,8 @@ class GpuSession implements SizedSession {
     const hasConfidence = this.has(WRAPPED_CONFIDENCE);
     if (request.keepOnGpu) {
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-      const category = hasCategory ? device.createBuffer({ label: 'segwgpu category mask', size: 4 * this.elements(WRAPPED_CATEGORY), usage }) : undefined;
-      const confidence = hasConfidence ? device.createBuffer({ label: 'segwgpu confidence masks', size: 4 * this.elements(WRAPPED_CONFIDENCE), usage }) : undefined;
+      const category = hasCategory ? createGpuBuffer(device, { label: 'segwgpu category mask', size: 4 * this.elements(WRAPPED_CATEGORY), usage }) : undefined;
+      const confidence = hasConfidence ? createGpuBuffer(device, { label: 'segwgpu confidence masks', size: 4 * this.elements(WRAPPED_CONFIDENCE), usage }) : undefined;
       const copyTo: Record<string, GPUBuffer> = {};
       if (category) copyTo[WRAPPED_CATEGORY] = category;
       if (confidence) copyTo[WRAPPED_CONFIDENCE] = confidence;

@@ -96,6 +96,7 @@ function positiveInteger(value: unknown): boolean {
 export class Segmenter {
   private readonly sessions = new Map<string, SessionEntry>();
   private closed = false;
+  private closing: Promise<void> | undefined;
   private lastVideoTimestamp = -Infinity;
   private videoQueue: Promise<unknown> = Promise.resolve();
   /** Runs under way, which close() lets finish before it frees their sessions and the device. */
@@ -343,16 +344,20 @@ export class Segmenter {
     }
   }
 
-  /** Frees every GPU resource (runs under way finish first); later calls are errors. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Frees every GPU resource (runs under way finish first); later calls are errors. The promise
+   * resolves once everything is freed (awaiting it is optional); closing twice gives the same one.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     const entries = [...this.sessions.values()];
     this.sessions.clear();
-    void Promise.allSettled([...this.inFlight]).then(async () => {
+    this.closing = Promise.allSettled([...this.inFlight]).then(async () => {
       await Promise.allSettled(entries.map((e) => e.session.then((s) => s.destroy())));
       this.backendImpl.close();
     });
+    return this.closing;
   }
 
   private checkOpen(what: string): void {

@@ -1,14 +1,16 @@
 /**
  * Running a GraphPlan: upload the inputs into the arena, record every node's dispatches into one
  * command encoder (one compute pass; one pass per node when profiling, for per-node timestamps),
- * and read back only the requested values.
+ * and read back only the requested values, with the plan's index fault records: a node that met
+ * out-of-range runtime indices rejects the run with its CPU reference's error (src/ops/index-fault.ts).
  */
 import { SegwgpuError } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
-import { fromGpuWords, toGpuWords } from '../gpu/buffers.js';
+import { createGpuBuffer, fromGpuWords, toGpuWords } from '../gpu/buffers.js';
 import { recordStep } from '../gpu/encode.js';
 import { withGpuErrors } from '../gpu/error-scopes.js';
-import { checkRunInputs, type GraphPlan } from '../plan/plan.js';
+import { checkRunInputs, type FaultSlot, type GraphPlan } from '../plan/plan.js';
+import { readIndexFault } from '../ops/index-fault.js';
 
 export interface RunOptions {
   /** Values to read back; the graph outputs by default. */
@@ -54,7 +56,7 @@ function readbackBuffer(plan: GraphPlan, bytes: number): GPUBuffer {
   const kept = readbacks.get(plan);
   if (kept && kept.size >= bytes) return kept;
   kept?.destroy();
-  const buffer = plan.ctx.device.createBuffer({ label: `${plan.graph.name} readback`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const buffer = createGpuBuffer(plan.ctx.device, { label: `${plan.graph.name} readback`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   plan.adopt(buffer);
   readbacks.set(plan, buffer);
   return buffer;
@@ -93,8 +95,9 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
   const { device } = plan.ctx;
   // Everything up to the submit is synchronous: its GPU errors are this run's (error-scopes.ts).
   const { result: recorded, errors } = withGpuErrors(device, `running ${plan.graph.name}`, () => recordRun(plan, inputs, wanted, options, profile));
-  const { staging, stagingSize, placements, timestamps, resolve, querySet } = recorded;
+  const { staging, stagingSize, placements, faultsAt, timestamps, resolve, querySet } = recorded;
   const outputs: Record<string, Tensor> = {};
+  let fault: SegwgpuError | undefined;
   if (staging) {
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, stagingSize);
@@ -104,7 +107,9 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
       throw e;
     }
     const all = staging.getMappedRange(0, stagingSize);
-    for (const p of placements) {
+    // A run that met out-of-range indices gives no outputs (nor writes into readInto arrays).
+    fault = plan.faults && firstFault(plan.faults.slots, all, faultsAt);
+    for (const p of fault ? [] : placements) {
       const dtype = options.int32Outputs && p.v.info.dtype === 'int64' ? 'int32' : p.v.info.dtype;
       const into = options.readInto?.[p.name];
       if (into) {
@@ -128,10 +133,20 @@ async function runNow(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>,
     querySet?.destroy();
   }
   await errors;
+  if (fault) throw fault;
   // Re-order to the caller's request.
   const ordered: Record<string, Tensor> = {};
   for (const name of wanted) ordered[name] = outputs[name];
   return { outputs: ordered, timings };
+}
+
+/** The error of the first node, in execution order, whose fault record read back at `at` is set. */
+function firstFault(slots: readonly FaultSlot[], bytes: ArrayBuffer, at: number): SegwgpuError | undefined {
+  for (const slot of slots) {
+    const fault = readIndexFault(bytes, at + slot.offset);
+    if (fault) return slot.error(fault);
+  }
+  return undefined;
 }
 
 /** Uploads the inputs, records the whole run and submits it; no awaits, so no other run interleaves. */
@@ -146,6 +161,8 @@ function recordRun(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wa
   const timed = profile && plan.ctx.hasTimestampQuery && plan.nodes.length > 0;
   const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * plan.nodes.length }) : undefined;
   const encoder = device.createCommandEncoder({ label: plan.graph.name });
+  // Fault records start each run empty.
+  if (plan.faults) encoder.clearBuffer(plan.faults.buffer);
   for (const [name, record] of Object.entries(options.gpuInputs ?? {})) {
     const v = plan.arenaValues.get(name)!;
     record(encoder, { buffer: plan.arena, offset: v.offset, size: v.bytes });
@@ -161,7 +178,8 @@ function recordRun(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wa
     for (const n of plan.nodes) for (const s of n.steps) recordStep(pass, s);
     pass.end();
   }
-  // One staging buffer for every requested value, one map.
+  // One staging buffer for every requested value and the fault records, one map: faults are read
+  // also when no value is (a run whose results stay on the GPU through copyTo).
   const fromArena = wanted.filter((name) => !plan.graph.initializers.has(name));
   let stagingSize = 0;
   const placements = fromArena.map((name) => {
@@ -171,8 +189,11 @@ function recordRun(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wa
     stagingSize += Math.ceil(bytes / 4) * 4;
     return { name, v, at, bytes };
   });
+  const faultsAt = stagingSize;
+  if (plan.faults) stagingSize += plan.faults.buffer.size;
   const staging = stagingSize > 0 ? readbackBuffer(plan, stagingSize) : undefined;
   for (const p of placements) encoder.copyBufferToBuffer(plan.arena, p.v.offset, staging!, p.at, Math.ceil(p.bytes / 4) * 4);
+  if (plan.faults) encoder.copyBufferToBuffer(plan.faults.buffer, 0, staging!, faultsAt, plan.faults.buffer.size);
   for (const [name, target] of Object.entries(options.copyTo ?? {})) {
     const v = plan.arenaValues.get(name)!;
     encoder.copyBufferToBuffer(plan.arena, v.offset, target, 0, 4 * sizeOf(v.info.shape));
@@ -180,11 +201,11 @@ function recordRun(plan: GraphPlan, inputs: Readonly<Record<string, Tensor>>, wa
   let timestamps: GPUBuffer | undefined;
   let resolve: GPUBuffer | undefined;
   if (querySet) {
-    resolve = device.createBuffer({ size: 16 * plan.nodes.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    timestamps = device.createBuffer({ size: 16 * plan.nodes.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    resolve = createGpuBuffer(device, { size: 16 * plan.nodes.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    timestamps = createGpuBuffer(device, { size: 16 * plan.nodes.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     encoder.resolveQuerySet(querySet, 0, 2 * plan.nodes.length, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, timestamps, 0, 16 * plan.nodes.length);
   }
   device.queue.submit([encoder.finish()]);
-  return { staging, stagingSize, placements, timestamps, resolve, querySet };
+  return { staging, stagingSize, placements, faultsAt, timestamps, resolve, querySet };
 }

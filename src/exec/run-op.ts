@@ -1,7 +1,12 @@
-/** Runs one op on the GPU: validate, upload, one command encoder, read back the outputs. */
+/**
+ * Runs one op on the GPU: validate, upload, one command encoder, read back the outputs (and the
+ * op's index fault record, when it has one: a fault rejects the read with the CPU reference's
+ * error, src/ops/index-fault.ts).
+ */
 import { SegwgpuError, describeNode } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkOpCall, type CheckedOpCall, type OpCall } from '../ops/call.js';
+import { bindsFault, indexFaultBytes, readIndexFault } from '../ops/index-fault.js';
 import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -14,6 +19,12 @@ export interface PreparedOpCall {
   readonly lowering: GpuLowering;
   readonly steps: readonly PreparedStep[];
   readonly outputs: readonly GPUBuffer[];
+  /**
+   * The uploaded inputs, by input index: a caller may write other values of the same shape
+   * between runs. Shape inference never saw those, so indices among them are checked only by the
+   * kernels' fault record, which read() turns into the CPU reference's error.
+   */
+  readonly inputBuffers: ReadonlyMap<number, GPUBuffer>;
   run(encoder: GPUCommandEncoder, timestampWrites?: GPUComputePassTimestampWrites): void;
   read(): Promise<Tensor[]>;
   destroy(): void;
@@ -51,10 +62,17 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
     created.push(b);
     return b;
   });
+  const faultError = lowering.faultError;
+  const checksIndices = lowering.steps.some(bindsFault);
+  if (checksIndices && !faultError) throw new SegwgpuError(`internal: ${describeNode(node)} binds a fault record but its lowering has no faultError`);
+  // Zeroed when made, and again before every run.
+  const faultRecord = checksIndices ? createStorageBuffer(ctx.device, indexFaultBytes() / 4, `${node.name} index fault`) : undefined;
+  if (faultRecord) created.push(faultRecord);
   const resolve = (ref: BufferRef): GPUBufferBinding => ({ buffer: resolveBuffer(ref) });
   const resolveBuffer = (ref: BufferRef): GPUBuffer => {
     if ('output' in ref) return outputs[ref.output];
     if ('temp' in ref) return temps[ref.temp];
+    if ('fault' in ref) return faultRecord!;
     let b = inputBuffers.get(ref.input);
     if (!b) {
       const t = call.inputs[ref.input];
@@ -69,7 +87,8 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
   const isConstantStep = (st: GpuStep): boolean => {
     const refs = Object.values(st.bindings);
     const reads = refs.filter((r): r is { input: number } => 'input' in r);
-    return reads.length > 0 && reads.every((r) => constant.has(r.input)) && refs.every((r) => !('output' in r));
+    // A fault record belongs to each run: a step writing one is never run ahead.
+    return reads.length > 0 && reads.every((r) => constant.has(r.input)) && refs.every((r) => !('output' in r) && !('fault' in r));
   };
   const once = lowering.steps.filter(isConstantStep).map((s) => prepareStep(ctx, s, resolve));
   const steps = lowering.steps.filter((st) => !isConstantStep(st)).map((s) => prepareStep(ctx, s, resolve));
@@ -87,13 +106,19 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
     lowering,
     steps,
     outputs,
+    inputBuffers,
     run(encoder, timestampWrites) {
+      if (faultRecord) encoder.clearBuffer(faultRecord);
       const pass = encoder.beginComputePass({ label: node.name, timestampWrites });
       for (const s of steps) recordStep(pass, s);
       pass.end();
     },
     async read() {
-      const bytes = await readBuffers(ctx.device, outputs.map((buffer, i) => ({ buffer, bytes: sizeOf(outputInfos[i].shape) * 4 })));
+      const sources = outputs.map((buffer, i) => ({ buffer, bytes: sizeOf(outputInfos[i].shape) * 4 }));
+      if (faultRecord) sources.push({ buffer: faultRecord, bytes: indexFaultBytes() });
+      const bytes = await readBuffers(ctx.device, sources);
+      const fault = faultRecord && readIndexFault(bytes[outputs.length], 0);
+      if (fault) throw faultError!(fault);
       return outputInfos.map((o, i) => fromGpuWords(o.dtype, o.shape, bytes[i]));
     },
     destroy() {

@@ -44,8 +44,58 @@ export function fromGpuWords(dtype: DType, shape: Shape, bytes: ArrayBuffer): Te
   return { dtype, shape: [...shape], data: wide };
 }
 
+/**
+ * Every GPU buffer and texture segwgpu makes is created here and counted until destroyed, so leak
+ * tests (and users chasing memory) can see what is alive: `liveGpuResources()`. Buffers of a
+ * destroyed device still count until destroyed: segwgpu destroys each one itself (plans,
+ * sessions, readbacks) before it closes a device, and the soak test holds it to that. Buffers the
+ * caller owns (keepOnGpu results) count until the caller destroys them.
+ */
+const live = { buffers: 0, textures: 0, bufferBytes: 0 };
+
+export interface LiveGpuResources {
+  readonly buffers: number;
+  readonly textures: number;
+  readonly bufferBytes: number;
+}
+
+export function liveGpuResources(): LiveGpuResources {
+  return { ...live };
+}
+
+function countUntilDestroyed<T extends { destroy(): undefined }>(resource: T, onDestroy: () => void): T {
+  const destroy = resource.destroy;
+  let destroyed = false;
+  resource.destroy = function (this: T) {
+    if (!destroyed) {
+      destroyed = true;
+      onDestroy();
+    }
+    return destroy.call(resource);
+  };
+  return resource;
+}
+
+export function createGpuBuffer(device: GPUDevice, descriptor: GPUBufferDescriptor): GPUBuffer {
+  const buffer = device.createBuffer(descriptor);
+  live.buffers++;
+  live.bufferBytes += descriptor.size;
+  return countUntilDestroyed(buffer, () => {
+    live.buffers--;
+    live.bufferBytes -= descriptor.size;
+  });
+}
+
+export function createGpuTexture(device: GPUDevice, descriptor: GPUTextureDescriptor): GPUTexture {
+  const texture = device.createTexture(descriptor);
+  live.textures++;
+  return countUntilDestroyed(texture, () => {
+    live.textures--;
+  });
+}
+
 export function createStorageBuffer(device: GPUDevice, elements: number, label: string): GPUBuffer {
-  return device.createBuffer({
+  return createGpuBuffer(device, {
     label,
     size: bufferBytes(elements),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -64,7 +114,7 @@ export async function readBuffers(device: GPUDevice, sources: readonly { buffer:
   const encoder = device.createCommandEncoder({ label: 'readback' });
   const staging = sources.map(({ buffer, bytes }) => {
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const target = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const target = createGpuBuffer(device, { size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     encoder.copyBufferToBuffer(buffer, 0, target, 0, size);
     return target;
   });

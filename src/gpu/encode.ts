@@ -4,6 +4,7 @@ import type { BufferRef, GpuStep } from './step.js';
 import type { GpuContext } from './context.js';
 import { foldWorkgroups } from './dispatch.js';
 import { packUniforms, type CompiledKernel } from './kernel.js';
+import { createGpuBuffer } from './buffers.js';
 
 /** A step with its pipeline, bind group and uniform buffer made: ready to record, again and again. */
 export interface PreparedStep {
@@ -21,7 +22,7 @@ export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: Buffe
   let uniformBuffer: GPUBuffer | undefined;
   if (layout.uniformBinding !== undefined) {
     const bytes = packUniforms(step.kernel, layout, step.params);
-    uniformBuffer = ctx.device.createBuffer({ label: `${step.kernel.name} params`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    uniformBuffer = createGpuBuffer(ctx.device, { label: `${step.kernel.name} params`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     ctx.device.queue.writeBuffer(uniformBuffer, 0, bytes);
     entries.push({ binding: layout.uniformBinding, resource: { buffer: uniformBuffer } });
   }
@@ -35,6 +36,7 @@ export function prepareStep(ctx: GpuContext, step: GpuStep, resolve: (ref: Buffe
     // Every binding is read_write (shaders/common.wgsl), so roles are checked here instead.
     if ('output' in ref && !s.written) throw new SegwgpuError(`kernel ${step.kernel.name}: output ${ref.output} is bound to '${s.name}', which the kernel never writes`);
     if ('input' in ref && s.written) throw new SegwgpuError(`kernel ${step.kernel.name}: input ${ref.input} is bound to '${s.name}', which the kernel writes`);
+    if ('fault' in ref && !s.written) throw new SegwgpuError(`kernel ${step.kernel.name}: the fault record is bound to '${s.name}', which the kernel never writes`);
     entries.push({ binding: s.binding, resource: resolve(ref) });
   }
   const bindGroup = ctx.device.createBindGroup({ label: step.kernel.name, layout: compiled.bindGroupLayout, entries });

@@ -2,13 +2,30 @@
  * What an op's GPU lowering is made of: data only (kernels, uniform values, which buffer each
  * binding takes), so ops never touch a GPUDevice and the planner decides where every buffer lives.
  */
+import type { SegwgpuError } from '../core/errors.js';
 import type { Kernel, UniformValues } from './kernel.js';
 
-/** Which buffer a WGSL binding reads or writes. */
+/**
+ * Which buffer a WGSL binding reads or writes. `fault` is the node's index fault record
+ * (shaders/index-fault.wgsl): where a kernel notes an out-of-range runtime index, which it cannot
+ * raise; the runtime gives each node that binds one its own record, zeroes it before every run and
+ * reads it back with the outputs (src/ops/index-fault.ts).
+ */
 export type BufferRef =
   | { readonly input: number }
   | { readonly output: number }
-  | { readonly temp: number };
+  | { readonly temp: number }
+  | { readonly fault: true };
+
+/** What a node's index fault record holds after a run that met out-of-range indices. */
+export interface IndexFault {
+  /** How many bad indices the kernel met (at least 1). */
+  readonly count: number;
+  /** The flat position of the first one in the indices tensor: the one a CPU scan reports. */
+  readonly position: number;
+  /** The index found there. */
+  readonly value: number;
+}
 
 /** One compute dispatch. */
 export interface GpuStep {
@@ -26,6 +43,11 @@ export interface GpuLowering {
   /** Scratch buffers used only inside this op, in bytes. */
   readonly temps?: readonly number[];
   readonly steps: readonly GpuStep[];
+  /**
+   * Where a step binds the fault record: the error the op's CPU reference raises for that bad
+   * index, made by the same function, so the GPU and the CPU refuse a run with the same words.
+   */
+  readonly faultError?: (fault: IndexFault) => SegwgpuError;
 }
 
 /** What the plan knows about the adapter when it lowers an op (kernels choose variants by it). */

@@ -1,17 +1,28 @@
 /**
  * Gather-13 (shaders/gather.wgsl): float32, int32 and int64 data, int32/int64 indices (negative
  * ones count from the end).
+ *
+ * An index outside [-axisLen, axisLen) is an error (ONNX), named by indexOutOfRange with the same
+ * text everywhere: when the model is planned for constant indices (infer), in cpu(), and on the GPU
+ * for indices computed at run time, which the kernel checks into its index fault record (read back
+ * with the outputs, src/ops/index-fault.ts) while clamping them into the axis so nothing is read
+ * out of bounds.
  */
 import { InputError } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkKnownAttributes, intAttr, normalizeAxis } from './attributes.js';
 import { allocate, checkDtype, checkInputCount, knownValue, requireInput, type Elements, type KnownValue } from './kit.js';
-import { wgslKernel } from '../gpu/kernel.js';
+import { indexFaultKernel, indexFaultValueStep } from './index-fault.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import gatherWgsl from '../../shaders/gather.wgsl?raw';
 
 interface GatherAttrs {
   readonly axis: number;
+}
+
+/** The error for an index outside the axis: for constants, in cpu(), and for a GPU fault record. */
+function indexOutOfRange(node: OpNode, axis: number, axisLen: number, value: number | bigint): InputError {
+  return new InputError(node, 'indices', `holds ${value}, out of range for axis ${axis} of size ${axisLen} (allowed ${-axisLen}..${axisLen - 1})`);
 }
 
 function gatherGeometry(node: OpNode, attrs: GatherAttrs, inputs: readonly (KnownValue | undefined)[]) {
@@ -27,7 +38,7 @@ function gatherGeometry(node: OpNode, attrs: GatherAttrs, inputs: readonly (Know
   if (known) {
     for (const v of Array.from(known.data as ArrayLike<number | bigint>)) {
       const n = Number(v);
-      if (n < -axisLen || n >= axisLen) throw new InputError(node, 'indices', `holds ${v}, out of range for axis ${axis} of size ${axisLen} (allowed ${-axisLen}..${axisLen - 1})`);
+      if (n < -axisLen || n >= axisLen) throw indexOutOfRange(node, axis, axisLen, v);
     }
   }
   const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
@@ -58,20 +69,26 @@ const gather: OpDefinition<GatherAttrs> = {
     }
     return [{ dtype: data.dtype, shape: g.shape, data: out } as unknown as Tensor];
   },
-  gpu(attrs, inputs, outputs) {
+  gpu(attrs, inputs, outputs, _traits, node) {
     const data = inputs[0] as ValueInfo;
     const axis = attrs.axis < 0 ? attrs.axis + data.shape.length : attrs.axis;
+    const axisLen = data.shape[axis];
     const total = sizeOf(outputs[0].shape);
-    if (total === 0) return { steps: [] };
+    const indexCount = sizeOf((inputs[1] as ValueInfo).shape);
+    // Invocation i also checks index i: every index is checked, also when the output is empty.
+    const invocations = Math.max(total, indexCount);
+    if (invocations === 0) return { steps: [] };
     return {
       steps: [
         {
-          kernel: wgslKernel('gather', gatherWgsl),
-          params: { total, inner: sizeOf(data.shape.slice(axis + 1)), axisLen: data.shape[axis], indexCount: sizeOf((inputs[1] as ValueInfo).shape) },
-          bindings: { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 } },
-          invocations: total,
+          kernel: indexFaultKernel('gather', gatherWgsl),
+          params: { total, inner: sizeOf(data.shape.slice(axis + 1)), axisLen, indexCount },
+          bindings: { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 }, fault: { fault: true } },
+          invocations,
         },
+        indexFaultValueStep({ input: 1 }),
       ],
+      faultError: (fault) => indexOutOfRange(node, axis, axisLen, fault.value),
     };
   },
 };

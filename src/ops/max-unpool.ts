@@ -18,16 +18,18 @@
  * shape and copies that into the top-left corner of output_shape; we do not follow it.
  *
  * Index validation: an index outside [0, N*C*H*W) of the output is an InputError naming the value
- * and its position, raised in infer() when the indices are known (a single-op call, constants) and
- * in cpu(). On the GPU, where the indices of a graph come from a MaxPool and are not known when
- * planning, the scatter skips out-of-range indices rather than writing out of bounds.
+ * and its position (indexOutsideOutput, one text everywhere), raised in infer() when the indices are
+ * known (a single-op call, constants) and in cpu(). On the GPU, where the indices of a graph come
+ * from a MaxPool and are not known when planning, the scatter records an out-of-range index in the
+ * node's index fault record (read back with the outputs, src/ops/index-fault.ts: the run is refused
+ * with the same error) and skips it rather than writing out of bounds.
  *
  * GPU: two steps of shaders/max-unpool.wgsl: zero the output, then scatter one input element per
- * invocation.
+ * invocation; then the fault record's value step.
  */
 import { AttributeError, InputError } from '../core/errors.js';
 import { formatShape, integerValues, numberValues, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
-import { wgslKernel } from '../gpu/kernel.js';
+import { indexFaultKernel, indexFaultValueStep } from './index-fault.js';
 import { checkKnownAttributes } from './attributes.js';
 import { checkSpatialInput, parseWindowAttributes } from './spatial.js';
 import { coordinatesOf, knownValue, requireKnownValue } from './kit.js';
@@ -87,18 +89,21 @@ function outputShapeOf(attrs: MaxUnpoolAttributes, x: Info, outputShape: Info | 
 }
 
 
+/** The error for index `value` at flat `position` of I: for constants, in cpu(), and for a GPU fault record. */
+function indexOutsideOutput(node: OpNode, value: number, position: number, indicesShape: Shape, outputShape: Shape): InputError {
+  return new InputError(
+    node,
+    'I',
+    `holds ${value} at position [${coordinatesOf(position, indicesShape).join(', ')}], outside the output of shape ${formatShape(outputShape)} (flat indices 0..${sizeOf(outputShape) - 1})`,
+  );
+}
+
 /** Throws naming the first index outside the output tensor, its value and its position in I. */
 function checkIndexValues(node: OpNode, indices: Tensor, outputShape: Shape): void {
   const total = sizeOf(outputShape);
   const values = numberValues(indices);
   const bad = values.findIndex((v) => v < 0 || v >= total);
-  if (bad >= 0) {
-    throw new InputError(
-      node,
-      'I',
-      `holds ${values[bad]} at position [${coordinatesOf(bad, indices.shape).join(', ')}], outside the output of shape ${formatShape(outputShape)} (flat indices 0..${total - 1})`,
-    );
-  }
+  if (bad >= 0) throw indexOutsideOutput(node, values[bad], bad, indices.shape, outputShape);
 }
 
 /** What MaxUnpool's infer resolves: its window and the output shape. */
@@ -136,16 +141,19 @@ const maxUnpool: OpDefinition<MaxUnpoolAttributes, ResolvedMaxUnpool> = {
     for (let k = 0; k < xData.length; k++) y[where[k]] = xData[k];
     return [{ dtype: 'float32', shape, data: y }];
   },
-  gpu(_, inputs, outputs) {
-    const inputTotal = sizeOf((inputs[0] as ValueInfo).shape);
+  gpu({ shape }, inputs, outputs, _traits, node) {
+    const indicesShape = (inputs[1] as ValueInfo).shape;
+    const inputTotal = sizeOf(indicesShape);
     const outTotal = sizeOf(outputs[0].shape);
-    const kernel = wgslKernel('max-unpool', maxUnpoolWgsl);
-    const bindings = { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 } };
+    const kernel = indexFaultKernel('max-unpool', maxUnpoolWgsl);
+    const bindings = { x: { input: 0 }, indices: { input: 1 }, y: { output: 0 }, fault: { fault: true as const } };
     return {
       steps: [
         { kernel, label: 'max-unpool zero', params: { total: outTotal, phase: 0, outTotal }, bindings, invocations: outTotal },
         { kernel, label: 'max-unpool scatter', params: { total: inputTotal, phase: 1, outTotal }, bindings, invocations: inputTotal },
+        indexFaultValueStep({ input: 1 }),
       ],
+      faultError: (fault) => indexOutsideOutput(node, fault.value, fault.position, indicesShape, shape),
     };
   },
   spatial: ({ attrs }) => ({ kind: 'transposed', kernel: attrs.kernel, strides: attrs.strides, dilations: [1, 1] }),

@@ -29,15 +29,18 @@
  * onnxruntime, on the CPU too (Math.fround), so the adaptive grid count ceil(roi / out) agrees with
  * the GPU when roi / out is (nearly) an integer; sums and products of values are float64 on the CPU.
  *
- * Validation: batch_indices must lie in [0, N) when known (InputError); on the GPU a batch index
- * that was not known at planning time and is out of range yields zeros for that ROI.
+ * Validation: batch_indices must lie in [0, N), as onnxruntime requires: an InputError naming the
+ * roi and the value (batchIndexOutOfRange, one text everywhere) when the model is planned for
+ * constant ones and in cpu(). On the GPU, batch indices computed at run time are checked into the
+ * node's index fault record (read back with the outputs, src/ops/index-fault.ts: the run is refused
+ * with the same error); the kernel writes zeros for such a roi rather than read out of bounds.
  *
  * GPU: shaders/roi-align.wgsl, one invocation per output element (roi, c, ph, pw), which walks
  * its bin's sampling grid.
  */
 import { AttributeError, InputError } from '../core/errors.js';
-import { formatShape, numberValues, sizeOf, type Tensor } from '../core/tensor.js';
-import { wgslKernel } from '../gpu/kernel.js';
+import { formatShape, numberValues, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
+import { indexFaultKernel, indexFaultValueStep } from './index-fault.js';
 import { checkKnownAttributes, floatAttr, intAttr, stringAttr } from './attributes.js';
 import { knownValue } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
@@ -58,6 +61,11 @@ interface RoiAlignAttrs {
 type Info = ValueInfo | Tensor;
 
 const f32 = Math.fround;
+
+/** The error for batch index `value` of roi `roi`: for constants, in cpu(), and for a GPU fault record. */
+function batchIndexOutOfRange(node: OpNode, value: number, roi: number, xShape: Shape): InputError {
+  return new InputError(node, 'batch_indices', `has ${value} for roi ${roi}, outside the batch of X (${formatShape(xShape)}: allowed 0..${xShape[0] - 1})`);
+}
 
 /** Validates the three inputs and returns the output shape. */
 function checkInputs(attrs: RoiAlignAttrs, inputs: readonly (Info | undefined)[], node: OpNode): number[] {
@@ -83,9 +91,7 @@ function checkInputs(attrs: RoiAlignAttrs, inputs: readonly (Info | undefined)[]
   if (known) {
     const batch = x.shape[0];
     numberValues(known).forEach((b, r) => {
-      if (!Number.isInteger(b) || b < 0 || b >= batch) {
-        throw new InputError(node, 'batch_indices', `has ${b} for roi ${r}, outside the batch of X (${formatShape(x.shape)}: allowed 0..${batch - 1})`);
-      }
+      if (!Number.isInteger(b) || b < 0 || b >= batch) throw batchIndexOutOfRange(node, b, r, x.shape);
     });
   }
   return [numRois, x.shape[1], attrs.outputHeight, attrs.outputWidth];
@@ -207,13 +213,13 @@ const roiAlign: OpDefinition<RoiAlignAttrs> = {
     const [x, rois, batchIndices] = inputs as [Tensor<'float32'>, Tensor<'float32'>, Tensor];
     return [roiAlignCpu(attrs, x, rois, numberValues(batchIndices), outShape)];
   },
-  gpu(attrs, inputs, outputs) {
+  gpu(attrs, inputs, outputs, _traits, node) {
     const x = inputs[0] as ValueInfo;
     const total = sizeOf(outputs[0].shape);
     return {
       steps: [
         {
-          kernel: wgslKernel('roi-align', roiAlignWgsl),
+          kernel: indexFaultKernel('roi-align', roiAlignWgsl),
           params: {
             total,
             batch: x.shape[0],
@@ -227,10 +233,12 @@ const roiAlign: OpDefinition<RoiAlignAttrs> = {
             halfPixel: attrs.coordinateMode === 'half_pixel',
             spatialScale: attrs.spatialScale,
           },
-          bindings: { x: { input: 0 }, rois: { input: 1 }, batchIndices: { input: 2 }, y: { output: 0 } },
+          bindings: { x: { input: 0 }, rois: { input: 1 }, batchIndices: { input: 2 }, y: { output: 0 }, fault: { fault: true } },
           invocations: total,
         },
+        indexFaultValueStep({ input: 2 }),
       ],
+      faultError: (fault) => batchIndexOutOfRange(node, fault.value, fault.position, x.shape),
     };
   },
 };

@@ -8,11 +8,12 @@ import { SegwgpuError, describeNode, showValue } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import type { ValueInfo } from '../ops/types.js';
-import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
+import type { AdapterTraits, BufferRef, GpuLowering, GpuStep, IndexFault } from '../gpu/step.js';
 import { getOp } from '../ops/registry.js';
 import { copyStep } from '../ops/kit.js';
+import { bindsFault, indexFaultBytes } from '../ops/index-fault.js';
 import { optimizeForInputs, type PassOptions } from '../passes/index.js';
-import { bufferBytes, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
+import { bufferBytes, createGpuBuffer, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
 import { withGpuErrors } from '../gpu/error-scopes.js';
@@ -50,6 +51,15 @@ export interface ArenaValue {
   readonly bytes: number;
 }
 
+/** A node whose kernels check indices computed at run time (src/ops/index-fault.ts). */
+export interface FaultSlot {
+  readonly node: GraphNode;
+  /** Where its fault record sits in the plan's fault buffer, in bytes. */
+  readonly offset: number;
+  /** The error its CPU reference raises for the fault its record holds. */
+  readonly error: (fault: IndexFault) => SegwgpuError;
+}
+
 export interface GraphPlan {
   readonly ctx: GpuContext;
   /** The graph after passes, as planned. */
@@ -66,6 +76,11 @@ export interface GraphPlan {
   readonly readable: ReadonlySet<string>;
   /** Model inputs the plan was made for the values of (they fix shapes): runs must give the same. */
   readonly plannedValues: ReadonlyMap<string, Tensor>;
+  /**
+   * The fault records of the nodes that check runtime indices, in execution order, in one buffer
+   * that every run zeroes first and reads back with its outputs; absent when no node checks any.
+   */
+  readonly faults?: { readonly buffer: GPUBuffer; readonly slots: readonly FaultSlot[] };
   /** Hands the plan a buffer made for its runs (a reused readback buffer): destroyed with it. */
   adopt(buffer: GPUBuffer): void;
   destroy(): void;
@@ -135,6 +150,9 @@ export interface GraphLayout {
   /** Steps run once at plan time (they read only constants), and the scratch buffers they fill. */
   readonly hoisted: ReadonlySet<GpuStep>;
   readonly persistentTemps: ReadonlySet<string>;
+  /** The nodes with an index fault record, in execution order, and the fault buffer's size. */
+  readonly faults: readonly FaultSlot[];
+  readonly faultBytes: number;
 }
 
 export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: LayoutLimits = DEFAULT_LAYOUT_LIMITS): GraphLayout {
@@ -192,7 +210,8 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
     const candidates = lowering.steps.filter((st) => {
       const refs = Object.values(st.bindings);
       const reads = refs.filter((r): r is { input: number } => 'input' in r);
-      return reads.length > 0 && reads.every((r) => graph.initializers.has(node.inputs[r.input])) && refs.every((r) => !('output' in r));
+      // A fault record belongs to each run: a step writing one is never hoisted.
+      return reads.length > 0 && reads.every((r) => graph.initializers.has(node.inputs[r.input])) && refs.every((r) => !('output' in r) && !('fault' in r));
     });
     if (candidates.length === 0) continue;
     const made = new Set(candidates.flatMap((st) => Object.values(st.bindings).filter((r): r is { temp: number } => 'temp' in r).map((r) => r.temp)));
@@ -242,7 +261,19 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   }
   const planned = [...byId.values()];
   const memory = planMemory(planned, limits.minStorageBufferOffsetAlignment);
-  return { graph, order, values, inferred, plannedValues, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps };
+
+  // One fault record per node that checks runtime indices, at binding-aligned offsets (a storage
+  // binding's offset must be a multiple of minStorageBufferOffsetAlignment).
+  const align = limits.minStorageBufferOffsetAlignment;
+  const faultStride = Math.ceil(indexFaultBytes() / align) * align;
+  const faults = lowerings
+    .filter(({ lowering }) => lowering.steps.some(bindsFault))
+    .map(({ node, lowering }, slot): FaultSlot => {
+      if (!lowering.faultError) throw new SegwgpuError(`internal: ${describeNode(node)} binds a fault record but its lowering has no faultError`);
+      return { node, offset: slot * faultStride, error: lowering.faultError };
+    });
+  const faultBytes = faults.length * faultStride;
+  return { graph, order, values, inferred, plannedValues, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps, faults, faultBytes };
 }
 
 /**
@@ -278,7 +309,7 @@ export function planGraph(ctx: GpuContext, source: Graph, options: PlanOptions =
 }
 
 function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
-  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases, hoisted, persistentTemps, plannedValues } = layout;
+  const { graph, values, lowerings, lifetimes, memory, scratchInfo, readable, aliases, hoisted, persistentTemps, plannedValues, faults, faultBytes } = layout;
   if (memory.peakBytes > ctx.device.limits.maxBufferSize) {
     throw new SegwgpuError(`the plan needs a ${memory.peakBytes}-byte activation arena, more than this adapter's maxBufferSize (${ctx.device.limits.maxBufferSize}); use a smaller input`);
   }
@@ -287,7 +318,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
 
   // GPU objects from here on.
   const created: GPUBuffer[] = [];
-  const arena = ctx.device.createBuffer({
+  const arena = createGpuBuffer(ctx.device, {
     label: `${graph.name} arena`,
     size: Math.max(16, memory.peakBytes),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -324,6 +355,13 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     return { buffer: arena, offset: v.offset, size: v.bytes };
   };
 
+  const faultBuffer =
+    faults.length > 0
+      ? createGpuBuffer(ctx.device, { label: `${graph.name} index faults`, size: faultBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })
+      : undefined;
+  if (faultBuffer) created.push(faultBuffer);
+  const faultOffsets = new Map(faults.map((f) => [f.node, f.offset]));
+
   const persistent = new Map<string, GPUBuffer>();
   let persistentBytes = 0;
   for (const { node, lowering } of lowerings) {
@@ -346,6 +384,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
         return bindValue(name);
       }
       if ('output' in ref) return bindValue(outputName(node, ref.output));
+      if ('fault' in ref) return { buffer: faultBuffer!, offset: faultOffsets.get(node)!, size: indexFaultBytes() };
       const id = `${node.name}#temp${ref.temp}`;
       const kept = persistent.get(id);
       return kept ? { buffer: kept } : bindValue(id);
@@ -374,6 +413,7 @@ function planFromLayout(ctx: GpuContext, layout: GraphLayout): GraphPlan {
     constantBytes: constantBytes + persistentBytes,
     readable,
     plannedValues,
+    faults: faultBuffer && { buffer: faultBuffer, slots: faults },
     adopt(buffer) {
       created.push(buffer);
     },

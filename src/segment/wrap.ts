@@ -30,9 +30,14 @@ export interface SegmentationWrapOptions {
   readonly confidenceMasks?: boolean;
 }
 
-export const WRAPPED_IMAGE_INPUT = 'image';
-export const WRAPPED_CONFIDENCE = 'confidence';
-export const WRAPPED_CATEGORY = 'category';
+// The wrapper's own values carry a prefix no exporter writes, so a model's 'image', 'category' or
+// 'confidence' (common names) cannot collide with them.
+const WRAPPER_PREFIX = 'segwgpu/';
+export const WRAPPED_IMAGE_INPUT = `${WRAPPER_PREFIX}image`;
+export const WRAPPED_CONFIDENCE = `${WRAPPER_PREFIX}confidence`;
+export const WRAPPED_CATEGORY = `${WRAPPER_PREFIX}category`;
+const WRAPPED_SCORES = `${WRAPPER_PREFIX}scores`;
+const WRAPPED_SIZE = `${WRAPPER_PREFIX}size`;
 
 /** The wrapped graph's resized class scores ([1, K, H, W], K = 1 for probability models). */
 export function scoresOf(wrapped: Graph): string {
@@ -73,6 +78,8 @@ export function scoreChannelsOf(model: Graph): number {
 
 export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
   const input = imageInputOf(model);
+  const reserved = [...model.inputs.map((i) => i.name), ...model.initializers.keys(), ...model.nodes.flatMap((n) => n.outputs)].find((name) => name.startsWith(WRAPPER_PREFIX));
+  if (reserved !== undefined) throw new SegwgpuError(`segment: model ${model.name} has a value named '${reserved}'; names starting with '${WRAPPER_PREFIX}' are segwgpu's own (rename it)`);
   const { shape: scoreShape, modelH, modelW } = scoreShapeOf(model, options.imageHeight, options.imageWidth);
   const mean = options.mean ?? [0, 0, 0];
   const std = options.std ?? [1, 1, 1];
@@ -107,21 +114,21 @@ export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptio
       name: 'post/resize',
       opType: 'Resize',
       domain: '',
-      inputs: [logits, '', '', 'post/size'],
+      inputs: [logits, '', '', WRAPPED_SIZE],
       // A probability model's resized output is its confidence mask as it is.
-      outputs: [kind === 'logits' ? 'post/scores' : WRAPPED_CONFIDENCE],
+      outputs: [kind === 'logits' ? WRAPPED_SCORES : WRAPPED_CONFIDENCE],
       attributes: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
     },
   ];
   if (kind === 'logits') {
-    if (wantsConfidence) post.push({ name: 'post/softmax', opType: 'Softmax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } });
+    if (wantsConfidence) post.push({ name: 'post/softmax', opType: 'Softmax', domain: '', inputs: [WRAPPED_SCORES], outputs: [WRAPPED_CONFIDENCE], attributes: { axis: 1 } });
     // Argmax of the scores equals argmax of their softmax, so the category mask needs no softmax.
-    if (wantsCategory) post.push({ name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: ['post/scores'], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } });
+    if (wantsCategory) post.push({ name: 'post/argmax', opType: 'ArgMax', domain: '', inputs: [WRAPPED_SCORES], outputs: [WRAPPED_CATEGORY], attributes: { axis: 1, keepdims: 0 } });
   } else if (wantsCategory) {
     post.push({ name: 'post/threshold', opType: 'Threshold', domain: 'ai.segwgpu', inputs: [WRAPPED_CONFIDENCE], outputs: [WRAPPED_CATEGORY], attributes: { threshold: 0.5 } });
   }
   const initializers = new Map(model.initializers);
-  initializers.set('post/size', int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
+  initializers.set(WRAPPED_SIZE, int64Tensor([4], [1, classes, options.imageHeight, options.imageWidth]));
   return {
     ...model,
     name: `${model.name}+segment`,
