@@ -3,7 +3,9 @@
 // without keepdims. Consecutive invocations take consecutive inner positions: for class scores
 // [N, K, H, W] along K they are neighbouring pixels, so each of the K loads is contiguous.
 // The scan is seeded with the line's first element; a later element wins if it is greater (first
-// maximum), or greater or equal with selectLastIndex (last maximum). Indices are written as i32.
+// maximum), or greater or equal with selectLastIndex (last maximum). NaN counts as greater than
+// every number and equal to any NaN (the NaN rule in common.wgsl), so a line's first NaN wins, as
+// torch.argmax picks, or its last one with selectLastIndex. Indices are written as i32.
 
 struct Params {
   total: u32,            // lines: outer * inner
@@ -31,7 +33,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var at = base + p.inner;
   for (var k = 1u; k < p.axisLen; k++) {
     let v = x[at];
-    if (v > best || (lastWins && v == best)) {
+    // NaN is decided on bit tests: WGSL may compile comparisons assuming no NaN.
+    let vNan = isNan(v);
+    let bestNan = isNan(best);
+    let greater = select(vNan || v > best, false, bestNan);
+    let equal = select(!vNan && v == best, vNan, bestNan);
+    if (greater || (lastWins && equal)) {
       best = v;
       bestIndex = k;
     }

@@ -1,6 +1,9 @@
 // Elementwise unary math (ONNX Neg-13, Abs-13, Sqrt-13, Reciprocal-13, Floor-13, Ceil-13,
 // Exp-13, Log-13). One invocation per element; raw 32-bit words in and out, so Neg and Abs also
 // serve i32 words (intMath = 1; -INT_MIN wraps to INT_MIN as in two's complement).
+// Float NaN in gives NaN out, and Log's special values (NaN below 0, -Inf at +-0, +Inf at +Inf)
+// are chosen by bit tests and select (the NaN rule in common.wgsl): SwiftShader's exp and log work
+// on the bits assuming a positive number (log(NaN) came out 89.1, log(0) -88.0, exp(NaN) +Inf).
 
 struct Params {
   total: u32,
@@ -34,7 +37,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     case 4u: { r = floor(v); }
     case 5u: { r = ceil(v); }
     case 6u: { r = exp(v); }
-    default: { r = log(v); }
+    default: {
+      let inf = infF32();
+      r = select(select(select(log(v), inf, v == inf), -inf, v == 0.0), nanF32(), v < 0.0);
+    }
   }
-  y[i] = bitcast<u32>(r);
+  y[i] = bitcast<u32>(select(r, v, isNan(v)));
 }

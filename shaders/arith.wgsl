@@ -37,13 +37,40 @@ fn powInteger(x: f32, e: i32) -> f32 {
   return select(result, 1.0 / result, e < 0);
 }
 
+// x^e for a float e: C99's pow (numpy's power, which the ONNX reference uses). x^0 and 1^e are 1
+// even for a NaN; any other NaN gives NaN; infinities by pow's table. Special values are told by
+// bit tests (the NaN rule in common.wgsl): SwiftShader's exp2 and log2 assume positive numbers
+// (2^NaN came out +Inf), and its comparisons may assume no NaN.
 fn powFloat(x: f32, e: f32) -> f32 {
-  if (e == floor(e) && abs(e) <= 64.0) { return powInteger(x, i32(e)); }
-  // Infinity and NaN come from runtime bit patterns: WGSL rejects them as constant expressions.
-  var infBits = 0x7f800000u;
-  var nanBits = 0x7fc00000u;
-  if (x == 0.0) { return select(0.0, bitcast<f32>(infBits), e < 0.0); }   // 0^-e is +inf
-  if (x < 0.0) { return bitcast<f32>(nanBits); }   // a negative base to a fractional power: NaN
+  let xNan = isNan(x);
+  let eNan = isNan(e);
+  if ((!eNan && e == 0.0) || (!xNan && x == 1.0)) { return 1.0; }
+  if (xNan || eNan) { return nanF32(); }
+  let inf = infF32();
+  if (!isFiniteF32(e)) {
+    let ax = abs(x);
+    if (ax == 1.0) { return 1.0; }   // (-1)^+-Inf
+    return select(0.0, inf, (ax > 1.0) == (e > 0.0));
+  }
+  let integral = e == floor(e);
+  // Small integral powers by multiplication: exact as f32 allows, and right for +-Inf and 0 bases.
+  if (integral && abs(e) <= 64.0) { return powInteger(x, i32(e)); }
+  // Every f32 beyond 2^24 is even, so this is exact.
+  let odd = integral && floor(e / 2.0) != e / 2.0;
+  if (!isFiniteF32(x)) {
+    let magnitude = select(0.0, inf, e > 0.0);
+    return select(magnitude, -magnitude, odd && x < 0.0);
+  }
+  if (x == 0.0) {
+    // 0^-e is +Inf; -0 to an odd power keeps its sign (-0, -Inf).
+    let magnitude = select(0.0, inf, e < 0.0);
+    return select(magnitude, -magnitude, odd && bitcast<u32>(x) == 0x80000000u);
+  }
+  if (x < 0.0) {
+    if (!integral) { return nanF32(); }   // a negative base to a fractional power
+    let magnitude = exp2(e * log2(-x));
+    return select(magnitude, -magnitude, odd);
+  }
   return exp2(e * log2(x));
 }
 

@@ -1,7 +1,9 @@
 // MaxPool 2D, NCHW (ONNX MaxPool-12), with the Indices output.
 // One invocation per output element scans its window row-major. Taps in the padding are skipped;
 // the first in-input tap is always taken and later taps only win when strictly larger, so ties go
-// to the first maximum in scan order. Indices are flat over the whole input: ((n*C + c)*H + h)*W + w.
+// to the first maximum in scan order. A NaN always wins, over an earlier NaN too, so a window with a
+// NaN gives NaN and the index of its last NaN, as torch's max_pool2d (`val > max || isnan(val)`;
+// NaN rule in common.wgsl). Indices are flat over the whole input: ((n*C + c)*H + h)*W + w.
 
 struct Params {
   total: u32,       // N * C * outH * outW
@@ -46,7 +48,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (w < 0 || w >= i32(p.inW)) { continue; }
       let at = row + u32(w);
       let v = x[at];
-      if (bestIndex < 0 || v > best) {
+      // Bit tests, not `v > best`, decide for NaN: WGSL may compile comparisons assuming no NaN.
+      if (bestIndex < 0 || isNan(v) || (!isNan(best) && v > best)) {
         best = v;
         bestIndex = i32(at);
       }

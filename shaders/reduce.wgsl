@@ -3,7 +3,9 @@
 // every reduced axis set to 1) give the first input element of its group; the group is then
 // walked by splitting r in [0, reducedCount) into coordinates over `reducedShape` (the reduced
 // axes' extents, 1 elsewhere), each times the input stride of its axis.
-// Max/Min start from the lowest/highest finite f32.
+// Max/Min start from the group's first element (a group of -Inf gives -Inf, not the lowest
+// finite f32) and propagate NaN through maxNan/minNan (the NaN rule in common.wgsl); Mean and Sum
+// follow IEEE arithmetic.
 
 struct Params {
   total: u32,
@@ -33,8 +35,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     rest = rest / extent;
   }
   var acc = 0.0;
-  if (p.op == 1u) { acc = LOWEST_F32; }
-  if (p.op == 2u) { acc = -LOWEST_F32; }
+  // `base` is the group's first element (r = 0); Max and Min are never asked of an empty group.
+  if (p.op == 1u || p.op == 2u) { acc = x[base]; }
   for (var r = 0u; r < p.reducedCount; r++) {
     var left = r;
     var at = base;
@@ -45,8 +47,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     let v = x[at];
     switch p.op {
-      case 1u: { acc = max(acc, v); }
-      case 2u: { acc = min(acc, v); }
+      case 1u: { acc = maxNan(acc, v); }
+      case 2u: { acc = minNan(acc, v); }
       default: { acc += v; }
     }
   }

@@ -120,11 +120,17 @@ fn linearTaps(c: f32, lenIn: u32) -> Taps {
   return Taps(i0, i1, clamped - f32(i0));
 }
 
+// (1 - t) * a + t * b, where a tap of weight 0 adds nothing: an output on an input sample is that
+// sample, infinities included (0 * inf would be NaN; src/ops/resize.ts states the rule).
+fn lerpTaps(a: f32, b: f32, t: f32) -> f32 {
+  return select((1.0 - t) * a + t * b, a, t == 0.0);
+}
+
 // A bilinear output from rows row0/row1 (vertical weight ty) and the column taps tx.
 fn bilinear(row0: u32, row1: u32, tx: Taps, ty: f32) -> f32 {
-  let top = (1.0 - tx.t) * x[row0 + tx.i0] + tx.t * x[row0 + tx.i1];
-  let bottom = (1.0 - tx.t) * x[row1 + tx.i0] + tx.t * x[row1 + tx.i1];
-  return (1.0 - ty) * top + ty * bottom;
+  let top = lerpTaps(x[row0 + tx.i0], x[row0 + tx.i1], tx.t);
+  let bottom = lerpTaps(x[row1 + tx.i0], x[row1 + tx.i1], tx.t);
+  return lerpTaps(top, bottom, ty);
 }
 
 @compute @workgroup_size(WG)

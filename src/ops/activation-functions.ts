@@ -10,6 +10,12 @@
  *   Tanh(x) = (e^x - e^-x) / (e^x + e^-x)
  *   Elu(x) = x >= 0 ? x : alpha*(e^x - 1)                      alpha=1 by default
  * The codes below match applyActivation() in shaders/common.wgsl.
+ *
+ * Non-finite inputs follow the rule at the top of shaders/common.wgsl (PyTorch's): every
+ * activation maps NaN to NaN (torch.relu(nan) is nan, where `x > 0 ? x : 0` would give 0), and
+ * +-Inf follows IEEE arithmetic (HardSwish(-Inf) = -Inf * 0 = NaN, as in torch). Clip's omitted
+ * bounds are the largest finite f32 (ONNX: numeric_limits::max()), so Clip(+Inf) without a max
+ * is that number, where torch.clamp(inf, min=0) keeps inf.
  */
 import { AttributeError } from '../core/errors.js';
 import { floatsAttr } from './attributes.js';
@@ -39,10 +45,11 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationKind, number>> = {
   Elu: 8,
 };
 
-/** The largest finite f32: Clip's unbounded sides, and nothing larger can reach a kernel. */
+/** The largest finite f32: Clip's omitted bounds (ONNX: numeric_limits<float>::max()). */
 export const MAX_F32 = 3.4028234663852886e38;
 
 export function applyActivationCpu(x: number, a: Activation): number {
+  if (Number.isNaN(x)) return x;
   switch (a.kind) {
     case 'None':
       return x;

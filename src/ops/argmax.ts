@@ -2,7 +2,9 @@
  * ArgMax, ONNX opset 17 semantics (ArgMax-13), f32 input:
  *   axis (default 0, negative allowed), keepdims (default 1), select_last_index (default 0).
  * Output int64 indices along `axis`: the first maximum in scan order, or the last one with
- * select_last_index = 1. NaN inputs are not handled (ONNX leaves them unspecified).
+ * select_last_index = 1. NaN, which ONNX leaves unspecified, follows the rule in
+ * shaders/common.wgsl (PyTorch's): it counts as greater than every number and equal to any NaN, so
+ * a line holding NaNs gives the first one (torch.argmax), or the last with select_last_index.
  *
  * The scan is seeded with the line's first element (index 0), not with a sentinel: for finite
  * inputs this is the same as starting from LOWEST_F32, and it also gives the right answer for a
@@ -52,6 +54,15 @@ function axisLines(shape: Shape, axis: number): { outer: number; axisLen: number
   return { outer: sizeOf(shape.slice(0, axis)), axisLen: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
 }
 
+/** ArgMax's order: NaN above every number (torch.argmax picks a NaN), and equal to any NaN. */
+function isArgMaxGreater(v: number, best: number): boolean {
+  return !Number.isNaN(best) && (Number.isNaN(v) || v > best);
+}
+
+function isArgMaxEqual(v: number, best: number): boolean {
+  return Number.isNaN(best) ? Number.isNaN(v) : v === best;
+}
+
 const argMax: OpDefinition<ArgMaxAttrs, ArgMaxAttrs> = {
   type: 'ArgMax',
   parse(node) {
@@ -80,7 +91,7 @@ const argMax: OpDefinition<ArgMaxAttrs, ArgMaxAttrs> = {
         for (let k = 1; k < axisLen; k++) {
           const v = x.data[(o * axisLen + k) * inner + j];
           const current = x.data[(o * axisLen + best) * inner + j];
-          if (v > current || (attrs.selectLastIndex && v === current)) best = k;
+          if (isArgMaxGreater(v, current) || (attrs.selectLastIndex && isArgMaxEqual(v, current))) best = k;
         }
         out[o * inner + j] = BigInt(best);
       }

@@ -8,7 +8,14 @@
  *   dividend on the GPU (WGSL's rule), where it can only happen for values computed at run time.
  *   Pow: float32 base; the exponent float32, int32 or int64. Integral exponents up to 64 in
  *   magnitude use repeated multiplication on the GPU (so x^2 is x*x and negative bases keep
- *   their sign); other exponents use exp2(e * log2(x)), NaN for a negative base.
+ *   their sign); other exponents use exp2(e * log2(x)), NaN for a negative base to a fractional
+ *   power. Special values follow C99's pow (numpy's power, which the ONNX reference uses): x^0 and
+ *   1^y are 1 even for NaN, (-1)^+-Inf is 1, any other NaN gives NaN (Math.pow differs only in
+ *   those 1s).
+ *
+ * Non-finite values follow the rule at the top of shaders/common.wgsl: IEEE arithmetic (x / 0 is
+ * +-Inf, 0 / 0 and Inf - Inf NaN); every float unary op maps NaN to NaN, Log(x < 0) is NaN and
+ * Log(+-0) -Inf. The kernels choose those by bit tests, since WGSL may assume no NaN.
  *
  * segwgpu extension: Mul takes a third input C, an addend of the output's shape (float32):
  * Y = A * B + C, fused by src/passes/fuse-mul-add.ts from Add(Mul(A, B), C) (a squeeze-and-
@@ -133,6 +140,8 @@ function floatBinary(kind: BinaryKind, x: number, y: number): number {
   if (kind === 'Sub') return x - y;
   if (kind === 'Mul') return x * y;
   if (kind === 'Div') return x / y;
+  // C99's pow where Math.pow gives NaN: 1^NaN, 1^+-Inf and (-1)^+-Inf are 1.
+  if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
   return Math.pow(x, y);
 }
 

@@ -17,6 +17,13 @@
  * its rounding error is larger. Measured against the double-precision CPU reference
  * (test/winograd.test.ts, inputs and weights in [-1, 1)): see pickWinogradTile for the figures
  * and the rule they give.
+ *
+ * Non-finite inputs: the one known exception to the NaN rule of shaders/common.wgsl. The
+ * transforms mix every pixel of an input tile into every output of its output tile, so a NaN or
+ * an Inf in the input makes the whole m x m output tile NaN (an Inf goes through inf - inf),
+ * where direct convolution makes NaN or +-Inf only the outputs whose window holds it (measured:
+ * one Inf pixel, 4 -> 4 channels 6x6, 31 of 144 outputs differ at F(2x2), 64 at F(4x4)). Telling
+ * would cost a check per tile. Every output whose window holds a NaN is still NaN.
  */
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { activationParams, type Activation } from './activation-functions.js';

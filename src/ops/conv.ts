@@ -19,7 +19,7 @@
  */
 import { AttributeError, InputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { MAX_F32, NO_ACTIVATION, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
+import { NO_ACTIVATION, activationParams, applyActivationCpu, parseFusedActivation, type Activation } from './activation-functions.js';
 import { checkKnownAttributes, intAttr } from './attributes.js';
 import { convDepthwiseKernel, convKernel, conv1x1Kernel, convRepackKernel, type ConvTiling, type DepthwiseRowWindow, type Residual } from './conv-kernels.js';
 import { lowerConvWinograd, pickWinogradTile } from './conv-winograd.js';
@@ -234,13 +234,15 @@ function residualKind(geo: ConvGeometry, inputs: readonly Info[], node: OpNode):
 }
 
 /**
- * None, Relu and Clip share one kernel variant: min(max(x, lo), hi) with the bounds as uniforms
- * (the largest finite f32 where there is none), one pipeline fewer to compile per kind for one
- * more min or max per output. Only an overflowed +-Infinity comes out as +-MAX_F32 instead.
+ * None, Relu and Clip share one kernel variant: min(max(x, lo), hi) with the bounds as uniforms,
+ * one pipeline fewer to compile per kind for one more min or max per output. None and Relu are
+ * unbounded above (and None below) by infinite bounds, so an infinite sum stays infinite as on the
+ * CPU (a uniform may hold an infinity; only WGSL constants may not); NaN passes through
+ * applyActivation untouched (the NaN rule in common.wgsl).
  */
 function variantActivation(a: Activation): Activation {
-  if (a.kind === 'None') return { kind: 'Clip', alpha: -MAX_F32, beta: MAX_F32 };
-  if (a.kind === 'Relu') return { kind: 'Clip', alpha: 0, beta: MAX_F32 };
+  if (a.kind === 'None') return { kind: 'Clip', alpha: -Infinity, beta: Infinity };
+  if (a.kind === 'Relu') return { kind: 'Clip', alpha: 0, beta: Infinity };
   return a;
 }
 

@@ -6,8 +6,10 @@
  *
  * Indices are flat row-major positions in the whole input, ((n*C + c)*H + h)*W + w, as ONNX and
  * onnxruntime define them. Padded positions are never selected; ties go to the first maximum in
- * row-major scan order over the window. Both outputs are always declared (Indices as int64; the
- * GPU writes i32 and the runtime widens).
+ * row-major scan order over the window. NaN follows the rule in shaders/common.wgsl (PyTorch's): a
+ * window holding a NaN gives NaN, and its index is that of the window's last NaN, as torch's
+ * max_pool2d gives (every NaN wins, `val > max || isnan(val)`). Both outputs are always declared
+ * (Indices as int64; the GPU writes i32 and the runtime widens).
  *
  * GPU: one invocation per output element scans its window (shaders/max-pool.wgsl).
  */
@@ -19,7 +21,10 @@ import { checkSpatialInput, parsePoolAttributes, poolWindowParams, resolvePoolWi
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import maxPoolWgsl from '../../shaders/max-pool.wgsl?raw';
 
-/** The lowest finite f32, the start of every max reduction (LOWEST_F32 in shaders/common.wgsl). */
+/**
+ * The lowest finite f32 (LOWEST_F32 in shaders/common.wgsl): the scan's seed, never an output,
+ * since the window's first in-input element always replaces it (a window of -Inf gives -Inf).
+ */
 export const LOWEST_F32 = -3.4028234663852886e38;
 
 type MaxPoolAttributes = PoolAttributes;
@@ -76,9 +81,10 @@ const maxPool: OpDefinition<MaxPoolAttributes, Window> = {
                 const w = ow * window.strides[1] - window.padsBegin[1] + kw * window.dilations[1];
                 if (w < 0 || w >= W) continue;
                 const at = ((n * C + c) * H + h) * W + w;
-                // The first in-input element is always taken, so -Infinity and NaN inputs still
-                // give a real index; after that only a strictly larger value wins (first maximum).
-                if (bestIndex < 0 || xData[at] > best) {
+                // The first in-input element is always taken, so -Infinity inputs still give a
+                // real index; after that a strictly larger value wins (first maximum), and so
+                // does every NaN (`v > NaN` is false, so a later number never displaces one).
+                if (bestIndex < 0 || Number.isNaN(xData[at]) || xData[at] > best) {
                   best = xData[at];
                   bestIndex = at;
                 }

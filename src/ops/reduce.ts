@@ -7,6 +7,9 @@
  * - No axes (or an empty list) reduces over every axis, unless noop_with_empty_axes=1, which makes
  *   the op the identity.
  * Max/Min of an empty set has no value and Mean of one is 0/0: both are refused; Sum gives 0.
+ * Non-finite values follow the rule in shaders/common.wgsl (PyTorch's): Max/Min of a group holding
+ * a NaN is NaN (torch.amax; Math.max propagates it too), of a group of -Inf is -Inf; Mean and Sum
+ * follow IEEE arithmetic (Inf + -Inf is NaN).
  *
  * CPU reference: one pass over the input, adding each element into its output slot (double
  * precision accumulators). GPU: shaders/reduce.wgsl, one invocation per output element walking

@@ -41,8 +41,10 @@ export interface ResizeTile {
 }
 
 /**
- * How output s*j + r reads the input along one axis: linear: x[j] + weight * (x[j + neighbour] - x[j])
- * (a copy of x[j] when neighbour is 0); nearest: x[j + neighbour].
+ * How output s*j + r reads the input along one axis: linear: (1 - weight) * x[j] + weight *
+ * x[j + neighbour] (a copy of x[j] when neighbour is 0); nearest: x[j + neighbour]. The weighted
+ * sum, not x[j] + weight * (x[j + neighbour] - x[j]): with an infinite x[j] that lerp is
+ * inf - inf = NaN where the reference (and torch) give the infinity.
  */
 interface AxisTap {
   readonly neighbour: number;
@@ -67,9 +69,9 @@ const range = (from: number, to: number): number[] => Array.from({ length: Math.
 /** A WGSL name part for a tile offset that may be -1. */
 const at = (k: number): string => (k < 0 ? `m${-k}` : `${k}`);
 
-/** WGSL for a lerp toward a neighbour with a literal weight, or the value itself. */
+/** WGSL for a lerp toward a neighbour with a literal weight (both weights exact), or the value itself. */
 function lerp(self: string, neighbour: string, tap: AxisTap): string {
-  return tap.neighbour === 0 ? self : `${self} + ${tap.weight} * (${neighbour} - ${self})`;
+  return tap.neighbour === 0 ? self : `${1 - tap.weight} * ${self} + ${tap.weight} * ${neighbour}`;
 }
 
 export const integerScaleKernel = memoizedKernels(makeIntegerScaleKernel);

@@ -30,7 +30,12 @@
  *       tf_half_pixel_for_nn (x + 0.5) / scale
  *   - nearest: round x_original by nearest_mode, then clamp the index into [0, in - 1].
  *   - linear: clamp x_original into [0, in - 1]; interpolate between floor and floor + 1 (itself
- *     clamped), as onnxruntime and the ONNX reference (edge padding) do.
+ *     clamped), as onnxruntime and the ONNX reference (edge padding) do. A tap of weight 0 adds
+ *     nothing, so an output on an input sample is that sample and non-finite values follow the
+ *     rule in shaders/common.wgsl: an output is NaN when a tap it weighs is NaN or its taps hold
+ *     both infinities, else +-Inf when one is infinite, whatever the order of the lerps. (torch's
+ *     bilinear weighs a weight-0 neighbour at the top/left border, so a non-finite one makes NaN
+ *     there; this is the one place it differs.)
  * Note: the ONNX reference and ONNX shape inference compute floor(in * scale) in float64, so for
  * scales such as 0.7 (f32 0.699999988) and in = 10 they give 6 where onnxruntime's kernel and
  * PyTorch give 7; we give 7.
@@ -231,6 +236,11 @@ function linearTaps(c: number, lenIn: number): { i0: number; i1: number; t: numb
   return { i0, i1, t: clamped - i0 };
 }
 
+/** (1 - t) * a + t * b, where a tap of weight 0 adds nothing (so 0 * Inf does not make a NaN). */
+function lerpTaps(a: number, b: number, t: number): number {
+  return t === 0 ? a : (1 - t) * a + t * b;
+}
+
 function resizeCpu(attrs: ResizeAttrs, x: Tensor<'float32'>, g: ResizeGeometry): Tensor<'float32'> {
   const out = new Float32Array(sizeOf(g.outShape));
   const inPlane = g.inH * g.inW;
@@ -247,9 +257,9 @@ function resizeCpu(attrs: ResizeAttrs, x: Tensor<'float32'>, g: ResizeGeometry):
         } else {
           const ty = linearTaps(cy, g.inH);
           const tx = linearTaps(cx, g.inW);
-          const top = (1 - tx.t) * at(ty.i0, tx.i0) + tx.t * at(ty.i0, tx.i1);
-          const bottom = (1 - tx.t) * at(ty.i1, tx.i0) + tx.t * at(ty.i1, tx.i1);
-          value = (1 - ty.t) * top + ty.t * bottom;
+          const top = lerpTaps(at(ty.i0, tx.i0), at(ty.i0, tx.i1), tx.t);
+          const bottom = lerpTaps(at(ty.i1, tx.i0), at(ty.i1, tx.i1), tx.t);
+          value = lerpTaps(top, bottom, ty.t);
         }
         out[plane * outPlane + oy * g.outW + ox] = value;
       }
@@ -270,10 +280,12 @@ function resizeCpu(attrs: ResizeAttrs, x: Tensor<'float32'>, g: ResizeGeometry):
 //   tf_half_pixel_for_nn             (r + 0.5) / s
 // (align_corners maps x * (in - 1) / (out - 1), which depends on the lengths: general kernel.)
 // Since j + d_r is exact, its floor, fraction and rounding are j plus those of d_r, and d_r lies in
-// (-1, 1). So linear output s*j + r is x[j] + |d_r| * (x[j + sign(d_r)] - x[j]), the neighbour
-// clamped into the image (clamping the coordinate, as the spec does, gives the same pixel: the
-// difference is then 0); nearest output s*j + r is x[clamp(j + round(d_r))]. The weights |d_r|
-// (0.25 for x2) are exact, and a result at the border is exactly the border pixel.
+// (-1, 1). So linear output s*j + r is (1 - |d_r|) * x[j] + |d_r| * x[j + sign(d_r)], the
+// neighbour clamped into the image (clamping the coordinate, as the spec does, gives the same
+// pixel: both weights then fall on it); nearest output s*j + r is x[clamp(j + round(d_r))]. The
+// weights |d_r| and 1 - |d_r| (0.25 and 0.75 for x2) are exact, and a result at the border is the
+// border pixel within an ulp (an infinite one exactly: the weighted sum, unlike
+// x[j] + w * (x[j'] - x[j]), never computes inf - inf from one infinite pixel).
 //
 // One invocation reads a TH x TW tile of input pixels plus the one-pixel halo its taps reach and
 // writes the sH*TH x sW*TW outputs it covers: first the vertical lerps over the tile's columns,

@@ -4,6 +4,11 @@
  * Subtracting the line's maximum keeps exp() from overflowing, so logits of ±1e4 work and a line
  * whose entries are all equal gives 1/n exactly as it should.
  *
+ * Non-finite values (the rule in shaders/common.wgsl, PyTorch's): a line holding a NaN, a line
+ * whose maximum is +Inf (exp(inf - inf)) and a line of -Inf only (-inf - -inf) are all NaN, as
+ * torch.softmax gives; -Inf entries of a line with a finite maximum are 0. The CPU reference gets
+ * this from IEEE arithmetic (Math.max propagates NaN); the kernel writes the NaN line explicitly.
+ *
  * Opset < 13 Softmax is a different function: it flattens the input to 2D at `axis` (default 1)
  * and normalises over the whole trailing block. That is the importer's concern (it knows the
  * model's opset); this op is the opset-13 one and does not coerce.
