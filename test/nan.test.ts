@@ -323,3 +323,39 @@ for (const cpuLike of [true, false]) {
     }
   });
 }
+
+// Winograd (forced, as PlanOptions.winograd does): its transforms spread a non-finite input pixel
+// over the whole output tile; its output transform computes those outputs again directly, so the
+// pattern must equal direct convolution's (the CPU reference).
+const winogradCases: NanCase[] = [
+  ...([undefined, 'Relu', 'Clip'] as const).map((act, i): NanCase => ({
+    name: `Conv 3x3 pad 1 ${act ?? 'no activation'} sprinkled`,
+    call: {
+      opType: 'Conv',
+      attributes: { pads: [1, 1, 1, 1], ...(act ? { activation: act } : {}), ...(act === 'Clip' ? { activation_params: [0, 6] } : {}) },
+      inputs: [sprinkled([1, 4, 10, 11], 120 + i, 37), finite([5, 4, 3, 3], 125 + i), finite([5], 130 + i)],
+    },
+    tolerance: { atol: 1e-4, rtol: 1e-4 },
+  })),
+  {
+    name: 'Conv 3x3 no pad, one Inf pixel, no bias',
+    call: { opType: 'Conv', inputs: [tensor([1, 1, 6, 6], Array.from({ length: 36 }, (_, k) => (k === 14 ? inf : k / 10))), finite([2, 1, 3, 3], 140)] },
+    tolerance: { atol: 1e-4, rtol: 1e-4 },
+  },
+];
+
+for (const tile of [2, 4] as const) {
+  describe(`NaN and Inf: Winograd F(${tile}x${tile}) against the CPU reference`, () => {
+    for (const c of winogradCases) {
+      it(c.name, async () => {
+        const ctx = await testGpu();
+        const cpu = runOpCpu(c.call);
+        const gpu = await runOpGpu({ ...ctx, traits: { ...ctx.traits, winograd: tile } }, c.call);
+        const nonFinite = Array.from(cpu[0].data as Float32Array).filter((v) => !Number.isFinite(v)).length;
+        expect(nonFinite, 'the case has non-finite outputs').toBeGreaterThan(0);
+        expect(nonFinite, 'and finite ones').toBeLessThan(cpu[0].data.length);
+        expect(firstMismatch(gpu[0], cpu[0], c.tolerance)).toBeUndefined();
+      });
+    }
+  });
+}

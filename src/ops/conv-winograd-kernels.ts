@@ -278,11 +278,51 @@ struct Params {
   tiles: u32,
   actAlpha: f32,           // HardSigmoid alpha, Clip min, LeakyRelu alpha
   actBeta: f32,            // HardSigmoid beta, Clip max
+  inC: u32,                // the conv's input, for finiteOrDirect
+  inH: u32,
+  inW: u32,
+  padTop: i32,
+  padLeft: i32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> z: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;${biasBinding}${residualBinding}${residual === 'input' ? '\n// The residual is the conv input x itself: bound as its own binding x.' : ''}${residual === 'input' ? `\n@group(0) @binding(${binding++}) var<storage, read_write> x: array<f32>;` : ''}
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;${biasBinding}${residualBinding}
+// The conv's input and weights [M][C][3][3]: read only where a tile is not finite.${residual === 'input' ? ' x is also the residual.' : ''}
+@group(0) @binding(${binding++}) var<storage, read_write> x: array<f32>;
+@group(0) @binding(${binding++}) var<storage, read_write> w: array<f32>;
+
+// The NaN rule (common.wgsl) for Winograd: the transforms spread a NaN or Inf input pixel over its
+// whole tile (inf - inf), where direct convolution keeps it to the outputs whose window holds it.
+// So a tile whose outputs are not all finite is computed again directly, from x and w: then only
+// those outputs are NaN or +-Inf, as on the CPU. One test per tile (on the sum of its outputs:
+// any NaN or Inf makes it non-finite); finite models never take the direct path.
+fn directTile(n: u32, co: u32, oy0: u32, ox0: u32, yRow: u32, bias: f32) {
+  for (var a = 0u; a < ${m}u; a++) {
+    let oy = oy0 + a;
+    if (oy >= p.outH) { break; }
+    for (var c = 0u; c < ${m}u; c++) {
+      let ox = ox0 + c;
+      if (ox >= p.outW) { break; }
+      var acc = 0.0;
+      for (var ci = 0u; ci < p.inC; ci++) {
+        let plane = (n * p.inC + ci) * p.inH;
+        let taps = (co * p.inC + ci) * 9u;
+        for (var ky = 0u; ky < 3u; ky++) {
+          let iy = i32(oy + ky) - p.padTop;
+          if (iy < 0 || iy >= i32(p.inH)) { continue; }
+          for (var kx = 0u; kx < 3u; kx++) {
+            let ix = i32(ox + kx) - p.padLeft;
+            if (ix < 0 || ix >= i32(p.inW)) { continue; }
+            acc += x[(plane + u32(iy)) * p.inW + u32(ix)] * w[taps + ky * 3u + kx];
+          }
+        }
+      }
+      let at = yRow + a * p.outW + c;
+      y[at] = ${residual === 'none' ? 'applyActivation(acc + bias, ACT, p.actAlpha, p.actBeta)' : `applyActivation(acc + bias, ACT, p.actAlpha, p.actBeta) + ${residualSource}[at]`};
+    }
+  }
+}
 
 ${WG}
 // The fused activation (codes of applyActivation in common.wgsl): ${activation}.
@@ -304,6 +344,10 @@ ${sandwich(AT, 'z', 'y', '  ').join('\n')}
   let oy0 = (tile / p.tilesW) * ${m}u;
   let ox0 = (tile % p.tilesW) * ${m}u;
   let yRow = (nc * p.outH + oy0) * p.outW + ox0;
+  if (!isFiniteF32(${range(m).flatMap((a) => range(m).map((c) => `y_${a}_${c}`)).join(' + ')})) {
+    directTile(n, co, oy0, ox0, yRow, bias);
+    return;
+  }
 ${stores.join('\n')}
 }
 `;

@@ -18,12 +18,15 @@
  * (test/winograd.test.ts, inputs and weights in [-1, 1)): see pickWinogradTile for the figures
  * and the rule they give.
  *
- * Non-finite inputs: the one known exception to the NaN rule of shaders/common.wgsl. The
- * transforms mix every pixel of an input tile into every output of its output tile, so a NaN or
- * an Inf in the input makes the whole m x m output tile NaN (an Inf goes through inf - inf),
- * where direct convolution makes NaN or +-Inf only the outputs whose window holds it (measured:
- * one Inf pixel, 4 -> 4 channels 6x6, 31 of 144 outputs differ at F(2x2), 64 at F(4x4)). Telling
- * would cost a check per tile. Every output whose window holds a NaN is still NaN.
+ * Non-finite inputs (the NaN rule of shaders/common.wgsl): the transforms mix every pixel of an
+ * input tile into every output of its output tile, so a NaN or an Inf in the input would make the
+ * whole m x m output tile NaN (an Inf goes through inf - inf), where direct convolution makes NaN
+ * or +-Inf only the outputs whose window holds it (measured before the fix: one Inf pixel, 4 -> 4
+ * channels 6x6, 31 of 144 outputs differed at F(2x2), 64 at F(4x4)). So the output transform
+ * computes a tile whose outputs are not all finite again by direct convolution (directTile in its
+ * kernel: one bit test per tile, on the sum of its outputs; the direct loop only where it fails):
+ * the non-finite pattern is direct convolution's. Cost on finite data: within the noise of
+ * bench/kernels.ts on SwiftShader (two extra bindings, one test per tile).
  */
 import type { AdapterTraits, BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
 import { activationParams, type Activation } from './activation-functions.js';
@@ -197,13 +200,26 @@ export function lowerConvWinograd(
   });
   const outputTotal = geo.batch * geo.outC * tiles;
   const { actAlpha, actBeta } = activationParams(activation);
-  const outputBindings: Record<string, BufferRef> = { z: Z, y: { output: 0 } };
+  const outputBindings: Record<string, BufferRef> = { z: Z, y: { output: 0 }, x: { input: 0 }, w: { input: 1 } };
   if (geo.hasBias) outputBindings.b = { input: 2 };
   if (residual === 'binding') outputBindings.r = { input: 3 };
-  if (residual === 'input') outputBindings.x = { input: 0 };
   steps.push({
     kernel: winogradOutputKernel(m, activation.kind, geo.hasBias, residual),
-    params: { total: outputTotal, outC: geo.outC, outH: geo.outH, outW: geo.outW, tilesW, tiles, actAlpha, actBeta },
+    params: {
+      total: outputTotal,
+      outC: geo.outC,
+      outH: geo.outH,
+      outW: geo.outW,
+      tilesW,
+      tiles,
+      actAlpha,
+      actBeta,
+      inC: geo.inC,
+      inH: geo.inH,
+      inW: geo.inW,
+      padTop: geo.window.padsBegin[0]!,
+      padLeft: geo.window.padsBegin[1]!,
+    },
     bindings: outputBindings,
     invocations: outputTotal,
     label: `conv output transform (Winograd F(${m}x${m},3x3))`,
