@@ -6,8 +6,8 @@
 import { SegwgpuError, describeNode } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { checkOpCall, type CheckedOpCall, type OpCall } from '../ops/call.js';
-import { bindsFault, indexFaultBytes, readIndexFault } from '../ops/index-fault.js';
-import type { BufferRef, GpuLowering, GpuStep } from '../gpu/step.js';
+import { faultErrorOf, indexFaultBytes, readIndexFault } from '../ops/index-fault.js';
+import { runsAhead, type BufferRef, type GpuLowering, type GpuStep } from '../gpu/step.js';
 import { checkBindingSize, createStorageBuffer, fromGpuWords, readBuffers, uploadTensor } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { prepareStep, recordStep, type PreparedStep } from '../gpu/encode.js';
@@ -62,11 +62,9 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
     created.push(b);
     return b;
   });
-  const faultError = lowering.faultError;
-  const checksIndices = lowering.steps.some(bindsFault);
-  if (checksIndices && !faultError) throw new SegwgpuError(`internal: ${describeNode(node)} binds a fault record but its lowering has no faultError`);
+  const faultError = faultErrorOf(node, lowering);
   // Zeroed when made, and again before every run.
-  const faultRecord = checksIndices ? createStorageBuffer(ctx.device, indexFaultBytes() / 4, `${node.name} index fault`) : undefined;
+  const faultRecord = faultError ? createStorageBuffer(ctx.device, indexFaultBytes() / 4, `${node.name} index fault`) : undefined;
   if (faultRecord) created.push(faultRecord);
   const resolve = (ref: BufferRef): GPUBufferBinding => ({ buffer: resolveBuffer(ref) });
   const resolveBuffer = (ref: BufferRef): GPUBuffer => {
@@ -84,12 +82,7 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
     return b;
   };
   const constant = new Set(options.constantInputs ?? []);
-  const isConstantStep = (st: GpuStep): boolean => {
-    const refs = Object.values(st.bindings);
-    const reads = refs.filter((r): r is { input: number } => 'input' in r);
-    // A fault record belongs to each run: a step writing one is never run ahead.
-    return reads.length > 0 && reads.every((r) => constant.has(r.input)) && refs.every((r) => !('output' in r) && !('fault' in r));
-  };
+  const isConstantStep = (st: GpuStep): boolean => runsAhead(st, (input) => constant.has(input));
   const once = lowering.steps.filter(isConstantStep).map((s) => prepareStep(ctx, s, resolve));
   const steps = lowering.steps.filter((st) => !isConstantStep(st)).map((s) => prepareStep(ctx, s, resolve));
   for (const s of [...once, ...steps]) if (s.uniformBuffer) created.push(s.uniformBuffer);
@@ -129,10 +122,8 @@ export function prepareOpCallGpu(ctx: GpuContext, call: OpCall, options: Prepare
 
 export async function runOpGpu(ctx: GpuContext, call: OpCall): Promise<Tensor[]> {
   // Validation of the call (shapes, attributes) throws before the capture's GPU work starts.
-  let step = call.opType;
-  const { result: prepared, errors } = withGpuErrors(ctx.device, `running ${step}`, () => {
+  const { result: prepared, errors } = withGpuErrors(ctx.device, `running ${call.opType}`, () => {
     const p = prepareOpCallGpu(ctx, call);
-    step = describeNode(p.checked.node);
     const encoder = ctx.device.createCommandEncoder({ label: p.checked.node.name });
     p.run(encoder);
     ctx.device.queue.submit([encoder.finish()]);
@@ -140,7 +131,7 @@ export async function runOpGpu(ctx: GpuContext, call: OpCall): Promise<Tensor[]>
   });
   try {
     // read() records and submits its copies before its first await: still this call's errors.
-    const capture = captureGpuErrors(ctx.device, `reading back ${step}`);
+    const capture = captureGpuErrors(ctx.device, `reading back ${describeNode(prepared.checked.node)}`);
     const reading = prepared.read();
     const readErrors = capture.end();
     let outputs: Tensor[];

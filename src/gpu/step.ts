@@ -73,3 +73,14 @@ export interface AdapterTraits {
    */
   readonly integerDot?: 'scalar' | 'packed';
 }
+
+/**
+ * Whether a step can run once, ahead of every run (weight repacking): it reads only constant
+ * inputs and writes only scratch. A fault record belongs to each run, so a step writing one never
+ * runs ahead. `isConstantInput` says which of the node's inputs are constants.
+ */
+export function runsAhead(step: GpuStep, isConstantInput: (input: number) => boolean): boolean {
+  const refs = Object.values(step.bindings);
+  const reads = refs.filter((r): r is { input: number } => 'input' in r);
+  return reads.length > 0 && reads.every((r) => isConstantInput(r.input)) && refs.every((r) => !('output' in r) && !('fault' in r));
+}

@@ -14,9 +14,9 @@
  * and return no outputs.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { SegwgpuError } from '../core/errors.js';
+import { SegwgpuError, describeNode, type NodeRef } from '../core/errors.js';
 import { wgslKernel, type Kernel } from '../gpu/kernel.js';
-import type { BufferRef, GpuStep, IndexFault } from '../gpu/step.js';
+import type { BufferRef, GpuLowering, GpuStep, IndexFault } from '../gpu/step.js';
 import indexFaultWgsl from '../../shaders/index-fault.wgsl?raw';
 import indexFaultValueWgsl from '../../shaders/index-fault-value.wgsl?raw';
 
@@ -72,4 +72,15 @@ export function readIndexFault(bytes: ArrayBuffer, byteOffset: number): IndexFau
 /** Whether a step binds the node's fault record. */
 export function bindsFault(step: GpuStep): boolean {
   return Object.values(step.bindings).some((ref) => 'fault' in ref);
+}
+
+/**
+ * The error a lowering's fault record stands for, or undefined when none of its steps binds one.
+ * Both executors (plans and single ops) ask here, so a lowering that binds a record without
+ * saying its error is refused the same way.
+ */
+export function faultErrorOf(node: NodeRef, lowering: GpuLowering): ((fault: IndexFault) => SegwgpuError) | undefined {
+  if (!lowering.steps.some(bindsFault)) return undefined;
+  if (!lowering.faultError) throw new SegwgpuError(`internal: ${describeNode(node)} binds a fault record but its lowering has no faultError`);
+  return lowering.faultError;
 }

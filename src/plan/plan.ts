@@ -8,10 +8,10 @@ import { SegwgpuError, describeNode, showValue } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import type { Graph, GraphNode } from '../ir/graph.js';
 import type { ValueInfo } from '../ops/types.js';
-import type { AdapterTraits, BufferRef, GpuLowering, GpuStep, IndexFault } from '../gpu/step.js';
+import { runsAhead, type AdapterTraits, type BufferRef, type GpuLowering, type GpuStep, type IndexFault } from '../gpu/step.js';
 import { getOp } from '../ops/registry.js';
 import { copyStep } from '../ops/kit.js';
-import { bindsFault, indexFaultBytes } from '../ops/index-fault.js';
+import { faultErrorOf, indexFaultBytes } from '../ops/index-fault.js';
 import { optimizeForInputs, type PassOptions } from '../passes/index.js';
 import { bufferBytes, createGpuBuffer, createStorageBuffer, toGpuWords } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -208,10 +208,7 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const persistentTemps = new Set<string>();
   for (const { node, lowering } of lowerings) {
     const candidates = lowering.steps.filter((st) => {
-      const refs = Object.values(st.bindings);
-      const reads = refs.filter((r): r is { input: number } => 'input' in r);
-      // A fault record belongs to each run: a step writing one is never hoisted.
-      return reads.length > 0 && reads.every((r) => graph.initializers.has(node.inputs[r.input])) && refs.every((r) => !('output' in r) && !('fault' in r));
+      return runsAhead(st, (input) => graph.initializers.has(node.inputs[input]));
     });
     if (candidates.length === 0) continue;
     const made = new Set(candidates.flatMap((st) => Object.values(st.bindings).filter((r): r is { temp: number } => 'temp' in r).map((r) => r.temp)));
@@ -267,11 +264,11 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   const align = limits.minStorageBufferOffsetAlignment;
   const faultStride = Math.ceil(indexFaultBytes() / align) * align;
   const faults = lowerings
-    .filter(({ lowering }) => lowering.steps.some(bindsFault))
-    .map(({ node, lowering }, slot): FaultSlot => {
-      if (!lowering.faultError) throw new SegwgpuError(`internal: ${describeNode(node)} binds a fault record but its lowering has no faultError`);
-      return { node, offset: slot * faultStride, error: lowering.faultError };
-    });
+    .flatMap(({ node, lowering }) => {
+      const error = faultErrorOf(node, lowering);
+      return error ? [{ node, error }] : [];
+    })
+    .map(({ node, error }, slot): FaultSlot => ({ node, offset: slot * faultStride, error }));
   const faultBytes = faults.length * faultStride;
   return { graph, order, values, inferred, plannedValues, lowerings, lifetimes: planned, memory, scratchInfo, readable, aliases, hoisted, persistentTemps, faults, faultBytes };
 }
