@@ -6,6 +6,7 @@ import { ops as argmax } from './argmax.js';
 import { ops as averagePool } from './average-pool.js';
 import { ops as batchNormalization } from './batch-normalization.js';
 import { ops as concat } from './concat.js';
+import { ops as confusionMatrix } from './confusion-matrix.js';
 import { ops as conv } from './conv.js';
 import { ops as convTranspose } from './conv-transpose.js';
 import { ops as gemm } from './gemm.js';
@@ -32,5 +33,5 @@ export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
   ...roiAlign, ...views, ...movement, ...gather, ...cast, ...planTime, ...slice, ...softmax, ...threshold,
-  ...quantize, ...convInteger, ...matmulInteger,
+  ...quantize, ...convInteger, ...matmulInteger, ...confusionMatrix,
 ];
