@@ -72,16 +72,16 @@ interface SelfieRunner {
  * Segmenter.create makes its own from navigator.gpu (included in the first run, as a user's first
  * call would). `person` holds the first run's person confidence, to compare with MediaPipe's mask.
  */
-function segwgpuRunner(model: SelfieModel, image: ImageSource, device: GPUDevice | undefined): SelfieRunner & { person?: Float32Array } {
+function segwgpuRunner(model: SelfieModel, image: ImageSource, device: GPUDevice | undefined, wasm?: { ort: unknown }): SelfieRunner & { person?: Float32Array } {
   let seg: Segmenter | undefined;
   const runner: SelfieRunner & { person?: Float32Array } = {
-    engine: 'segwgpu',
-    backend: 'WebGPU',
+    engine: wasm ? 'segwgpu-wasm' : 'segwgpu',
+    backend: wasm ? 'wasm' : 'WebGPU',
     async first() {
       const t0 = now();
-      seg = await Segmenter.create({ model: model.name, device, outputCategoryMask: false });
+      seg = await Segmenter.create(wasm ? { model: model.name, backend: 'wasm', ort: wasm.ort, outputCategoryMask: false } : { model: model.name, device, outputCategoryMask: false });
       const t1 = now();
-      runner.backend = `WebGPU: ${seg.adapterName}`;
+      runner.backend = wasm ? `wasm: ${seg.adapterName}` : `WebGPU: ${seg.adapterName}`;
       const r = await seg.segment(image);
       const t2 = now();
       if (!r.confidenceMasks) throw new Error('segment() returned no confidence mask');
@@ -260,6 +260,17 @@ export function maskAgreement(person: Float32Array, alpha: Uint8Array): string {
   return `mask vs segwgpu's person confidence: mean |diff| ${(sum / person.length).toFixed(4)}, max ${max.toFixed(3)}, ${((100 * flips) / person.length).toFixed(2)}% of pixels on the other side of 0.5`;
 }
 
+/** The wasm backend's person confidence against the WebGPU backend's (one graph, two engines). */
+function confidenceAgreement(webgpu: Float32Array, wasm: Float32Array): string {
+  let max = 0;
+  let flips = 0;
+  for (let i = 0; i < webgpu.length; i++) {
+    max = Math.max(max, Math.abs(webgpu[i] - wasm[i]));
+    if (webgpu[i] > 0.5 !== wasm[i] > 0.5) flips++;
+  }
+  return `person confidence vs segwgpu's WebGPU backend: max |diff| ${max.toExponential(2)}, ${((100 * flips) / webgpu.length).toFixed(3)}% of pixels on the other side of 0.5`;
+}
+
 /**
  * Both models on every engine asked for, on one photo. `image` is what segwgpu gets (an
  * HTMLImageElement in the page, raw RGBA in Node); `mediapipe` is absent in Node.
@@ -273,6 +284,8 @@ export async function benchSelfie(args: {
   modelBytes: (model: SelfieModel) => Promise<number>;
   engines: readonly string[];
   device?: GPUDevice;
+  /** onnxruntime-web's module, for the segwgpu-wasm engine. */
+  ort?: unknown;
   mediapipe?: { image: HTMLImageElement; baseUrl: string; webgl: string };
   nodeNote?: string;
   options: SelfieBenchOptions;
@@ -286,11 +299,15 @@ export async function benchSelfie(args: {
           .filter((cpuInference) => args.engines.includes(cpuInference ? 'mediapipe-cpu' : 'mediapipe-webgl'))
           .map((cpuInference) => mediapipeRunner(model, args.mediapipe!.image, { ...args.mediapipe!, cpuInference }))
       : [];
-    const runners: SelfieRunner[] = [...(segwgpu ? [segwgpu] : []), ...mediapipe];
+    const segwgpuWasm = args.engines.includes('segwgpu-wasm') && args.ort ? segwgpuRunner(model, args.image, undefined, { ort: args.ort }) : undefined;
+    const runners: SelfieRunner[] = [...(segwgpu ? [segwgpu] : []), ...(segwgpuWasm ? [segwgpuWasm] : []), ...mediapipe];
     const results = await runInterleaved(runners, args.options);
     const engines: EngineResult[] = results.map((r, i) => {
-      const runner = runners[i] as SelfieRunner & { alpha?: Uint8Array };
-      const notes = r.engine === 'segwgpu' ? (args.nodeNote ? [args.nodeNote] : []) : segwgpu?.person && runner.alpha ? [maskAgreement(segwgpu.person, runner.alpha)] : [];
+      const runner = runners[i] as SelfieRunner & { alpha?: Uint8Array; person?: Float32Array };
+      let notes: string[];
+      if (r.engine === 'segwgpu') notes = args.nodeNote ? [args.nodeNote] : [];
+      else if (r.engine === 'segwgpu-wasm') notes = segwgpu?.person && runner.person ? [confidenceAgreement(segwgpu.person, runner.person)] : [];
+      else notes = segwgpu?.person && runner.alpha ? [maskAgreement(segwgpu.person, runner.alpha)] : [];
       notes.forEach((n) => args.options.log?.(`${r.engine.padEnd(15)} ${n}`));
       return { ...r, notes };
     });

@@ -23,6 +23,7 @@ import { importOnnx } from '../src/import/onnx.js';
 import { readNpy } from '../src/io/npy.js';
 import { planGraphAsync, type GraphPlan } from '../src/plan/plan.js';
 import { runPlan } from '../src/exec/gpu.js';
+import { exportOnnx } from '../src/export/onnx-export.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { median } from './timing.js';
 
@@ -128,9 +129,14 @@ export async function loadModelAssets(spec: ModelSpec, read: (path: string) => P
 /**
  * The mediapipe-* engines only run the image-in, mask-out benchmark `selfie` (bench/mediapipe.ts);
  * the tfjs-* engines only the tfjs graph models (bench/tfjs.ts): tfjs's WebGPU backend in the
- * browser, its cpu backend in Node.
+ * browser, its cpu backend in Node. segwgpu-wasm is segwgpu's wasm backend: the model imported,
+ * exported back to ONNX by segwgpu (src/export/) and run on ORT's wasm EP; on the selfie photo,
+ * the Segmenter with backend 'wasm' (pre- and post-processing in the exported graph).
  */
-export type EngineName = 'segwgpu' | 'ort-webgpu' | 'ort-wasm' | 'mediapipe-webgl' | 'mediapipe-cpu' | 'tfjs-webgpu' | 'tfjs-cpu';
+export type EngineName = 'segwgpu' | 'segwgpu-wasm' | 'ort-webgpu' | 'ort-wasm' | 'mediapipe-webgl' | 'mediapipe-cpu' | 'tfjs-webgpu' | 'tfjs-cpu';
+
+/** The engines that run on the CPU (wasm or JS), which segwgpu-wasm is measured against. */
+export const CPU_PEERS: readonly EngineName[] = ['ort-wasm', 'mediapipe-cpu', 'tfjs-cpu'];
 
 export interface EngineResult {
   readonly engine: EngineName;
@@ -379,11 +385,14 @@ export async function benchOrtModel(assets: ModelAssets, options: OrtOptions): P
   }
 }
 
-/** segwgpu time / the other engine's time (ORT, MediaPipe): above 1, segwgpu is slower by that factor. */
-export function ratios(result: ModelResult): { vs: EngineName; first?: number; warm?: number }[] {
-  const mine = result.engines.find((e) => e.engine === 'segwgpu');
+/**
+ * segwgpu time / the other engine's time (ORT, MediaPipe): above 1, segwgpu is slower by that
+ * factor. `of: 'segwgpu-wasm'`: segwgpu's wasm backend against the CPU peers (CPU_PEERS).
+ */
+export function ratios(result: ModelResult, of: 'segwgpu' | 'segwgpu-wasm' = 'segwgpu'): { vs: EngineName; first?: number; warm?: number }[] {
+  const mine = result.engines.find((e) => e.engine === of);
   return result.engines
-    .filter((e) => e.engine !== 'segwgpu')
+    .filter((e) => e.engine !== of && (of === 'segwgpu' || CPU_PEERS.includes(e.engine)))
     .map((e) => ({
       vs: e.engine,
       first: mine?.firstMs !== undefined && e.firstMs !== undefined ? mine.firstMs / e.firstMs : undefined,
@@ -392,18 +401,65 @@ export function ratios(result: ModelResult): { vs: EngineName; first?: number; w
 }
 
 /**
+ * segwgpu's wasm backend on a model: import the .onnx, export segwgpu's graph back to ONNX, run
+ * that on ORT's wasm EP. Against ort-wasm on the original bytes this measures what segwgpu's
+ * import and export cost or save (ORT's own optimisations apply to both).
+ */
+export async function benchSegwgpuWasmModel(assets: ModelAssets, options: ModelBenchOptions & { readonly ort: Ort }): Promise<EngineResult> {
+  const { ort } = options;
+  const log = (l: string) => options.log?.(`${'segwgpu-wasm'.padEnd(11)} ${l}`);
+  const warmSamples: number[] = [];
+  const backend = `wasm: segwgpu's ONNX export on ORT, ${ort.env.wasm.numThreads ?? 'default'} thread(s)`;
+  const sessionOptions: OrtModule.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  let session: OrtModule.InferenceSession | undefined;
+  try {
+    const tiny = await ort.InferenceSession.create(assets.tiny.slice(), sessionOptions);
+    await tiny.release();
+    const t0 = now();
+    const graph = importOnnx(assets.onnx, { name: assets.spec.onnx });
+    const exported = exportOnnx(graph);
+    const t1 = now();
+    session = await ort.InferenceSession.create(exported, sessionOptions);
+    const t2 = now();
+    const feeds = { [graph.inputs[0].name]: new ort.Tensor('float32', assets.input.data, [...assets.input.shape]) };
+    const fetches = options.firstOutputOnly ? [graph.outputs[0]] : undefined;
+    const run = () => (fetches ? session!.run(feeds, fetches) : session!.run(feeds));
+    const first = await run();
+    const out = (await first[graph.outputs[0]].getData()) as Float32Array;
+    const t3 = now();
+    const check = compare(out, assets.reference);
+    options.onFirstOutput?.('segwgpu-wasm', out);
+    log(`first ${(t3 - t0).toFixed(1)} ms (import+export ${(t1 - t0).toFixed(1)}, create ${(t2 - t1).toFixed(1)}, run ${(t3 - t2).toFixed(1)})${diffText(check)}`);
+    for (let i = 0; i < options.runs; i++) {
+      const s = now();
+      const r = await run();
+      await r[graph.outputs[0]].getData();
+      warmSamples.push(now() - s);
+      log(`warm ${i + 1}/${options.runs}: ${warmSamples[i].toFixed(1)} ms`);
+    }
+    return { engine: 'segwgpu-wasm', backend, firstMs: t3 - t0, firstParts: { 'import+export': t1 - t0, create: t2 - t1, run: t3 - t2 }, warmMs: median(warmSamples), warmSamples, ...check };
+  } catch (e) {
+    log(`error: ${message(e)}`);
+    return { engine: 'segwgpu-wasm', backend, warmSamples, error: message(e) };
+  } finally {
+    await session?.release().catch(() => undefined);
+  }
+}
+
+/**
  * One model on every engine given. `segwgpuCtx` undefined skips segwgpu; `ort` undefined skips
  * ORT. Runs are capped by `bigRuns` for big models.
  */
 export async function benchModel(
   assets: ModelAssets,
-  engines: { segwgpuCtx?: GpuContext; ort?: Ort; ortProviders?: readonly ('webgpu' | 'wasm')[]; captureConsole?: OrtOptions['captureConsole'] },
+  engines: { segwgpuCtx?: GpuContext; segwgpuWasm?: boolean; ort?: Ort; ortProviders?: readonly ('webgpu' | 'wasm')[]; captureConsole?: OrtOptions['captureConsole'] },
   options: ModelBenchOptions & { bigRuns: number },
 ): Promise<ModelResult> {
   const runs = assets.spec.big ? Math.min(options.runs, options.bigRuns) : options.runs;
   const opts = { ...options, runs };
   const results: EngineResult[] = [];
   if (engines.segwgpuCtx) results.push(await benchSegwgpuModel(engines.segwgpuCtx, assets, opts));
+  if (engines.segwgpuWasm && engines.ort) results.push(await benchSegwgpuWasmModel(assets, { ...opts, ort: engines.ort }));
   if (engines.ort) {
     for (const ep of engines.ortProviders ?? ['webgpu', 'wasm']) {
       results.push(await benchOrtModel(assets, { ...opts, ort: engines.ort, executionProvider: ep, captureConsole: engines.captureConsole }));

@@ -36,14 +36,17 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
     const ortProviders = (['webgpu', 'wasm'] as const).filter((ep) => o.engines.includes(`ort-${ep}`));
     let ort: Ort | undefined;
     let captureOutput: OrtOptions['captureConsole'];
-    if (ortProviders.length > 0) {
+    // segwgpu-wasm runs on ORT's wasm EP too: it needs ORT loaded even without an ort-* engine.
+    const segwgpuWasm = o.engines.includes('segwgpu-wasm');
+    if (ortProviders.length > 0 || segwgpuWasm) {
       captureOutput = hookRuntimeOutput();
       const loaded = await loadOrt(o, ortProviders);
       ort = loaded.ort;
       const threads = o.ortThreads > 0 ? o.ortThreads : 1;
       ort.env.wasm.numThreads = threads;
       env = { ...env, ortVersion: ort.env.versions?.web, ortThreads: threads, ortModule: loaded.module };
-      console.log(`onnxruntime-web ${ort.env.versions?.web}: ${loaded.module}, ${ortProviders.join(' and ')} EP${ortProviders.length > 1 ? 's' : ''}, ${threads} wasm thread(s)`);
+      const eps = [...ortProviders, ...(segwgpuWasm && !ortProviders.includes('wasm') ? ['wasm (segwgpu-wasm)'] : [])];
+      console.log(`onnxruntime-web ${ort.env.versions?.web}: ${loaded.module}, ${eps.join(' and ')} EP${eps.length > 1 ? 's' : ''}, ${threads} wasm thread(s)`);
     }
     models = [];
     const { specs, selfie, external } = selection(o.models);
@@ -53,7 +56,7 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
       models.push(
         await benchModel(
           assets,
-          { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, ort, ortProviders, captureConsole: captureOutput },
+          { segwgpuCtx: o.engines.includes('segwgpu') ? ctx : undefined, segwgpuWasm, ort, ortProviders, captureConsole: captureOutput },
           { runs: o.runs, bigRuns: o.bigRuns, profile: o.profile, winograd: o.winograd, log: (l) => console.log(`  ${l}`) },
         ),
       );
@@ -63,7 +66,7 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
       models.push(result.model);
       if (result.tfjsVersion) env = { ...env, tfjsVersion: result.tfjsVersion };
     }
-    if (selfie && o.engines.includes('segwgpu')) {
+    if (selfie && (o.engines.includes('segwgpu') || segwgpuWasm)) {
       console.log(`${SELFIE_BENCH}: photo in, masks out (segwgpu only: MediaPipe needs a browser)`);
       const { readImageFile } = await import('../src/node/image.js');
       const photo = readImageFile(join(ROOT, o.photo));
@@ -76,6 +79,7 @@ export async function runInNode(o: Options): Promise<RunnerResult> {
           modelBytes: async (m) => statSync(join(ROOT, m.file)).size,
           engines: o.engines,
           device: ctx.device,
+          ort,
           nodeNote: "MediaPipe not run: --node has no browser (its solution needs the DOM and WebGL); raw RGBA pixels in, the process's dawn.node device",
           options: { runs: o.runs, log: (l) => console.log(`  ${l}`) },
         })),

@@ -12,7 +12,7 @@ import { EXTERNAL_NAMES, EXTERNAL_SPECS, type ExternalSpec } from './external-mo
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-export const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'ort-webgpu', 'ort-wasm', 'mediapipe-webgl', 'mediapipe-cpu', 'tfjs-webgpu', 'tfjs-cpu'];
+export const ALL_ENGINES: readonly EngineName[] = ['segwgpu', 'segwgpu-wasm', 'ort-webgpu', 'ort-wasm', 'mediapipe-webgl', 'mediapipe-cpu', 'tfjs-webgpu', 'tfjs-cpu'];
 
 /**
  * The ONNX fixtures of --models, whether the selfie benchmark is in it, and the external models
@@ -144,7 +144,7 @@ export function parseOptions(argv: string[]): Options {
     o.photo = inside.split(sep).join('/');
   }
   // tfjs's peer: its WebGPU backend in the page, its cpu backend in Node.
-  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'ort-webgpu', 'ort-wasm', 'tfjs-cpu'] : ALL_ENGINES.filter((e) => e !== 'tfjs-cpu');
+  if (engines === undefined) o.engines = o.runtime === 'node' ? ['segwgpu', 'segwgpu-wasm', 'ort-webgpu', 'ort-wasm', 'tfjs-cpu'] : ALL_ENGINES.filter((e) => e !== 'tfjs-cpu');
   if (o.runtime === 'node' && o.engines.includes('tfjs-webgpu')) throw new UsageError("tfjs-webgpu needs a browser (tfjs's WebGPU backend requests navigator.gpu); in Node tfjs runs on its cpu backend: tfjs-cpu");
   if (o.runtime === 'chromium' && o.engines.includes('tfjs-cpu')) throw new UsageError("tfjs-cpu is the Node peer of the tfjs rows; in the browser tfjs runs on its WebGPU backend: tfjs-webgpu (or use --node)");
   if (o.runtime === 'node' && o.engines.some((e) => e.startsWith('mediapipe-'))) throw new UsageError("mediapipe-webgl / mediapipe-cpu need a browser: MediaPipe's selfie segmentation solution runs on the DOM and WebGL (drop --node)");

@@ -98,9 +98,11 @@ export function textReport(r: BenchResults): string {
     const rows: string[][] = [];
     for (const m of r.models) {
       const rs = ratios(m);
-      if (m.skipped) rows.push([m.model, '-', 'not run', '-', '0', '-', '', '']);
+      const wasmRs = ratios(m, 'segwgpu-wasm');
+      if (m.skipped) rows.push([m.model, '-', 'not run', '-', '0', '-', '', '', '']);
       for (const e of m.engines) {
         const ratio = rs.find((x) => x.vs === e.engine);
+        const wasmRatio = wasmRs.find((x) => x.vs === e.engine);
         rows.push([
           m.model,
           e.engine,
@@ -110,6 +112,7 @@ export function textReport(r: BenchResults): string {
           e.maxAbsDiff === undefined ? '-' : `${e.maxAbsDiff.toExponential(1)}${e.withinTolerance ? '' : ' !'}`,
           ratio ? fmtRatio(ratio.first) : '',
           ratio ? fmtRatio(ratio.warm) : '',
+          wasmRatio ? `${fmtRatio(wasmRatio.warm)} / ${fmtRatio(wasmRatio.first)}` : '',
         ]);
       }
     }
@@ -119,7 +122,8 @@ export function textReport(r: BenchResults): string {
         'selfie*: photo in, masks at photo size in JS memory out; first = Segmenter.create + segment() / MediaPipe construction + initialize() + first mask read back as pixels.\n' +
         'isnet-*, tfjs-*: external models (bench/external-models.ts); no PyTorch output, each peer\'s row notes how far its output is from segwgpu\'s.\n' +
         'segwgpu/other = segwgpu time / that engine\'s time (ORT, MediaPipe, tfjs; above 1: segwgpu slower). max|diff| = against the PyTorch output.\n' +
-        table(['model', 'engine', 'first ms', 'warm ms', 'N', 'max|diff|', 'segwgpu/other first', 'segwgpu/other warm'], rows, [false, false, true, true, true, true, true, true]) +
+        'segwgpu-wasm: segwgpu\'s wasm backend (its ONNX export on ORT\'s wasm EP; selfie*: Segmenter backend \'wasm\'); wasm/other = its time / a CPU peer\'s (ort-wasm, mediapipe-cpu, tfjs-cpu), warm / first.\n' +
+        table(['model', 'engine', 'first ms', 'warm ms', 'N', 'max|diff|', 'segwgpu/other first', 'segwgpu/other warm', 'wasm/other warm / first'], rows, [false, false, true, true, true, true, true, true, true]) +
         (problems.length > 0 ? `\n\n${problems.map((p) => `* ${p}`).join('\n')}` : ''),
     );
   }
@@ -134,7 +138,7 @@ export function textReport(r: BenchResults): string {
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c', 'mediapipe-webgl': '#9467bd', 'mediapipe-cpu': '#8c564b', 'tfjs-webgpu': '#e377c2', 'tfjs-cpu': '#bcbd22' };
+const ENGINE_COLOURS: Record<string, string> = { segwgpu: '#1f77b4', 'segwgpu-wasm': '#17becf', 'ort-webgpu': '#ff7f0e', 'ort-wasm': '#2ca02c', 'mediapipe-webgl': '#9467bd', 'mediapipe-cpu': '#8c564b', 'tfjs-webgpu': '#e377c2', 'tfjs-cpu': '#bcbd22' };
 
 interface Bar {
   readonly label: string;
@@ -185,8 +189,10 @@ function modelSection(m: ModelResult): string {
     bars.push({ label: `${e.engine} first run`, value: e.firstMs ?? NaN, text: e.error ? 'failed' : `${fmtMs(e.firstMs)} ms`, colour, light: true });
   }
   const rs = ratios(m);
+  const wasmRs = ratios(m, 'segwgpu-wasm');
   const rows = m.engines.map((e) => {
     const r = rs.find((x) => x.vs === e.engine);
+    const w = wasmRs.find((x) => x.vs === e.engine);
     const parts = e.firstParts ? Object.entries(e.firstParts).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ') : '';
     return [
       e.engine,
@@ -197,6 +203,7 @@ function modelSection(m: ModelResult): string {
       e.warmSamples.map((s) => fmtMs(s)).join(' '),
       e.maxAbsDiff === undefined ? '-' : `${e.maxAbsDiff.toExponential(2)} ${e.withinTolerance ? '(ok)' : '(beyond atol)'}`,
       r ? `${fmtRatio(r.first)} / ${fmtRatio(r.warm)}` : '',
+      w ? `${fmtRatio(w.first)} / ${fmtRatio(w.warm)}` : '',
     ];
   });
   const profile = m.engines.find((e) => e.gpuProfile)?.gpuProfile;
@@ -204,7 +211,7 @@ function modelSection(m: ModelResult): string {
   return (
     `<h3>${escape(m.model)}</h3><p>${escape(m.description)}; <code>${escape(m.file)}</code> (${(m.modelBytes / 1024).toFixed(0)} KiB), input [${m.inputShape.join('x')}]</p>` +
     barChart(bars, { unit: 'ms' }) +
-    htmlTable(['engine', 'backend', 'first run ms', 'first run parts ms', 'warm ms', 'warm samples ms', 'max |diff| vs PyTorch', 'segwgpu/this first / warm'], rows) +
+    htmlTable(['engine', 'backend', 'first run ms', 'first run parts ms', 'warm ms', 'warm samples ms', 'max |diff| vs PyTorch', 'segwgpu/this first / warm', 'segwgpu-wasm/this first / warm'], rows) +
     (profile
       ? `<p>segwgpu GPU time per op type (timestamp queries, one pass per node): ${escape(profile.byOpType.map((o) => `${o.opType} x${o.nodes} ${fmtMs(o.ms)} ms`).join(', '))}; total ${fmtMs(profile.totalMs)} ms</p>`
       : '') +

@@ -7,6 +7,7 @@ export const draw = canvas.getContext('2d')!;
 export const video = $<HTMLVideoElement>('video');
 export const modelSelect = $<HTMLSelectElement>('model');
 export const sizeSelect = $<HTMLSelectElement>('max-side');
+export const backendSelect = $<HTMLSelectElement>('backend');
 export const runButton = $<HTMLButtonElement>('run');
 export const opacityInput = $<HTMLInputElement>('opacity');
 export const validateSwitch = $<HTMLInputElement>('validate');

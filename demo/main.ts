@@ -12,7 +12,7 @@
  * segmenters.ts, photos.ts, still.ts (a photo's run and its CPU check), webcam.ts, draw.ts (the
  * canvas, background effects from src/segment/effects.ts), panels.ts; this file wires them up.
  */
-import { $, canvas, el, modelSelect, opacityInput, params, pressOnly, runButton, sizeSelect, validateSwitch, webcamButton } from './dom.js';
+import { $, backendSelect, canvas, el, modelSelect, opacityInput, params, pressOnly, runButton, sizeSelect, validateSwitch, webcamButton } from './dom.js';
 import { repaint, view, type ViewMode } from './draw.js';
 import { DEFAULT_MODEL, DEMO_MODELS, findModel } from './models.js';
 import { showAdapter, showModelDetail, showNoWebGpu, showValidationNote, wireBarsMode } from './panels.js';
@@ -31,6 +31,7 @@ for (const m of DEMO_MODELS) {
 }
 modelSelect.value = findModel(params.get('model'))?.id ?? DEFAULT_MODEL;
 if (params.get('size') && [...sizeSelect.options].some((o) => o.value === params.get('size'))) sizeSelect.value = params.get('size')!;
+if (params.get('backend') && [...backendSelect.options].some((o) => o.value === params.get('backend'))) backendSelect.value = params.get('backend')!;
 validateSwitch.checked = params.get('validate') === '1';
 view.opacity = Number(opacityInput.value) / 100;
 showModelDetail(chosenModel());
@@ -44,6 +45,10 @@ function webcam(): void {
 
 modelSelect.addEventListener('change', () => {
   showModelDetail(chosenModel());
+  if (webcamOn()) webcam();
+  else void segmentStill();
+});
+backendSelect.addEventListener('change', () => {
   if (webcamOn()) webcam();
   else void segmentStill();
 });
@@ -129,11 +134,15 @@ async function start(): Promise<void> {
     const ctx = await theGpu();
     showAdapter(ctx.adapterName, ctx.traits.cpuLike);
   } catch (e) {
-    showNoWebGpu((e as Error).message);
-    demo.error = (e as Error).message;
-    demo.state = 'error';
-    runButton.disabled = true;
-    return;
+    // Without WebGPU only the wasm backend (which 'auto' picks then) can run.
+    const fallback = backendSelect.value !== 'webgpu';
+    showNoWebGpu((e as Error).message, fallback);
+    if (!fallback) {
+      demo.error = (e as Error).message;
+      demo.state = 'error';
+      runButton.disabled = true;
+      return;
+    }
   }
   await openSample(params.get('sample') ?? 'astronaut');
 }

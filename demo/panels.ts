@@ -17,12 +17,27 @@ export function showAdapter(name: string, cpuLike: boolean): void {
   $('footer-note').textContent = cpuLike ? ' This browser runs WebGPU on a software adapter, so each image takes seconds.' : '';
 }
 
-/** The page says WebGPU is missing, and why. */
-export function showNoWebGpu(why: string): void {
-  $('adapter').classList.add('bad');
-  $('adapter-name').textContent = 'no WebGPU';
+/** The page says WebGPU is missing, and why; with `wasmFallback` the wasm backend runs instead. */
+export function showNoWebGpu(why: string, wasmFallback: boolean): void {
+  $('adapter').classList.add(wasmFallback ? 'soft' : 'bad');
+  $('adapter-name').textContent = wasmFallback ? 'no WebGPU: onnxruntime-web wasm' : 'no WebGPU';
+  if (wasmFallback) return;
   $('placeholder-title').textContent = 'WebGPU is not available here';
-  $('placeholder-text').textContent = `${why}. The demo needs a browser with WebGPU, such as Chrome or Edge 113 or later.`;
+  $('placeholder-text').textContent = `${why}. Choose the Auto or wasm backend, or use a browser with WebGPU, such as Chrome or Edge 113 or later.`;
+}
+
+/** Which backend runs the model and why (the library's reason when the choice was 'auto'). */
+export function showBackend(backend: string, engine: string, reason: string): void {
+  $('backend-detail').textContent = backend === 'webgpu' ? `Running on WebGPU (${reason}).` : `Running on ${engine} (${reason}).`;
+  if (backend === 'wasm') {
+    demo.adapter = engine;
+    const box = $('adapter');
+    box.classList.remove('ok', 'bad');
+    box.classList.add('soft');
+    box.title = "onnxruntime-web's wasm EP runs the model exported to ONNX";
+    $('adapter-name').textContent = engine;
+    $('footer-note').textContent = '';
+  }
 }
 
 export function showModelDetail(model: DemoModel | undefined): void {

@@ -1,17 +1,38 @@
 /**
- * The page's Segmenters: one device shared by every model, the Segmenter of the chosen model, its
+ * The page's Segmenters: the Segmenter of the chosen model on the chosen backend (WebGPU on one
+ * device shared by every model; onnxruntime-web's wasm EP; or 'auto', the library's choice), its
  * progress in the status line, and prepare() timed into planning and its first run.
  */
-import { Segmenter } from '../src/api/segmenter.js';
+import { Segmenter, type BackendRequest } from '../src/api/segmenter.js';
 import type { SegmenterProgress } from '../src/api/progress.js';
 import { browserGpuContext, type GpuContext } from '../src/gpu/context.js';
-import { kb, modelSelect } from './dom.js';
+import { backendSelect, kb, modelSelect } from './dom.js';
 import { findModel, type DemoModel } from './models.js';
-import { showAdapter } from './panels.js';
+import { showAdapter, showBackend } from './panels.js';
 import { demo, nextPaint, setStatus } from './state.js';
+// onnxruntime-web's wasm build, and its wasm binary and loader as files of the page: their URLs
+// are given to ORT, so it finds them wherever the page is served from.
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import ortLoaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 
 let gpu: Promise<GpuContext> | undefined;
-let current: { model: DemoModel; seg: Segmenter } | undefined;
+let current: { model: DemoModel; backend: BackendRequest; seg: Segmenter } | undefined;
+let ort: Promise<unknown> | undefined;
+
+/** onnxruntime-web, loaded on first use (the WebGPU backend never needs it). */
+function theOrt(): Promise<unknown> {
+  ort ??= import('onnxruntime-web/wasm').then((m) => {
+    m.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortLoaderUrl, location.href).href };
+    // More than one thread needs cross-origin isolation (SharedArrayBuffer).
+    m.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+    return m;
+  });
+  return ort;
+}
+
+export function chosenBackend(): BackendRequest {
+  return backendSelect.value as BackendRequest;
+}
 
 export function theGpu(): Promise<GpuContext> {
   gpu ??= browserGpuContext();
@@ -71,18 +92,31 @@ export async function prepareTimed(seg: Segmenter, model: DemoModel, width: numb
   return { layers: nodes.length, ...(firstRun !== undefined && { stages: { planMs: firstRun - t0, firstRunMs: done - firstRun } }) };
 }
 
-/** The Segmenter for the chosen model, on one device shared by every model (runs inside the queue). */
+/**
+ * The Segmenter for the chosen model and backend (runs inside the queue). On 'webgpu' every model
+ * shares the page's device; 'auto' and 'wasm' let the library choose and own what it needs.
+ */
 export async function segmenterFor(model: DemoModel): Promise<Segmenter> {
-  if (current?.model.id === model.id) return current.seg;
-  const ctx = await theGpu();
+  const backend = chosenBackend();
+  if (current?.model.id === model.id && current.backend === backend) return current.seg;
+  const ctx = backend === 'webgpu' ? await theGpu() : undefined;
   setStatus('loading', `Loading ${model.label}…`);
   // Paint the status before the import, which is synchronous work.
   await nextPaint();
-  const seg = await Segmenter.create({ model: await model.source!(), device: ctx.device, onProgress: (event) => showProgress(model, event) });
-  // The device is the page's, so closing the old Segmenter frees its plans only.
-  current?.seg.close();
-  current = { model, seg };
+  const seg = await Segmenter.create({
+    model: await model.source!(),
+    backend,
+    ...(ctx && { device: ctx.device }),
+    ...(backend !== 'webgpu' && { ort: await theOrt() }),
+    onProgress: (event) => showProgress(model, event),
+  });
+  // On 'webgpu' the device is the page's, so closing the old Segmenter frees its plans only.
+  void current?.seg.close();
+  current = { model, backend, seg };
   demo.model = model.id;
-  showAdapter(seg.adapterName !== 'unknown adapter' ? seg.adapterName : ctx.adapterName, ctx.traits.cpuLike);
+  demo.backend = seg.backend;
+  demo.backendReason = seg.backendReason;
+  if (seg.backend === 'webgpu') showAdapter(seg.adapterName !== 'unknown adapter' ? seg.adapterName : (ctx?.adapterName ?? seg.adapterName), ctx?.traits.cpuLike ?? /swiftshader|software/i.test(seg.adapterName));
+  showBackend(seg.backend, seg.adapterName, seg.backendReason);
   return seg;
 }

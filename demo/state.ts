@@ -14,6 +14,9 @@ export interface DemoState {
   error?: string;
   adapter: string;
   model: string;
+  /** The backend the Segmenter runs on (the one 'auto' chose), and why. */
+  backend?: string;
+  backendReason?: string;
   image?: { name: string; width: number; height: number };
   /** The RGBA pixels segmented (after any downscale). */
   pixels?: Uint8ClampedArray;

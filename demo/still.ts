@@ -94,7 +94,7 @@ export async function segmentStill(my = nextJob()): Promise<void> {
       const { width, height } = target;
       const prepared = await prepareTimed(seg, model, width, height);
       if (!isCurrent(my)) return;
-      setStatus('running', `Running ${prepared.layers} layers on the GPU…`);
+      setStatus('running', `Running ${prepared.layers} layers ${seg.backend === 'webgpu' ? 'on the GPU' : `on ${seg.adapterName}`}…`);
       const t1 = performance.now();
       const result = await seg.segment(target.bitmap);
       const segmentMs = performance.now() - t1;

@@ -3,7 +3,7 @@
  * 'segwgpu/node'.
  */
 export { Segmenter } from './api/segmenter.js';
-export type { BackendName, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
+export type { BackendName, BackendRequest, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
 export { resolveModel, importModelBytes, loadTfjsModel } from './api/models.js';
 export type { ModelSettings, LoadTfjsModelOptions } from './api/models.js';
 export { fetchWithProgress, fetchAllWithProgress } from './api/progress.js';
@@ -34,6 +34,8 @@ export type { OpCall } from './ops/call.js';
 export { runOpGpu } from './exec/run-op.js';
 export { supportedOpTypes } from './ops/registry.js';
 export { optimizeGraph } from './passes/index.js';
+export { exportOnnx, exportOnnxModel, exportSegmentationOnnx, EXPORT_OPSET } from './export/onnx-export.js';
+export type { ExportOnnxOptions, ExportedValue, OnnxExport } from './export/onnx-export.js';
 export { buildFcn } from './builders/fcn.js';
 export { buildUNet } from './builders/unet.js';
 export { buildSegNet } from './builders/segnet.js';
@@ -45,3 +47,5 @@ export { classColor, colorizeCategories, overlayCategories } from './segment/ima
 export { blurRgba, blendByConfidence, coverRgba } from './segment/effects.js';
 export { BUILTIN_MODELS, BUILTIN_MODEL_NAMES, DEFAULT_MODEL, recognizeBuiltinModel } from './api/builtin-models.js';
 export type { BuiltinModel } from './api/builtin-models.js';
+export { runGraphWasm } from './api/wasm-graph.js';
+export type { WasmGraphRun } from './api/wasm-graph.js';

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand, segwgpu } from './util/run.js';
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE } from '../src/cli/commands.js';
+import { EVAL } from '../src/cli/eval-command.js';
+import { EXPORT } from '../src/cli/export-command.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { zeros } from '../src/core/tensor.js';
 
@@ -16,7 +18,7 @@ const work = mkdtempSync(join(tmpdir(), 'segwgpu-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 
-const SPECS = [RUN, VALIDATE, INFO, SEGMENT, ADAPTER];
+const SPECS = [RUN, VALIDATE, INFO, SEGMENT, ADAPTER, EXPORT, EVAL];
 
 describe('segwgpu --version and --help', () => {
   it('--version and -V print the version of package.json', async () => {
@@ -59,13 +61,13 @@ describe('segwgpu usage errors', () => {
     const missing = await segwgpu(['validate', 'unet', '--atol']);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/^segwgpu: validate: Option '--atol <value>' argument missing/)]);
     const choice = await segwgpu(['run', 'unet', '--output-dir', work, '--backend', 'gpu']);
-    expect(choice.stderr).toMatch(/^segwgpu: run: --backend must be webgpu or cpu, got 'gpu'/);
+    expect(choice.stderr).toMatch(/^segwgpu: run: --backend must be webgpu or wasm or cpu, got 'gpu'/);
     const winograd = await segwgpu(['info', 'unet', '--winograd', '3']);
     expect([winograd.code, winograd.stderr]).toEqual([2, "segwgpu: info: --winograd must be auto or off or 2 or 4, got '3'\n"]);
     const number = await segwgpu(['validate', 'unet', '--input', 'x.npy', '--rtol', 'tiny']);
     expect(number.stderr).toMatch(/^segwgpu: validate: --rtol must be a non-negative number, got 'tiny'/);
     const unknown = await segwgpu(['segmnet', 'x.png']);
-    expect([unknown.code, unknown.stderr]).toEqual([2, "segwgpu: unknown command 'segmnet' (commands: segment, run, validate, info, adapter; see segwgpu --help)\n"]);
+    expect([unknown.code, unknown.stderr]).toEqual([2, "segwgpu: unknown command 'segmnet' (commands: segment, run, validate, info, export, eval, adapter; see segwgpu --help)\n"]);
   });
 
   it('wrong positional arguments say what the command expects', async () => {

@@ -162,7 +162,8 @@ beforeAll(async () => {
     };
   });
   t = performance.now();
-  await page.goto(`${served.url}?sample=${SAMPLE}&model=${MODEL}&validate=1`);
+  // backend=webgpu: the page's default, auto, would choose wasm on this software adapter.
+  await page.goto(`${served.url}?sample=${SAMPLE}&model=${MODEL}&validate=1&backend=webgpu`);
   // The Node path meanwhile: the same Segmenter on dawn.node, fed the PNG decoded in Node.
   const nodeRun = (async () => {
     photo = readImageFile(SAMPLE_FILE);

@@ -265,6 +265,23 @@ console.log(JSON.stringify({ adapter: gpu.adapterName, labels: result.labels, wi
 seg.close();
 `;
 
+// The wasm backend through the package: onnxruntime-web found by name in the app's node_modules.
+const WASM_SCRIPT = `import { writeFileSync } from 'node:fs';
+import { Segmenter, readImageFile } from 'segwgpu/node';
+const [photo, backend, out] = process.argv.slice(2);
+try {
+  const seg = await Segmenter.create({ model: 'selfie', backend });
+  const result = await seg.segment(readImageFile(photo));
+  const person = result.confidenceMasks[result.labels.indexOf('person')];
+  writeFileSync(out, new Uint8Array(person.buffer, person.byteOffset, person.byteLength));
+  console.log(JSON.stringify({ backend: result.backend, reason: seg.backendReason, engine: seg.adapterName }));
+  await seg.close();
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
+`;
+
 const STRICT_TSCONFIG = {
   compilerOptions: {
     target: 'ES2022',
@@ -305,7 +322,7 @@ export async function personAt(image: ImageBitmap, pixel: number): Promise<numbe
   }
 }
 `;
-const TYPED_NODE = `import { Segmenter, nodeGpuContext, readImageFile, type RgbaImage } from 'segwgpu/node';
+const TYPED_NODE = `import { Segmenter, nodeGpuContext, readImageFile, type BackendName, type BackendRequest, type RgbaImage } from 'segwgpu/node';
 const gpu = await nodeGpuContext();
 const seg = await Segmenter.create({ device: gpu.device, outputCategoryMask: false, maxCachedPlans: 1 });
 const frame: RgbaImage = readImageFile('photo.png');
@@ -313,6 +330,11 @@ await seg.prepare(frame.width, frame.height);
 const r = await seg.segmentForVideo(frame, 0);
 console.log(r.labels.join(','), seg.getLabels().length, r.timestampMs, gpu.adapterName);
 seg.close();
+const requested: BackendRequest = 'auto';
+const anywhere = await Segmenter.create({ backend: requested, wasmThreads: 1 });
+const ran: BackendName = (await anywhere.segment(frame)).backend;
+console.log(ran, anywhere.backendReason);
+await anywhere.close();
 `;
 
 describe('installed into a Node app', () => {
@@ -366,6 +388,31 @@ describe('installed into a Node app', () => {
     const person = Float32Array.from({ length: 512 * 512 }, (_, i) => mask.data[4 * i]! / 255);
     expectParity(person, mediapipeMask('astronaut', 'general'), 'npx segwgpu segment');
   });
+
+  it("backend 'wasm' asks for onnxruntime-web until it is installed, then segments as the WebGPU backend does; 'auto' picks it on this software adapter", async () => {
+    writeFileSync(join(app, 'wasm.mjs'), WASM_SCRIPT);
+    const out = join(app, 'wasm.f32');
+    const missing = await sh(process.execPath, ['wasm.mjs', PHOTO, 'wasm', out], app);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot load onnxruntime-web .*the 'wasm' backend runs on onnxruntime-web, an optional peer dependency: npm install onnxruntime-web/);
+    await npmInstall(app, [`onnxruntime-web@${versionOf('onnxruntime-web')}`]);
+    const image = readImageFile(PHOTO);
+    const gpu = await Segmenter.create({ model: 'selfie', device: (await testGpu()).device });
+    const webgpuMask = (await gpu.segment(image)).confidenceMasks![1]!;
+    await gpu.close();
+    for (const backend of ['wasm', 'auto']) {
+      const r = await sh(process.execPath, ['wasm.mjs', PHOTO, backend, out], app);
+      expect(r.code, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { backend: string; reason: string; engine: string };
+      expect(info.backend).toBe('wasm');
+      expect(info.engine).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ wasm EP/);
+      if (backend === 'auto') expect(info.reason).toMatch(/^auto: wasm, because the only WebGPU adapter is a software one/);
+      const bytes = readFileSync(out);
+      const mask = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      expect(compareMasks(mask, webgpuMask).maxAbsDiff, `${backend}: wasm backend vs WebGPU backend`).toBeLessThanOrEqual(1e-4);
+      expectParity(mask, mediapipeMask('astronaut', 'general'), `backend ${backend}`);
+    }
+  }, 180_000);
 
   it('strict TypeScript consumers type-check clean (TypeScript 7; 5.9 through the types@<7 entry)', async () => {
     const tsc7 = await sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);

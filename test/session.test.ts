@@ -363,7 +363,7 @@ describe('cache and options', () => {
   });
 
   it('refuses bad options before loading anything, naming the option and value', async () => {
-    await expect(Segmenter.create({ model: 'segnet', backend: 'gpu' as never })).rejects.toThrow(/backend must be 'webgpu' or 'cpu', got 'gpu'/);
+    await expect(Segmenter.create({ model: 'segnet', backend: 'gpu' as never })).rejects.toThrow(/backend must be one of 'auto', 'webgpu', 'wasm', 'cpu', got 'gpu'/);
     await expect(Segmenter.create({ model: 'segnet', maxCachedPlans: 0 })).rejects.toThrow(/maxCachedPlans must be a whole number >= 1, got 0/);
   });
 });

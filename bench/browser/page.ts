@@ -139,7 +139,8 @@ async function main(): Promise<void> {
   }
   const [spec] = selectModels([config.model!]);
   const assets = await loadModelAssets(spec, read);
-  const wantsOrt = config.engines.some((e) => e.startsWith('ort-'));
+  // segwgpu-wasm runs on ORT's wasm EP too.
+  const wantsOrt = config.engines.some((e) => e.startsWith('ort-') || e === 'segwgpu-wasm');
   const ort = wantsOrt ? await loadOrt(config, env) : undefined;
   if (ort) log(`onnxruntime-web ${env.ortVersion}, wasm threads ${env.ortThreads}`);
   log(`${spec.name}: ${spec.description}`);
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
     assets,
     {
       segwgpuCtx: config.engines.includes('segwgpu') ? ctx : undefined,
+      segwgpuWasm: config.engines.includes('segwgpu-wasm'),
       ort,
       ortProviders: (['webgpu', 'wasm'] as const).filter((ep) => config.engines.includes(`ort-${ep}`)),
       captureConsole,
@@ -226,7 +228,9 @@ async function runSelfie(config: PageConfig, env: PageEnvironment): Promise<void
     log(`MediaPipe selfie_segmentation ${version ?? ''} on WebGL: ${env.webgl}`);
     mediapipe = { image, baseUrl: '/mediapipe/', webgl: env.webgl };
   }
+  const ort = config.engines.includes('segwgpu-wasm') ? await loadOrt(config, env) : undefined;
   state.selfie = await benchSelfie({
+    ort,
     image,
     photo: config.photo,
     width: image.naturalWidth,

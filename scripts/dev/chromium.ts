@@ -41,13 +41,15 @@ export interface LaunchedChromium {
 
 /**
  * `useRealGpu`: leave Chromium to pick its adapter (a machine with a GPU); by default the
- * SwiftShader adapter is forced, which is what exists on a machine without one. `extraArgs`:
- * more Chromium flags (WebGL on SwiftShader for MediaPipe, say).
+ * SwiftShader adapter is forced, which is what exists on a machine without one. `webgpu: false`:
+ * neither flag, so Chromium on Linux offers navigator.gpu but no adapter (a browser where WebGPU
+ * is off). `extraArgs`: more Chromium flags (WebGL on SwiftShader for MediaPipe, say).
  */
-export async function launchChromium(options: { useRealGpu?: boolean; extraArgs?: readonly string[] } = {}): Promise<LaunchedChromium> {
+export async function launchChromium(options: { useRealGpu?: boolean; webgpu?: boolean; extraArgs?: readonly string[] } = {}): Promise<LaunchedChromium> {
   const puppeteer = (await import('puppeteer')).default;
   const userDataDir = mkdtempSync(join(tmpdir(), 'segwgpu-chromium-'));
-  const args = CHROMIUM_WEBGPU_FLAGS.filter((f) => !(options.useRealGpu && f.startsWith('--use-webgpu-adapter')));
+  const webgpuFlag = (f: string) => f.startsWith('--use-webgpu-adapter') || f === '--enable-unsafe-webgpu';
+  const args = CHROMIUM_WEBGPU_FLAGS.filter((f) => !(options.webgpu === false && webgpuFlag(f)) && !(options.useRealGpu && f.startsWith('--use-webgpu-adapter')));
   const browser = await puppeteer.launch({
     executablePath: findChromium(),
     headless: true,

@@ -8,7 +8,7 @@
 import { DeviceLostError } from '../core/errors.js';
 import { planGraphAsync, type GraphPlan } from '../plan/plan.js';
 import { runPlan, type RunOptions } from '../exec/gpu.js';
-import { createGpuContextForDevice, defaultGpuContext, type GpuContext } from '../gpu/context.js';
+import { defaultGpuContext, type GpuContext } from '../gpu/context.js';
 import { createGpuBuffer, createGpuTexture } from '../gpu/buffers.js';
 import type { Graph } from '../ir/graph.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
@@ -119,6 +119,7 @@ class GpuSession implements SizedSession {
   }
 }
 
+/** On the caller's device (ownsDevice false: kept open at close), or on one made for it (closed with it). */
 export class GpuBackend implements SessionBackend {
   readonly name = 'webgpu' as const;
   private lost: GPUDeviceLostInfo | undefined;
@@ -194,9 +195,4 @@ export class GpuBackend implements SessionBackend {
     this.closed = true;
     if (this.ownsDevice) this.current.device.destroy();
   }
-}
-
-/** On the caller's device (kept open at close), or on one made for it (closed with it). */
-export async function createGpuBackend(device?: GPUDevice): Promise<GpuBackend> {
-  return device ? new GpuBackend(await createGpuContextForDevice(device), false) : new GpuBackend(await defaultGpuContext(), true);
 }

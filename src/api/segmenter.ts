@@ -15,16 +15,17 @@ import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
 import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
 import { alignedRowWords } from '../segment/pack.js';
+import { checkBackendOptions, chooseBackend, type BackendOptions, type BackendRequest } from './backend-choice.js';
 import { DEFAULT_MODEL } from './builtin-models.js';
-import { CpuBackend } from './cpu-session.js';
 import { resolveModel, type ModelSettings } from './models.js';
 import type { ProgressCallback } from './progress.js';
 import type { ModelSource, SegmentationModel } from './segmentation-model.js';
 import { isRawPixels, sizeOfImage, type BackendName, type ImageSource, type SessionBackend, type SizedSession } from './session.js';
 
 export type { ImageSource, RawImage, BackendName } from './session.js';
+export type { BackendRequest } from './backend-choice.js';
 
-export interface SegmenterOptions extends ModelSettings {
+export interface SegmenterOptions extends ModelSettings, BackendOptions {
   /**
    * A built-in model's name (default 'selfie'), a URL, in Node a file path (a tfjs model.json's
    * shards are read from beside it), the model file's bytes (ONNX or TFLite), or a prepared
@@ -33,10 +34,20 @@ export interface SegmenterOptions extends ModelSettings {
    * `std`, `output` and `labels` say otherwise.
    */
   readonly model?: ModelSource;
-  /** 'webgpu' (default) or 'cpu': the plain-TS reference, slow, for validation and for machines without WebGPU. */
-  readonly backend?: BackendName;
+  /**
+   * 'webgpu' (default): segwgpu's kernels. 'wasm': onnxruntime-web's wasm EP (an optional peer
+   * dependency; pass its module as `ort` where it cannot be imported by name) on the model
+   * exported to ONNX. 'auto': WebGPU on a hardware adapter, wasm where there is no adapter or
+   * only a software one (Segmenter.backendReason says what it found). 'cpu': the plain-TS
+   * reference, slow, for validation.
+   */
+  readonly backend?: BackendRequest;
   /** Use this device (shared with the caller's own WebGPU work); otherwise segwgpu makes one and closes it with the Segmenter. */
   readonly device?: GPUDevice;
+  /** onnxruntime-web's module (`await import('onnxruntime-web/wasm')`) for the wasm backend; imported by name when absent. */
+  readonly ort?: unknown;
+  /** Threads of the wasm backend (browsers need cross-origin isolation for more than one); ORT's default when absent. */
+  readonly wasmThreads?: number;
   /** Phases: the model's download (bytes), its import, each plan's pipeline compilation (k of n), each plan's first run. */
   readonly onProgress?: ProgressCallback;
   /** How many image sizes keep a session (video at one size needs one). Default 4. */
@@ -57,6 +68,8 @@ export interface SegmentOptions {
 }
 
 export interface SegmentationResult {
+  /** The backend that computed these masks (the one 'auto' chose). */
+  readonly backend: BackendName;
   readonly width: number;
   readonly height: number;
   /** The class names: labels[k] names confidenceMasks[k] and category value k. */
@@ -104,6 +117,8 @@ export class Segmenter {
 
   private constructor(
     private readonly backendImpl: SessionBackend,
+    /** Why this backend runs the model: what was asked for, or what 'auto' found. */
+    readonly backendReason: string,
     /** The model as resolved (graph, normalisation, output kind, labels). */
     readonly model: SegmentationModel,
     private readonly labels: readonly string[],
@@ -113,23 +128,14 @@ export class Segmenter {
 
   static async create(options: SegmenterOptions = {}): Promise<Segmenter> {
     // Every option is checked before the download, the import or any GPU work.
-    const backend = options.backend ?? 'webgpu';
-    if (backend !== 'webgpu' && backend !== 'cpu') throw new SegwgpuError(`Segmenter.create: backend must be 'webgpu' or 'cpu', got '${String(backend)}'`);
-    if (backend === 'cpu' && options.device) throw new SegwgpuError("Segmenter.create: a device was given, but backend 'cpu' uses none");
+    checkBackendOptions(options);
     if (options.maxCachedPlans !== undefined && !positiveInteger(options.maxCachedPlans)) throw new SegwgpuError(`Segmenter.create: maxCachedPlans must be a whole number >= 1, got ${String(options.maxCachedPlans)}`);
     const masks = { category: options.outputCategoryMask ?? true, confidence: options.outputConfidenceMasks ?? true };
     if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
     const model = await resolveModel(options.model ?? DEFAULT_MODEL, options);
     const labels = Segmenter.labelsOf(model, masks.category);
-    let impl: SessionBackend;
-    if (backend === 'cpu') {
-      impl = new CpuBackend();
-    } else {
-      // Loaded when asked for, so a CPU-only user (a validation worker) does not load every kernel.
-      const { createGpuBackend } = await import('./gpu-session.js');
-      impl = await createGpuBackend(options.device);
-    }
-    return new Segmenter(impl, model, labels, options, masks);
+    const { impl, reason } = await chooseBackend(options);
+    return new Segmenter(impl, reason, model, labels, options, masks);
   }
 
   /** The model's class names, checked against its output: one per score channel (two for a probability). */
@@ -187,7 +193,7 @@ export class Segmenter {
       const wrapped = wrapForSegmentation(this.model.graph, {
         imageWidth: width,
         imageHeight: height,
-        rowWords: alignedRowWords(width),
+        rowWords: this.backendImpl.rowWords?.(width) ?? alignedRowWords(width),
         mean: this.model.mean,
         std: this.model.std,
         output: this.model.output,
@@ -242,7 +248,8 @@ export class Segmenter {
     await this.usableDevice();
     const entry = this.acquire(width, height);
     const work = entry.session.then(async (session) => {
-      if (!entry.ran && this.backendImpl.name === 'webgpu') {
+      // The CPU reference has nothing to warm up; a plan's and an ORT session's first runs do.
+      if (!entry.ran && this.backendImpl.name !== 'cpu') {
         entry.ran = true;
         this.options.onProgress?.({ phase: 'first-run', width, height });
         await session.run({ data: new Uint8Array(width * height * 4), width, height }, { profile: false, reuseArrays: false, keepOnGpu: false });
@@ -298,7 +305,7 @@ export class Segmenter {
 
   private async run(image: ImageSource, { width, height }: { width: number; height: number }, options: SegmentOptions, video: boolean): Promise<SegmentationResult> {
     const keepOnGpu = options.keepOnGpu === true;
-    if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError("segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs the CPU reference");
+    if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError(`segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs ${this.backendImpl.name === 'cpu' ? 'the CPU reference' : "on onnxruntime-web's wasm EP"}`);
     await this.usableDevice();
     const entry = this.acquire(width, height);
     try {
@@ -310,7 +317,7 @@ export class Segmenter {
       }
       const out = await session.run(image, { profile: options.profile === true, reuseArrays: video, keepOnGpu });
       const probability = this.model.output === 'probability';
-      const base = { width, height, labels: this.labels, ...(out.timings && { timings: out.timings }) };
+      const base = { backend: this.backendImpl.name, width, height, labels: this.labels, ...(out.timings && { timings: out.timings }) };
       if (out.gpu) {
         const planeLabels = probability ? this.labels.slice(1) : this.labels;
         return { ...base, gpu: { ...out.gpu, planes: planeLabels.length, planeLabels } };

@@ -1,8 +1,9 @@
 /**
  * One segmentation session: the model wrapped for one image size (src/segment/wrap.ts), ready to
  * run on a backend. The Segmenter owns the sessions (one per image size, cached) and turns their
- * raw outputs into results; a backend (gpu-session.ts: WebGPU plans; cpu-session.ts: the CPU
- * reference) only knows how to make a session and run it.
+ * raw outputs into results; a backend (gpu-session.ts: WebGPU plans; wasm-session.ts: the graph
+ * exported to ONNX on onnxruntime-web's wasm EP; cpu-session.ts: the CPU reference) only knows
+ * how to make a session and run it.
  */
 import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
@@ -26,7 +27,8 @@ export type ImageSource =
   | VideoFrame
   | RawImage;
 
-export type BackendName = 'webgpu' | 'cpu';
+/** segwgpu's WebGPU kernels, onnxruntime-web's wasm EP on the exported ONNX, or the CPU reference. */
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 
 export interface RunRequest {
   /** Per-node times (GPU timestamp queries, or wall time on the CPU backend). */
@@ -61,6 +63,8 @@ export interface SessionBackend {
   readonly adapterName: string;
   /** Whether profiled runs get per-node times. */
   readonly canProfile: boolean;
+  /** Words per row of the packed image input for an image width (default: 256-byte rows, for texture copies). */
+  rowWords?(width: number): number;
   /** Plans the wrapped graph (made for width x height); compile progress goes to onProgress. */
   createSession(wrapped: Graph, width: number, height: number, onProgress?: ProgressCallback): Promise<SizedSession>;
   /**

@@ -51,7 +51,7 @@ export function commandHelp(spec: CommandSpec): string {
   const labels = Object.entries(options).map(([name, o]) => [optionLabel(name, o), o.help + (o.multiple ? ' (repeatable)' : '')] as const);
   const width = Math.max(...labels.map(([l]) => l.length)) + 2;
   return [
-    `usage: ${invocationOf(spec)} ${spec.positionals}${Object.keys(spec.options).length ? ' [options]' : ''}`.replace(/\s+$/, ''),
+    `usage: ${[invocationOf(spec), spec.positionals, Object.keys(spec.options).length ? '[options]' : ''].filter(Boolean).join(' ')}`,
     '',
     spec.summary,
     '',

@@ -20,6 +20,8 @@ import { describeModel, integerDotUse, type IntegerDotUse } from '../analysis/mo
 import { PACKED_DOT_FEATURE } from '../gpu/context.js';
 import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL } from '../api/builtin-models.js';
 import { Segmenter } from '../api/segmenter.js';
+import { BACKEND_REQUESTS } from '../api/backend-choice.js';
+import { runGraphWasm } from '../api/wasm-graph.js';
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
 import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
@@ -72,7 +74,7 @@ export const RUN: CommandSpec = {
   options: {
     input: { type: 'string', multiple: true, value: 'NAME=FILE.npy', help: 'an input tensor; a model with one input also takes FILE.npy alone' },
     'output-dir': { type: 'string', value: 'DIR', help: 'where the outputs go (required)' },
-    backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU plan (default) or the CPU reference' },
+    backend: { type: 'string', value: 'webgpu|wasm|cpu', help: "the GPU plan (default), the model exported to ONNX on onnxruntime-web's wasm EP, or the CPU reference" },
     winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
   },
   notes: `${MODEL_NOTE}\nOutput names outside [A-Za-z0-9._-] become '_'; integer outputs are int64.`,
@@ -81,7 +83,7 @@ export const RUN: CommandSpec = {
 export async function runModel(args: ParsedCommand): Promise<number> {
   const outDir = stringValue(args, 'output-dir');
   if (!outDir) throw new SegwgpuError('run: --output-dir is required');
-  const backend = choiceValue(args, 'backend', ['webgpu', 'cpu'], 'webgpu', 'run');
+  const backend = choiceValue(args, 'backend', ['webgpu', 'wasm', 'cpu'], 'webgpu', 'run');
   const winograd = winogradOf(args, 'run');
   const graph = await loadModel(args.positionals[0]!);
   const inputs = readInputs(args, graph, 'run');
@@ -90,6 +92,10 @@ export async function runModel(args: ParsedCommand): Promise<number> {
   if (backend === 'cpu') {
     outputs = runGraphCpu(graph, inputs);
     console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(1)} ms`);
+  } else if (backend === 'wasm') {
+    const run = await runGraphWasm(graph, inputs);
+    outputs = run.outputs;
+    console.log(`backend: wasm (${run.engine}), session ${run.sessionMs.toFixed(1)} ms, run ${run.runMs.toFixed(1)} ms`);
   } else {
     const ctx = await nodeGpuContext();
     const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), inputValues: inputs, winograd });
@@ -299,7 +305,7 @@ export const SEGMENT: CommandSpec = {
     model: { type: 'string', value: 'MODEL', help: `a built-in model (${BUILTIN_MODEL_NAMES.join(', ')}; default ${DEFAULT_MODEL}), a .onnx/.tflite file or a tfjs model.json` },
     out: { type: 'string', value: 'FILE.png', help: 'the picture to write (required); the mask goes to FILE.mask.png' },
     effect: { type: 'string', value: 'mask|blur|replace=IMAGE', help: 'overlay the mask (default), blur the background, or replace it with IMAGE' },
-    backend: { type: 'string', value: 'webgpu|cpu', help: 'the GPU (default) or the CPU reference' },
+    backend: { type: 'string', value: 'auto|webgpu|wasm|cpu', help: "segwgpu's WebGPU kernels (default); onnxruntime-web's wasm EP (npm install onnxruntime-web); auto: WebGPU on a hardware adapter, else wasm; or the CPU reference" },
     mean: { type: 'string', value: 'R,G,B', help: "a model file's normalisation mean, on pixels scaled to [0, 1] (default ImageNet's)" },
     std: { type: 'string', value: 'R,G,B', help: "a model file's normalisation std (default ImageNet's)" },
     'output-kind': { type: 'string', value: 'logits|probability', help: "what a model file outputs (default logits)" },
@@ -311,7 +317,7 @@ export async function runSegment(args: ParsedCommand): Promise<number> {
   const out = stringValue(args, 'out');
   if (!out) throw new SegwgpuError('segment: --out <file.png> is required');
   if (!/\.png$/i.test(out)) throw new SegwgpuError(`segment: --out must name a .png file, got '${out}'`);
-  const backend = choiceValue(args, 'backend', ['webgpu', 'cpu'], 'webgpu', 'segment');
+  const backend = choiceValue(args, 'backend', BACKEND_REQUESTS, 'webgpu', 'segment');
   const effect = stringValue(args, 'effect') ?? 'mask';
   if (effect !== 'mask' && effect !== 'blur' && !effect.startsWith('replace=')) {
     throw new SegwgpuError(`segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
@@ -354,7 +360,8 @@ export async function runSegment(args: ParsedCommand): Promise<number> {
   }
   const t1 = performance.now();
   const { width, height } = image;
-  console.log(seg.backend === 'cpu' ? 'backend: cpu (reference)' : `adapter: ${seg.adapterName}`);
+  console.log(seg.backend === 'cpu' ? 'backend: cpu (reference)' : seg.backend === 'wasm' ? `backend: wasm (${seg.adapterName})` : `adapter: ${seg.adapterName}`);
+  if (backend === 'auto') console.log(`backend chosen by ${seg.backendReason}`);
   console.log(`model: ${seg.model.builtin ?? seg.model.graph.name}; load and plan ${(firstRunAt - t0).toFixed(0)} ms, run ${(t1 - firstRunAt).toFixed(0)} ms (image ${width}x${height})`);
   const category = result.categoryMask!;
   const probability = seg.model.output === 'probability';

@@ -9,12 +9,16 @@ import { setDefaultGpuContextProvider } from '../gpu/context.js';
 import { nodeGpuContext } from '../node/gpu.js';
 import { commandHelp, parseCommand, type CommandSpec, type ParsedCommand } from './args.js';
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE, runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
+import { EVAL, runEval } from './eval-command.js';
+import { EXPORT, runExport } from './export-command.js';
 
 const COMMANDS: readonly { spec: CommandSpec; run: (args: ParsedCommand) => Promise<number> }[] = [
   { spec: SEGMENT, run: runSegment },
   { spec: RUN, run: runModel },
   { spec: VALIDATE, run: runValidate },
   { spec: INFO, run: runInfo },
+  { spec: EXPORT, run: runExport },
+  { spec: EVAL, run: runEval },
   { spec: ADAPTER, run: runAdapter },
 ];
 

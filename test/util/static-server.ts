@@ -12,6 +12,7 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.wgsl': 'text/plain',
   '.json': 'application/json',
+  '.wasm': 'application/wasm',
 };
 
 export async function serveStatic(root: string): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
