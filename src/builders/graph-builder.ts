@@ -62,6 +62,10 @@ export class GraphBuilder {
     return this.constant(prefix, int64Tensor([values.length], values));
   }
 
+  floats(prefix: string, values: number[]): string {
+    return this.constant(prefix, tensor([values.length], values));
+  }
+
   node(opType: string, inputs: string[], attributes: Attributes = {}, outputCount = 1, name?: string): string[] {
     const nodeName = name ?? this.fresh(opType.toLowerCase());
     const outputs = Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? nodeName : `${nodeName}:${i}`));
