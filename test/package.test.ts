@@ -253,6 +253,55 @@ describe('installed into a browser app', () => {
   });
 });
 
+// A browser app that must run everywhere: backend 'auto' with onnxruntime-web's wasm build.
+const AUTO_PAGE_SCRIPT = `import { Segmenter } from 'segwgpu';
+import * as ort from 'onnxruntime-web/wasm';
+const img = document.getElementById('photo');
+try {
+  await img.decode();
+  const seg = await Segmenter.create({ backend: 'auto', ort });
+  const r = await seg.segment(img);
+  const person = r.confidenceMasks[r.labels.indexOf('person')];
+  const bytes = new Uint8Array(person.buffer, person.byteOffset, person.byteLength);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  window.__result = { backend: r.backend, reason: seg.backendReason, adapter: seg.adapterName, labels: r.labels, width: r.width, height: r.height, person: btoa(text) };
+  seg.close();
+} catch (e) {
+  window.__result = { error: String((e && e.stack) || e) };
+}
+`;
+
+describe('installed into a browser app, in a browser without WebGPU', () => {
+  it("backend 'auto' with onnxruntime-web (vite build, default config) segments the photo like MediaPipe", async () => {
+    const app = newProject('browser-app-auto', { 'index.html': PAGE_HTML('/main.js'), 'main.js': AUTO_PAGE_SCRIPT });
+    mkdirSync(join(app, 'public'));
+    copyFileSync(PHOTO, join(app, 'public', 'astronaut.png'));
+    await npmInstall(app, [tarball, `vite@${versionOf('vite')}`, `onnxruntime-web@${versionOf('onnxruntime-web')}`]);
+    const built = await sh(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], app);
+    expect(built.code, built.stderr).toBe(0);
+    const served = await serveStatic(join(app, 'dist'));
+    // No WebGPU flags: Chromium offers navigator.gpu but no adapter, as with WebGPU turned off.
+    const chromium = await launchChromium({ webgpu: false });
+    try {
+      const page = await chromium.browser.newPage();
+      await page.goto(`${served.url}index.html`);
+      await page.waitForFunction('window.__result', { timeout: 120_000 });
+      const r = (await page.evaluate('window.__result')) as PageResult & { backend: string; reason: string };
+      expect(r.error).toBeUndefined();
+      expect(r.backend).toBe('wasm');
+      expect(r.reason).toMatch(/^auto: wasm, because no WebGPU here \(navigator\.gpu\.requestAdapter\(\) returned no adapter/);
+      expect(r.adapter).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ wasm EP/);
+      expect([r.width, r.height]).toEqual([512, 512]);
+      const bytes = Buffer.from(r.person, 'base64');
+      expectParity(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), mediapipeMask('astronaut', 'general'), 'auto (wasm) in a browser without WebGPU');
+    } finally {
+      await chromium.close();
+      await served.close();
+    }
+  }, 300_000);
+});
+
 const NODE_SCRIPT = `import { writeFileSync } from 'node:fs';
 import { Segmenter, nodeGpuContext, readImageFile } from 'segwgpu/node';
 const [photo, model, out] = process.argv.slice(2);
