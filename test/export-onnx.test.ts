@@ -32,7 +32,8 @@ import { exportOnnx, exportOnnxModel, exportSegmentationOnnx, float32AtMost, typ
 import { ProtobufWriter } from '../src/export/protobuf-writer.js';
 import { EXPORT, runExport } from '../src/cli/export-command.js';
 import { parseCommand } from '../src/cli/args.js';
-import { buildTflite, transposeConvParams, type ModelSpec } from './fixtures/tflite/builder.js';
+import { buildTflite, type ModelSpec } from './fixtures/tflite/builder.js';
+import { sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
 import { compareTensors } from './util/compare.js';
 import { randomTensor, rng } from './util/random.js';
 
@@ -262,7 +263,7 @@ describe('round trips: export, re-import, the same CPU reference outputs bit for
   });
 
   it.each([
-    ['the small NHWC model of test/import-tflite.test.ts', smallTfliteModel],
+    ['the small NHWC model of test/import-tflite.test.ts', smallTfliteSpec],
     ['PAD, SOFTMAX, SUB with RELU_N1_TO_1, nearest resize, LEAKY_RELU, MEAN, DIV, RELU6', secondTfliteModel],
   ])('TFLite builder model: %s, and onnxruntime runs it', async (_label, make) => {
     const graph = importTflite(buildTflite(make()), { name: 'built.tflite' });
@@ -652,62 +653,10 @@ const B = fb.BuiltinOperator;
 const O = fb.BuiltinOptions;
 const ACT = fb.ActivationFunctionType;
 
-/** float16 bits of a value float16 holds exactly. */
-function float16Bits(v: number): number {
-  if (v === 0) return 0;
-  const e = Math.floor(Math.log2(Math.abs(v)));
-  return (v < 0 ? 0x8000 : 0) | ((e + 15) << 10) | ((Math.abs(v) / 2 ** e - 1) * 1024);
-}
-
-/** The first model of test/import-tflite.test.ts: fused RELU6 and RELU, FLOAT16 weights, transposed conv, mean, resize, hard swish, pools. */
-function smallTfliteModel(): ModelSpec {
-  const next = rng(12);
-  const w1 = Float32Array.from({ length: 4 * 3 * 2 * 3 }, () => Math.round((next() * 2 - 1) * 64) / 64);
-  const data = (shape: number[], seed: number) => randomTensor(shape, seed).data;
-  return {
-    tensors: [
-      /* 0 */ { name: 'x', shape: [1, 5, 7, 3] },
-      /* 1 */ { name: 'w1', shape: [4, 3, 2, 3] },
-      /* 2 */ { name: 'b1', shape: [4], data: data([4], 13) },
-      /* 3 */ { name: 'conv', shape: [1, 3, 7, 4] },
-      /* 4 */ { name: 'dww', shape: [1, 3, 3, 8], data: data([1, 3, 3, 8], 14) },
-      /* 5 */ { name: 'dwb', shape: [8], data: data([8], 15) },
-      /* 6 */ { name: 'dw', shape: [1, 2, 4, 8] },
-      /* 7 */ { name: 'addc', shape: [8], data: data([8], 16) },
-      /* 8 */ { name: 'add', shape: [1, 2, 4, 8] },
-      /* 9 */ { name: 'tw', shape: [2, 3, 3, 8], data: data([2, 3, 3, 8], 17) },
-      /* 10 */ { name: 'tb', shape: [2], data: data([2], 18) },
-      /* 11 */ { name: 'tconv', shape: [1, 4, 8, 2] },
-      /* 12 */ { name: 'axes', shape: [2], type: T.INT32, data: Int32Array.of(1, 2) },
-      /* 13 */ { name: 'mean', shape: [1, 1, 1, 2] },
-      /* 14 */ { name: 'mul', shape: [1, 4, 8, 2] },
-      /* 15 */ { name: 'size', shape: [2], type: T.INT32, data: Int32Array.of(6, 12) },
-      /* 16 */ { name: 'resized', shape: [1, 6, 12, 2] },
-      /* 17 */ { name: 'hswish', shape: [1, 6, 12, 2] },
-      /* 18 */ { name: 'cat', shape: [1, 6, 12, 4] },
-      /* 19 */ { name: 'avg', shape: [1, 3, 6, 4] },
-      /* 20 */ { name: 'max', shape: [1, 3, 6, 4] },
-      /* 21 */ { name: 'sig', shape: [1, 3, 6, 4] },
-      /* 22 */ { name: 'w1_fp16', shape: [4, 3, 2, 3], type: T.FLOAT16, data: new Uint8Array(Uint16Array.from(w1, float16Bits).buffer) },
-    ],
-    ops: [
-      { code: B.DEQUANTIZE, inputs: [22], outputs: [1] },
-      { code: B.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: O.Conv2DOptions, build: (b) => fb.Conv2DOptions.createConv2DOptions(b, fb.Padding.SAME, 1, 2, ACT.RELU6, 1, 1) } },
-      { code: B.DEPTHWISE_CONV_2D, inputs: [3, 4, 5], outputs: [6], options: { type: O.DepthwiseConv2DOptions, build: (b) => fb.DepthwiseConv2DOptions.createDepthwiseConv2DOptions(b, fb.Padding.SAME, 2, 2, 2, ACT.NONE, 1, 1) } },
-      { code: B.ADD, inputs: [6, 7], outputs: [8], options: { type: O.AddOptions, build: (b) => fb.AddOptions.createAddOptions(b, ACT.RELU) } },
-      { code: B.CUSTOM, custom: 'Convolution2DTransposeBias', inputs: [8, 9, 10], outputs: [11], customOptions: transposeConvParams('SAME', 2, 2) },
-      { code: B.MEAN, inputs: [11, 12], outputs: [13], options: { type: O.ReducerOptions, build: (b) => fb.ReducerOptions.createReducerOptions(b, true) } },
-      { code: B.MUL, inputs: [11, 13], outputs: [14], options: { type: O.MulOptions, build: (b) => fb.MulOptions.createMulOptions(b, ACT.NONE) } },
-      { code: B.RESIZE_BILINEAR, inputs: [14, 15], outputs: [16], options: { type: O.ResizeBilinearOptions, build: (b) => fb.ResizeBilinearOptions.createResizeBilinearOptions(b, false, true) } },
-      { code: B.HARD_SWISH, inputs: [16], outputs: [17] },
-      { code: B.CONCATENATION, inputs: [16, 17], outputs: [18], options: { type: O.ConcatenationOptions, build: (b) => fb.ConcatenationOptions.createConcatenationOptions(b, -1, ACT.NONE) } },
-      { code: B.AVERAGE_POOL_2D, inputs: [18], outputs: [19], options: { type: O.Pool2DOptions, build: (b) => fb.Pool2DOptions.createPool2DOptions(b, fb.Padding.SAME, 2, 2, 3, 3, ACT.NONE) } },
-      { code: B.MAX_POOL_2D, inputs: [18], outputs: [20], options: { type: O.Pool2DOptions, build: (b) => fb.Pool2DOptions.createPool2DOptions(b, fb.Padding.VALID, 2, 2, 2, 2, ACT.NONE) } },
-      { code: B.LOGISTIC, inputs: [20], outputs: [21] },
-    ],
-    inputs: [0],
-    outputs: [19, 21],
-  };
+/** The small NHWC model of test/import-tflite.test.ts, with seeded weights. */
+function smallTfliteSpec(): ModelSpec {
+  const data = (shape: number[], seed: number) => randomTensor(shape, seed).data as Float32Array;
+  return smallTfliteModel({ w1: sixtyFourths(4 * 3 * 2 * 3, 12), b1: data([4], 13), dww: data([1, 3, 3, 8], 14), dwb: data([8], 15), addc: data([8], 16), tw: data([2, 3, 3, 8], 17), tb: data([2], 18) });
 }
 
 /** The second model of test/import-tflite.test.ts. */

@@ -19,8 +19,9 @@ import { readImageFile, type RgbaImage } from '../src/node/image.js';
 import { sizeOf, type Tensor } from '../src/core/tensor.js';
 import { compareTensors } from './util/compare.js';
 import { testGpu } from './util/gpu.js';
-import { randomTensor, rng } from './util/random.js';
-import { buildTflite, transposeConvParams, type ModelSpec } from './fixtures/tflite/builder.js';
+import { randomTensor } from './util/random.js';
+import { buildTflite, type ModelSpec } from './fixtures/tflite/builder.js';
+import { sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
 
 const modelPath = (file: string) => fileURLToPath(new URL(`../node_modules/@mediapipe/selfie_segmentation/${file}`, import.meta.url));
 const SELFIE = [
@@ -344,22 +345,6 @@ function poolRef(x: Nhwc, kind: 'avg' | 'max', k: [number, number], stride: [num
   return y;
 }
 
-/** Values k/64 with |k| <= 64: exact in float16, so FLOAT16 weights and their f32 reference agree exactly. */
-function sixtyFourths(count: number, seed: number): Float32Array {
-  const next = rng(seed);
-  return Float32Array.from({ length: count }, () => Math.round((next() * 2 - 1) * 64) / 64);
-}
-
-/** float16 bits of a value that float16 holds exactly (normal numbers and zero). */
-function float16Bits(v: number): number {
-  if (v === 0) return 0;
-  const sign = v < 0 ? 0x8000 : 0;
-  const e = Math.floor(Math.log2(Math.abs(v)));
-  const mantissa = (Math.abs(v) / 2 ** e - 1) * 1024;
-  if (!Number.isInteger(mantissa) || e < -14 || e > 15) throw new Error(`${v} is not exact in float16`);
-  return sign | ((e + 15) << 10) | mantissa;
-}
-
 const T = fb.TensorType;
 const B = fb.BuiltinOperator;
 const O = fb.BuiltinOptions;
@@ -376,56 +361,7 @@ describe('TFLite import: a small model against NHWC references', () => {
   const tw = randomTensor([2, 3, 3, 8], 17).data; // OHWI
   const tb = randomTensor([2], 18).data;
 
-  const spec: ModelSpec = {
-    tensors: [
-      /* 0 */ { name: 'x', shape: [1, 5, 7, 3] },
-      /* 1 */ { name: 'w1', shape: [4, 3, 2, 3] },
-      /* 2 */ { name: 'b1', shape: [4], data: b1 },
-      /* 3 */ { name: 'conv', shape: [1, 3, 7, 4] },
-      /* 4 */ { name: 'dww', shape: [1, 3, 3, 8], data: dww },
-      /* 5 */ { name: 'dwb', shape: [8], data: dwb },
-      /* 6 */ { name: 'dw', shape: [1, 2, 4, 8] },
-      /* 7 */ { name: 'addc', shape: [8], data: addc },
-      /* 8 */ { name: 'add', shape: [1, 2, 4, 8] },
-      /* 9 */ { name: 'tw', shape: [2, 3, 3, 8], data: tw },
-      /* 10 */ { name: 'tb', shape: [2], data: tb },
-      /* 11 */ { name: 'tconv', shape: [1, 4, 8, 2] },
-      /* 12 */ { name: 'axes', shape: [2], type: T.INT32, data: Int32Array.of(1, 2) },
-      /* 13 */ { name: 'mean', shape: [1, 1, 1, 2] },
-      /* 14 */ { name: 'mul', shape: [1, 4, 8, 2] },
-      /* 15 */ { name: 'size', shape: [2], type: T.INT32, data: Int32Array.of(6, 12) },
-      /* 16 */ { name: 'resized', shape: [1, 6, 12, 2] },
-      /* 17 */ { name: 'hswish', shape: [1, 6, 12, 2] },
-      /* 18 */ { name: 'cat', shape: [1, 6, 12, 4] },
-      /* 19 */ { name: 'avg', shape: [1, 3, 6, 4] },
-      /* 20 */ { name: 'max', shape: [1, 3, 6, 4] },
-      /* 21 */ { name: 'sig', shape: [1, 3, 6, 4] },
-      /* 22 */ { name: 'w1_fp16', shape: [4, 3, 2, 3], type: T.FLOAT16, data: new Uint8Array(Uint16Array.from(w1, float16Bits).buffer) },
-    ],
-    ops: [
-      { code: B.DEQUANTIZE, inputs: [22], outputs: [1] },
-      // 3x2 kernel, stride (2, 1), SAME, RELU6. H: out ceil(5/2) = 3, total (3-1)*2 + 3 - 5 = 2 -> top 1;
-      // W: out 7, total 6*1 + 2 - 7 = 1 -> left 0 (the odd pixel goes at the end).
-      { code: B.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: O.Conv2DOptions, build: (b) => fb.Conv2DOptions.createConv2DOptions(b, fb.Padding.SAME, 1, 2, ACT.RELU6, 1, 1) } },
-      // 3x3 depthwise, multiplier 2, stride 2, SAME on 3x7: out 2x4, totals 2 and 2 -> begin 1, 1.
-      { code: B.DEPTHWISE_CONV_2D, inputs: [3, 4, 5], outputs: [6], options: { type: O.DepthwiseConv2DOptions, build: (b) => fb.DepthwiseConv2DOptions.createDepthwiseConv2DOptions(b, fb.Padding.SAME, 2, 2, 2, ACT.NONE, 1, 1) } },
-      // [C] constant broadcast over NHWC, fused RELU.
-      { code: B.ADD, inputs: [6, 7], outputs: [8], options: { type: O.AddOptions, build: (b) => fb.AddOptions.createAddOptions(b, ACT.RELU) } },
-      // 3x3 stride 2 SAME on 2x4: totals max(0, 3 - 1%2 - 1) = 1 and max(0, 3 - 3%2 - 1) = 1; out 2*1+3-1 = 4, 2*3+3-1 = 8; begin 0.
-      { code: B.CUSTOM, custom: 'Convolution2DTransposeBias', inputs: [8, 9, 10], outputs: [11], customOptions: transposeConvParams('SAME', 2, 2) },
-      { code: B.MEAN, inputs: [11, 12], outputs: [13], options: { type: O.ReducerOptions, build: (b) => fb.ReducerOptions.createReducerOptions(b, true) } },
-      { code: B.MUL, inputs: [11, 13], outputs: [14], options: { type: O.MulOptions, build: (b) => fb.MulOptions.createMulOptions(b, ACT.NONE) } },
-      { code: B.RESIZE_BILINEAR, inputs: [14, 15], outputs: [16], options: { type: O.ResizeBilinearOptions, build: (b) => fb.ResizeBilinearOptions.createResizeBilinearOptions(b, false, true) } },
-      { code: B.HARD_SWISH, inputs: [16], outputs: [17] },
-      { code: B.CONCATENATION, inputs: [16, 17], outputs: [18], options: { type: O.ConcatenationOptions, build: (b) => fb.ConcatenationOptions.createConcatenationOptions(b, -1, ACT.NONE) } },
-      // 3x3 stride 2 SAME on 6x12: out 3x6, totals 1 and 1 -> begin 0.
-      { code: B.AVERAGE_POOL_2D, inputs: [18], outputs: [19], options: { type: O.Pool2DOptions, build: (b) => fb.Pool2DOptions.createPool2DOptions(b, fb.Padding.SAME, 2, 2, 3, 3, ACT.NONE) } },
-      { code: B.MAX_POOL_2D, inputs: [18], outputs: [20], options: { type: O.Pool2DOptions, build: (b) => fb.Pool2DOptions.createPool2DOptions(b, fb.Padding.VALID, 2, 2, 2, 2, ACT.NONE) } },
-      { code: B.LOGISTIC, inputs: [20], outputs: [21] },
-    ],
-    inputs: [0],
-    outputs: [19, 21],
-  };
+  const spec: ModelSpec = smallTfliteModel({ w1, b1, dww, dwb, addc, tw, tb });
 
   /** The model computed by the references, in NHWC. */
   function reference(): { avg: Nhwc; sig: Nhwc } {
