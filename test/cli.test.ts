@@ -11,6 +11,7 @@ import { runCommand, segwgpu } from './util/run.js';
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE } from '../src/cli/commands.js';
 import { EVAL } from '../src/cli/eval-command.js';
 import { EXPORT } from '../src/cli/export-command.js';
+import { DENSE } from '../src/cli/dense-command.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { zeros } from '../src/core/tensor.js';
 
@@ -18,7 +19,7 @@ const work = mkdtempSync(join(tmpdir(), 'segwgpu-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 
-const SPECS = [RUN, VALIDATE, INFO, SEGMENT, ADAPTER, EXPORT, EVAL];
+const SPECS = [RUN, VALIDATE, INFO, SEGMENT, ADAPTER, EXPORT, DENSE, EVAL];
 
 describe('segwgpu --version and --help', () => {
   it('--version and -V print the version of package.json', async () => {
@@ -67,7 +68,7 @@ describe('segwgpu usage errors', () => {
     const number = await segwgpu(['validate', 'unet', '--input', 'x.npy', '--rtol', 'tiny']);
     expect(number.stderr).toMatch(/^segwgpu: validate: --rtol must be a non-negative number, got 'tiny'/);
     const unknown = await segwgpu(['segmnet', 'x.png']);
-    expect([unknown.code, unknown.stderr]).toEqual([2, "segwgpu: unknown command 'segmnet' (commands: segment, run, validate, info, export, eval, adapter; see segwgpu --help)\n"]);
+    expect([unknown.code, unknown.stderr]).toEqual([2, "segwgpu: unknown command 'segmnet' (commands: segment, run, validate, info, export, dense, eval, adapter; see segwgpu --help)\n"]);
   });
 
   it('wrong positional arguments say what the command expects', async () => {

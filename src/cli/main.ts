@@ -11,6 +11,7 @@ import { commandHelp, parseCommand, type CommandSpec, type ParsedCommand } from 
 import { ADAPTER, INFO, RUN, SEGMENT, VALIDATE, runAdapter, runInfo, runModel, runSegment, runValidate } from './commands.js';
 import { EVAL, runEval } from './eval-command.js';
 import { EXPORT, runExport } from './export-command.js';
+import { DENSE, runDense } from './dense-command.js';
 
 const COMMANDS: readonly { spec: CommandSpec; run: (args: ParsedCommand) => Promise<number> }[] = [
   { spec: SEGMENT, run: runSegment },
@@ -18,6 +19,7 @@ const COMMANDS: readonly { spec: CommandSpec; run: (args: ParsedCommand) => Prom
   { spec: VALIDATE, run: runValidate },
   { spec: INFO, run: runInfo },
   { spec: EXPORT, run: runExport },
+  { spec: DENSE, run: runDense },
   { spec: EVAL, run: runEval },
   { spec: ADAPTER, run: runAdapter },
 ];
