@@ -128,18 +128,18 @@ def bad_dtype_model():
 
 
 def unsupported_ops_model():
-    then_graph = helper.make_graph([helper.make_node('Identity', ['x'], ['t'])], 'then', [], [vi('t', [2])])
+    # Op types segwgpu lacks (it has If, Loop and TopK since issue 15): Scan carries a subgraph.
+    body = helper.make_graph([helper.make_node('Identity', ['s_in'], ['s_out'])], 'body', [vi('s_in', [])], [vi('s_out', [])])
     nodes = [
         helper.make_node('Relu', ['x'], ['r'], name='relu'),
         helper.make_node('Einsum', ['r', 'r'], ['e'], name='einsum_1', equation='i,i->i'),
-        helper.make_node('TopK', ['e', 'k'], ['tv', 'ti'], name='topk_a'),
-        helper.make_node('TopK', ['tv', 'k'], ['tv2', 'ti2'], name='topk_b'),
-        helper.make_node('Mod', ['tv2', 'tv2'], ['m']),  # unnamed: 'Mod_4'
+        helper.make_node('LpNormalization', ['e'], ['n1'], name='lpnorm_a'),
+        helper.make_node('LpNormalization', ['n1'], ['n2'], name='lpnorm_b'),
+        helper.make_node('Mod', ['n2', 'n2'], ['m']),  # unnamed: 'Mod_4'
         helper.make_node('FusedConv', ['m'], ['fc'], name='fused', domain='com.microsoft'),
-        helper.make_node('If', ['cond'], ['out'], name='branch', then_branch=then_graph, else_branch=then_graph),
+        helper.make_node('Scan', ['x'], ['out'], name='scan', body=body, num_scan_inputs=1),
     ]
-    k = raw_tensor('k', np.array([1], dtype=np.int64))
-    m = model(nodes, [vi('x', [2]), vi('cond', [], TensorProto.BOOL)], [vi('out', [2])], [k])
+    m = model(nodes, [vi('x', [2])], [vi('out', [2])], [])
     m.opset_import.append(helper.make_opsetid('com.microsoft', 1))
     return m
 
@@ -450,7 +450,8 @@ def npy_files():
 def main():
     os.makedirs(OUT, exist_ok=True)
     chosen = {'shape_inputs': shape_inputs_model, 'fp16_cast': fp16_cast_model, 'isnet_int8': isnet_int8_model,
-              'qdq': qdq_model, 'matmul_integer': matmul_integer_model}
+              'qdq': qdq_model, 'matmul_integer': matmul_integer_model,
+              'unsupported_ops': lambda: save(unsupported_ops_model(), 'unsupported_ops.onnx')}
     if sys.argv[1:]:  # some fixtures only (these need no torch)
         for name in sys.argv[1:]:
             chosen[name]()

@@ -19,6 +19,8 @@
  * - Dropout before 12: the ratio attribute is dropped (inference). Dropout's mask output and
  *   BatchNormalization's training outputs are dropped when nothing reads them, else refused.
  * - BatchNormalization before 9: spatial=1 dropped (spatial=0 refused).
+ * - Cast to BOOL of a value that already is one (a comparison's or logical op's output, as torch
+ *   emits before If and Loop conditions) -> Identity: segwgpu holds BOOL as int32 0/1 already.
  */
 import { AttributeError, SegwgpuError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
@@ -50,6 +52,21 @@ export interface NormalizeContext {
   constantValue(name: string): Tensor | undefined;
   /** True when some node or graph output reads the value. */
   isUsed(value: string): boolean;
+  /** The op type of the node (of this graph) producing the value, if one does. */
+  producerOpType?(value: string): string | undefined;
+}
+
+/** Default-domain ops whose output is BOOL. */
+const BOOL_PRODUCERS: ReadonlySet<string> = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
+const ONNX_BOOL = 9;
+
+function castToBool(node: ImportNode, ctx: NormalizeContext): ImportNode[] {
+  const to = node.raw.get('to');
+  if (!to || to.type !== AttributeType.INT || Number(to.i) !== ONNX_BOOL) return [node];
+  const producer = ctx.producerOpType?.(node.inputs[0] ?? '');
+  if (producer === undefined || !BOOL_PRODUCERS.has(producer)) return [node];
+  node.raw.clear();
+  return [{ ...node, opType: 'Identity', from: 'Cast' }];
 }
 
 const utf8 = new TextDecoder();
@@ -286,6 +303,7 @@ const RULES: Readonly<Record<string, (node: ImportNode, ctx: NormalizeContext) =
   ReduceSumSquare: reduceAxesInput,
   Dropout: dropout,
   BatchNormalization: batchNormalization,
+  Cast: castToBool,
 };
 
 /** Op types that rules rewrite into other op types. */

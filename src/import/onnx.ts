@@ -21,11 +21,11 @@
  */
 import { AttributeError, SegwgpuError, UnsupportedError } from '../core/errors.js';
 import type { DType, Tensor } from '../core/tensor.js';
-import type { Graph, GraphInput, GraphNode } from '../ir/graph.js';
+import { capturesOf, type Graph, type GraphInput, type GraphNode } from '../ir/graph.js';
 import { UniqueNames } from '../ir/names.js';
 import type { AttributeValue, Attributes } from '../ir/attributes.js';
 import { findOp, supportedOpTypes } from '../ops/registry.js';
-import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type ModelProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
+import { AttributeType, attributeTypeName, decodeModelProto, type AttributeProto, type GraphProto, type ModelProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
 import { ProtobufError } from './protobuf.js';
 import { dataTypeName, int64ToSafeNumber, tensorFromProto } from './onnx-tensor.js';
 import { normalizeNode, type ImportNode, type NormalizeContext } from './onnx-normalize.js';
@@ -182,33 +182,90 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   const opset = defaultOpset(model, label);
   const g = model.graph;
 
+  const initializers = graphInitializers(g, label, '');
+  const inputs = g.input.filter((v) => !initializers.has(v.name)).map((v) => graphInput(v, label));
+  const outputs = graphOutputs(g, label, '');
+
+  // Value and node names (of every subgraph too), so rules can invent fresh ones.
+  const values = new UniqueNames();
+  for (const name of [...initializers.keys(), ...inputs.map((i) => i.name)]) values.reserve(name);
+  reserveValueNames(g, values);
+  const scope: ModelScope = { label, opset, values, nodeNames: new UniqueNames(), unsupported: new Map() };
+  const { nodes, newInitializers } = importNodes(g, initializers, outputs, scope, new Set(), '');
+  if (options.checkOps !== false && scope.unsupported.size > 0) throw unsupportedError(label, scope.unsupported);
+
+  for (const [name, t] of newInitializers) initializers.set(name, t);
+  return { graph: { name: g.name || options.name || 'model', opset, inputs, outputs, initializers, nodes }, unsupported: scope.unsupported };
+}
+
+/** What every graph of one model shares while it is imported. */
+interface ModelScope {
+  readonly label: string;
+  readonly opset: number;
+  readonly values: UniqueNames;
+  readonly nodeNames: UniqueNames;
+  /** Op types segwgpu lacks ('domain.OpType (notes)') -> the nodes using them, subgraphs included. */
+  readonly unsupported: Map<string, string[]>;
+}
+
+function graphInitializers(g: GraphProto, label: string, where: string): Map<string, Tensor> {
   if (g.sparseInitializer.length > 0) {
-    throw new SegwgpuError(`${label}: sparse initializers ('${g.sparseInitializer[0].values?.name ?? '?'}'...) are not supported; densify them`);
+    throw new SegwgpuError(`${label}: ${where}sparse initializers ('${g.sparseInitializer[0].values?.name ?? '?'}'...) are not supported; densify them`);
   }
   const initializers = new Map<string, Tensor>();
   for (const t of g.initializer) {
     const name = t.name;
-    if (name === '') throw new SegwgpuError(`${label}: an initializer has no name`);
-    if (initializers.has(name)) throw new SegwgpuError(`${label}: initializer '${name}' is defined twice`);
-    initializers.set(name, tensorFromProto(t, `${label}: initializer '${name}'`));
+    if (name === '') throw new SegwgpuError(`${label}: ${where}an initializer has no name`);
+    if (initializers.has(name)) throw new SegwgpuError(`${label}: ${where}initializer '${name}' is defined twice`);
+    initializers.set(name, tensorFromProto(t, `${label}: ${where}initializer '${name}'`));
   }
+  return initializers;
+}
 
-  const inputs = g.input.filter((v) => !initializers.has(v.name)).map((v) => graphInput(v, label));
-  const outputs = g.output.map((v, i) => {
-    if (!v.name) throw new SegwgpuError(`${label}: graph output ${i} has no name`);
+function graphOutputs(g: GraphProto, label: string, where: string): string[] {
+  return g.output.map((v, i) => {
+    if (!v.name) throw new SegwgpuError(`${label}: ${where}graph output ${i} has no name`);
     return v.name;
   });
+}
 
-  // Value and node names, so rules can invent fresh ones.
-  const values = new UniqueNames();
-  for (const name of [...initializers.keys(), ...inputs.map((i) => i.name)]) values.reserve(name);
-  const nodeNames = new UniqueNames();
-  const used = new Set<string>(outputs);
+function reserveValueNames(g: GraphProto, values: UniqueNames): void {
+  for (const v of [...g.input, ...g.output]) if (v.name !== '') values.reserve(v.name);
+  for (const t of g.initializer) values.reserve(t.name);
+  for (const n of g.node) {
+    for (const v of [...n.input, ...n.output]) if (v !== '') values.reserve(v);
+    for (const a of n.attribute) if (a.g) reserveValueNames(a.g, values);
+  }
+}
+
+/** Every value a graph's nodes read, its subgraphs' reads included (they count as uses). */
+function readsOf(g: GraphProto, into: Set<string>): Set<string> {
+  for (const v of g.output) into.add(v.name);
+  for (const n of g.node) {
+    for (const v of n.input) if (v !== '') into.add(v);
+    for (const a of n.attribute) if (a.g) readsOf(a.g, into);
+  }
+  return into;
+}
+
+/**
+ * One graph's nodes in segwgpu's form: normalised, checked against the registry (what is
+ * missing goes to scope.unsupported), attributes converted, subgraphs imported with their
+ * captures appended to their node's inputs. `outer`: the names enclosing graphs define.
+ */
+function importNodes(
+  g: GraphProto,
+  initializers: ReadonlyMap<string, Tensor>,
+  outputs: readonly string[],
+  scope: ModelScope,
+  outer: ReadonlySet<string>,
+  namePrefix: string,
+): { nodes: GraphNode[]; newInitializers: Map<string, Tensor> } {
+  const { label, opset, values, nodeNames } = scope;
+  const used = readsOf(g, new Set<string>(outputs));
   const rawNodes: ImportNode[] = g.node.map((n, index) => {
     const opType = n.opType;
-    if (opType === '') throw new SegwgpuError(`${label}: not an ONNX model: node ${index} has no op type`);
-    for (const v of [...n.input, ...n.output]) if (v !== '') values.reserve(v);
-    for (const v of n.input) if (v !== '') used.add(v);
+    if (opType === '') throw new SegwgpuError(`${label}: not an ONNX model: ${namePrefix ? `subgraph ${namePrefix.slice(0, -1)}: ` : ''}node ${index} has no op type`);
     const raw = new Map<string, AttributeProto>();
     for (const a of n.attribute) raw.set(a.name, a);
     const domain = n.domain === 'ai.onnx' ? '' : n.domain;
@@ -217,7 +274,7 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   // Given names first, so invented ones ('<OpType>_<index>') never take a name the model uses.
   for (const n of rawNodes) if (n.name !== '') n.name = nodeNames.fresh(n.name);
   rawNodes.forEach((n, index) => {
-    if (n.name === '') n.name = nodeNames.fresh(`${n.opType}_${index}`);
+    if (n.name === '') n.name = nodeNames.fresh(`${namePrefix}${n.opType}_${index}`);
   });
 
   recordQuantizedOutputTypes(rawNodes, g.initializer, g.input);
@@ -225,6 +282,8 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
   // Constants that rules may need to read: initializers and Constant nodes' values.
   const constantNodes = new Map<string, ImportNode>();
   for (const n of rawNodes) if (n.opType === 'Constant' && n.domain === '' && n.outputs[0]) constantNodes.set(n.outputs[0], n);
+  const producers = new Map<string, string>();
+  for (const n of rawNodes) for (const o of n.outputs) if (o !== '' && n.domain === '') producers.set(o, n.opType);
   const newInitializers = new Map<string, Tensor>();
   const ctx: NormalizeContext = {
     opset,
@@ -246,44 +305,86 @@ export function importOnnxGraph(bytes: Uint8Array, options: ImportOnnxOptions & 
       return undefined;
     },
     isUsed: (name) => used.has(name),
+    producerOpType: (name) => producers.get(name),
   };
 
   // Other domains are never normalised: they are refused below.
   const nodes = rawNodes.flatMap((n) => (n.domain === '' ? normalizeNode(n, ctx) : [n]));
 
   // Everything this model needs that segwgpu lacks, by op type.
-  const unsupported = new Map<string, string[]>();
   const unsupportedNodes = new Set<ImportNode>();
   for (const n of nodes) {
+    if (n.domain === '' && findOp(n.opType)) continue;
     const subgraph = hasSubgraph(n);
-    if (n.domain === '' && findOp(n.opType) && !subgraph) continue;
     unsupportedNodes.add(n);
     const key = `${n.domain ? `${n.domain}.` : ''}${n.opType}${n.from ? ` (from ${n.from})` : ''}${subgraph ? ' (has subgraphs)' : ''}`;
-    const list = unsupported.get(key) ?? [];
+    const list = scope.unsupported.get(key) ?? [];
     list.push(n.name);
-    unsupported.set(key, list);
+    scope.unsupported.set(key, list);
   }
-  if (options.checkOps !== false && unsupported.size > 0) throw unsupportedError(label, unsupported);
+
+  // What this graph's subgraphs may read: what enclosing graphs and this one define.
+  const visible = new Set<string>([...outer, ...initializers.keys(), ...newInitializers.keys(), ...g.input.map((v) => v.name)]);
+  for (const n of nodes) for (const o of n.outputs) if (o !== '') visible.add(o);
 
   const graphNodes: GraphNode[] = nodes.map((n) => {
     const attributes: Record<string, AttributeValue> = {};
     for (const [name, a] of n.raw) {
-      if (!unsupportedNodes.has(n)) attributes[name] = convertAttribute(n, a, label);
-      else {
+      if (unsupportedNodes.has(n)) {
         // Nodes segwgpu cannot run keep what converts (for inspection); subgraphs are left out.
+        if (a.type === AttributeType.GRAPH) continue;
         try {
           attributes[name] = convertAttribute(n, a, label);
         } catch {
           /* left out */
         }
+      } else if (a.type === AttributeType.GRAPH) {
+        if (!a.g) throw new AttributeError(n, name, undefined, 'is a GRAPH attribute without a graph');
+        attributes[name] = importSubgraph(a.g, n, name, scope, visible);
+      } else {
+        attributes[name] = convertAttribute(n, a, label);
       }
     }
     Object.assign(attributes, n.set);
-    return { name: n.name, opType: n.opType, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attributes: attributes as Attributes };
+    // Captured outer values follow the ONNX inputs (see Graph.captures).
+    const inputs = [...n.inputs, ...capturesOf({ attributes })];
+    return { name: n.name, opType: n.opType, domain: n.domain, inputs, outputs: n.outputs, attributes: attributes as Attributes };
   });
+  return { nodes: graphNodes, newInitializers };
+}
 
-  for (const [name, t] of newInitializers) initializers.set(name, t);
-  return { graph: { name: g.name || options.name || 'model', opset, inputs, outputs, initializers, nodes: graphNodes }, unsupported };
+/**
+ * A subgraph (If's branches, Loop's body) as a Graph: its formal inputs (types as declared, or
+ * float32 [] where the model leaves them out: the op binds actual values), its initializers, and
+ * as captures the outer values it reads, each of which must be defined by an enclosing graph.
+ */
+function importSubgraph(g: GraphProto, node: ImportNode, attribute: string, scope: ModelScope, visible: ReadonlySet<string>): Graph {
+  const { label } = scope;
+  const where = `node '${node.name}' (${node.opType}) attribute ${attribute}: `;
+  const initializers = graphInitializers(g, label, where);
+  const inputs = g.input.filter((v) => !initializers.has(v.name)).map((v, i): GraphInput => {
+    if (!v.name) throw new SegwgpuError(`${label}: ${where}subgraph input ${i} has no name`);
+    const tensorType = v.type?.tensorType;
+    if (v.type && !tensorType) throw new SegwgpuError(`${label}: ${where}subgraph input '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
+    const dtype = (tensorType && INPUT_DTYPES[tensorType.elemType]) || 'float32';
+    const shape = tensorType?.shape?.dim.map((d, k) => (d.dimValue !== undefined ? (int64ToSafeNumber(d.dimValue) ?? -1) : d.dimParam || `${v.name}.dim${k}`)) ?? [];
+    return { name: v.name, dtype, shape };
+  });
+  const outputs = graphOutputs(g, label, where);
+  const own = new Set<string>([...initializers.keys(), ...inputs.map((i) => i.name)]);
+  const { nodes, newInitializers } = importNodes(g, initializers, outputs, scope, new Set([...visible, ...own]), `${node.name}/${attribute}/`);
+  for (const [name, t] of newInitializers) {
+    initializers.set(name, t);
+    own.add(name);
+  }
+  for (const n of nodes) for (const o of n.outputs) if (o !== '') own.add(o);
+  const captures: string[] = [];
+  for (const name of [...nodes.flatMap((n) => n.inputs), ...outputs]) {
+    if (name === '' || own.has(name) || captures.includes(name)) continue;
+    if (!visible.has(name)) throw new SegwgpuError(`${label}: ${where}the subgraph reads '${name}', which neither it nor an enclosing graph defines`);
+    captures.push(name);
+  }
+  return { name: g.name || `${node.name}.${attribute}`, opset: scope.opset, inputs, outputs, initializers, nodes, captures };
 }
 
 /**

@@ -5,7 +5,14 @@
  */
 import { SegwgpuError } from '../core/errors.js';
 import type { DType, Tensor } from '../core/tensor.js';
-import type { Attributes } from './attributes.js';
+
+/**
+ * Node attributes as the IR holds them: ONNX's attribute kinds, already decoded by the importers.
+ * A Graph is a subgraph (If's then_branch/else_branch, Loop's body). Declared here, not in
+ * attributes.ts, because graphs and attributes refer to each other.
+ */
+export type AttributeValue = number | string | number[] | string[] | Tensor | Graph;
+export type Attributes = Readonly<Record<string, AttributeValue>>;
 
 export interface GraphNode {
   /** Unique within the graph; importers invent one when the source has none. */
@@ -35,6 +42,36 @@ export interface Graph {
   /** Constants (weights), by value name. */
   readonly initializers: ReadonlyMap<string, Tensor>;
   readonly nodes: readonly GraphNode[];
+  /**
+   * Only for a subgraph (a Graph-valued attribute): the values of enclosing graphs it reads, by
+   * the names it reads them under. The importer appends them, in this order, to its node's inputs
+   * (after the ONNX inputs), so passes see them as uses, schedules order them first, and renaming
+   * an outer value renames the node's input while the subgraph keeps its own name for it
+   * (captures bind by position). For a node with several subgraphs, the node's extra inputs are
+   * capturesOf(node): each subgraph's captures, attributes in name order, duplicates dropped.
+   */
+  readonly captures?: readonly string[];
+}
+
+export function isGraphAttribute(value: AttributeValue | undefined): value is Graph {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'nodes' in value;
+}
+
+/** The subgraphs of a node (attributes in name order). */
+export function subgraphsOf(node: { readonly attributes: Attributes }): [string, Graph][] {
+  return Object.keys(node.attributes)
+    .sort()
+    .flatMap((name) => {
+      const v = node.attributes[name];
+      return isGraphAttribute(v) ? [[name, v] as [string, Graph]] : [];
+    });
+}
+
+/** The outer values a node's subgraphs read, in the order they follow the node's ONNX inputs. */
+export function capturesOf(node: { readonly attributes: Attributes }): string[] {
+  const all = new Set<string>();
+  for (const [, g] of subgraphsOf(node)) for (const c of g.captures ?? []) all.add(c);
+  return [...all];
 }
 
 /** Nodes in an order where every input is produced before use; errors on cycles and dangling inputs. */

@@ -28,10 +28,24 @@ import { ops as threshold } from './threshold.js';
 import { ops as quantize } from './quantize.js';
 import { ops as convInteger } from './conv-integer.js';
 import { ops as matmulInteger } from './matmul-integer.js';
+import { ops as compare } from './compare.js';
+import { ops as where } from './where.js';
+import { ops as minMax } from './min-max.js';
+import { ops as topK } from './topk.js';
+import { ops as nonZero } from './nonzero.js';
+import { ops as nonMaxSuppression } from './non-max-suppression.js';
+import { ops as scatterElements } from './scatter-elements.js';
+import { ops as split } from './split.js';
+import { ops as reduceProd } from './reduce-prod.js';
+import { ops as ifOps } from './if.js';
+import { ops as loopOps } from './loop.js';
 
 export const allOps: readonly AnyOpDefinition[] = [
   ...activations, ...arith, ...argmax, ...averagePool, ...batchNormalization, ...concat, ...conv,
   ...convTranspose, ...gemm, ...imageToTensor, ...maxPool, ...maxUnpool, ...pad, ...reduce, ...resize,
   ...roiAlign, ...views, ...movement, ...gather, ...cast, ...planTime, ...slice, ...softmax, ...threshold,
   ...quantize, ...convInteger, ...matmulInteger, ...confusionMatrix,
+  ...compare, ...where, ...minMax, ...topK, ...nonZero, ...nonMaxSuppression, ...scatterElements, ...split,
+  ...reduceProd,
+  ...ifOps, ...loopOps,
 ];

@@ -6,6 +6,7 @@
 import type { DType, Shape, Tensor } from '../core/tensor.js';
 import type { NodeRef } from '../core/errors.js';
 import type { Attributes } from '../ir/attributes.js';
+import type { Graph } from '../ir/graph.js';
 import type { AdapterTraits, GpuLowering } from '../gpu/step.js';
 
 /** One node of a graph, or one op called on its own: its name and type label errors. */
@@ -50,6 +51,19 @@ export type SpatialMapping =
   | { readonly kind: 'scale'; readonly factors: readonly number[] };
 
 /**
+ * How control-flow ops (If, Loop) infer and run their subgraphs. The layer that owns the registry
+ * (shape inference, the CPU executor) passes one to infer and cpu: an op file cannot reach the
+ * registry itself (src/ops/index.ts imports the op files). A subgraph's inputs are bound in order:
+ * its formal inputs (graph.inputs), then its captures (graph.captures).
+ */
+export interface SubgraphRunner {
+  /** Infos of the subgraph's outputs, values included where they are known. */
+  infer(graph: Graph, inputs: readonly ValueInfo[], node: OpNode): ValueInfo[];
+  /** The subgraph's outputs, computed on the CPU. */
+  run(graph: Graph, inputs: readonly Tensor[], node: OpNode): Tensor[];
+}
+
+/**
  * One op: A is what parse makes of the node's attributes, R what infer resolves from them and the
  * input infos. Executors call parse once and infer once per node, then hand R to cpu and gpu, which
  * may trust it (infer validated everything).
@@ -65,9 +79,9 @@ export interface OpDefinition<A = unknown, R = A> {
    * larger than the padded input...). Inputs that the op needs as constants (Resize sizes, Slice
    * starts) must carry `value`.
    */
-  infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode): Inference<R>;
+  infer(attrs: A, inputs: readonly (ValueInfo | undefined)[], node: OpNode, subgraphs?: SubgraphRunner): Inference<R>;
   /** The CPU reference: plain, obviously-correct TS, independent of the GPU path. */
-  cpu(resolved: R, inputs: readonly (Tensor | undefined)[], node: OpNode): Tensor[];
+  cpu(resolved: R, inputs: readonly (Tensor | undefined)[], node: OpNode, subgraphs?: SubgraphRunner): Tensor[];
   /**
    * Optional: when the op only places its inputs side by side in its output, the element offset of
    * each input inside output 0. The planner may then let producers write straight into the

@@ -8,9 +8,9 @@
 import { InputError, SegwgpuError, ValueNeededError, describeNode } from '../core/errors.js';
 import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { checkValueSize } from '../core/limits.js';
-import { topologicalOrder, type Graph, type GraphNode } from '../ir/graph.js';
+import { topologicalOrder, type Graph, type GraphInput, type GraphNode } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
-import type { ValueInfo } from '../ops/types.js';
+import type { OpNode, SubgraphRunner, ValueInfo } from '../ops/types.js';
 
 /** Constant subexpressions larger than this stay on the GPU rather than being computed on the CPU. */
 export const MAX_FOLDED_ELEMENTS = 1 << 20;
@@ -119,11 +119,23 @@ export class ShapeInference {
     );
   }
 
+  /** One node run on the CPU with its actual inputs (evaluateGraph): inferred, then computed. */
+  evaluateNode(node: GraphNode, args: readonly (Tensor | undefined)[]): Tensor[] {
+    const infos = args.map((t) => t && { dtype: t.dtype, shape: t.shape, value: t });
+    const known = this.inferNode(node, infos);
+    if (node.outputs.every((n, i) => n === '' || known.named[i]?.value !== undefined)) return known.named.map((v) => v?.value as Tensor);
+    const outs = getOp(node).cpu(known.resolved, args, node, subgraphRunner);
+    node.outputs.forEach((n, i) => {
+      if (n !== '' && !outs[i]) throw new SegwgpuError(`${describeNode(node)}: CPU reference produced no output ${i}`);
+    });
+    return outs;
+  }
+
   private inferNode(node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): CachedInference {
     const def = getOp(node);
     if (!this.parsed.has(node)) this.parsed.set(node, def.parse(node));
     const attributes = this.parsed.get(node);
-    const { outputs, resolved } = def.infer(attributes, inputs, node);
+    const { outputs, resolved } = def.infer(attributes, inputs, node, subgraphRunner);
     if (outputs.length < node.outputs.filter((o) => o !== '').length) {
       throw new SegwgpuError(`${describeNode(node)}: declares ${node.outputs.length} outputs, the op produces ${outputs.length}`);
     }
@@ -136,7 +148,7 @@ export class ShapeInference {
       outputs.every((o) => o.value !== undefined || sizeOf(o.shape) <= MAX_FOLDED_ELEMENTS);
     let folded: Tensor[] | undefined;
     if (foldable && !outputs.every((o) => o.value !== undefined)) {
-      folded = def.cpu(resolved, inputs.map((v) => v?.value), node);
+      folded = def.cpu(resolved, inputs.map((v) => v?.value), node, subgraphRunner);
     }
     const named = node.outputs.map((name, i): ValueInfo | undefined => {
       if (name === '') return undefined;
@@ -146,6 +158,66 @@ export class ShapeInference {
     return { attributes, resolved, inputs, outputs, named };
   }
 }
+
+/**
+ * Runs a graph on the CPU with every value known as it goes: each node inferred from its actual
+ * inputs (so ops whose output shapes depend on values, If and Loop among them, get them), then
+ * run by its op's CPU reference unless inference already computed it. No passes, no plan: this
+ * is how subgraphs run, and how the CPU executor runs graphs whose shapes are data-dependent.
+ */
+export function evaluateGraph(
+  graph: Graph,
+  inputs: ReadonlyMap<string, Tensor>,
+  onNodeRun?: (node: GraphNode, ms: number) => void,
+): Map<string, Tensor> {
+  const shapes = new Map<string, Shape>();
+  for (const input of graph.inputs) {
+    const t = inputs.get(input.name);
+    if (!t) throw new SegwgpuError(`graph ${graph.name}: no value for input '${input.name}'`);
+    shapes.set(input.name, t.shape);
+  }
+  const inference = new ShapeInference(shapes, inputs);
+  const values = new Map<string, Tensor>([...graph.initializers]);
+  for (const input of graph.inputs) values.set(input.name, inputs.get(input.name)!);
+  for (const node of topologicalOrder(graph)) {
+    const args = node.inputs.map((n) => (n === '' ? undefined : values.get(n)));
+    const started = onNodeRun ? performance.now() : 0;
+    const outs = inference.evaluateNode(node, args);
+    onNodeRun?.(node, performance.now() - started);
+    node.outputs.forEach((n, i) => n !== '' && values.set(n, outs[i]!));
+  }
+  return values;
+}
+
+/**
+ * A subgraph as a graph of its own: its captures become inputs after its formal ones, and every
+ * input takes the dtype and shape of the value bound to it (a body's declared types may be loose).
+ */
+function closedSubgraph(graph: Graph, inputs: readonly { dtype: ValueInfo['dtype']; shape: Shape }[], node: OpNode): Graph {
+  const names = [...graph.inputs.map((i) => i.name), ...(graph.captures ?? [])];
+  if (inputs.length !== names.length) {
+    throw new SegwgpuError(`${describeNode(node)}: subgraph '${graph.name}' takes ${names.length} values (${graph.inputs.length} inputs and ${names.length - graph.inputs.length} captured outer values), ${inputs.length} were bound`);
+  }
+  const closedInputs: GraphInput[] = names.map((name, i) => ({ name, dtype: inputs[i]!.dtype, shape: inputs[i]!.shape }));
+  return { ...graph, inputs: closedInputs, captures: undefined };
+}
+
+/** How If and Loop infer and run their subgraphs (src/ops/types.ts, SubgraphRunner). */
+export const subgraphRunner: SubgraphRunner = {
+  infer(graph, inputs, node) {
+    const closed = closedSubgraph(graph, inputs, node);
+    const shapes = new Map(closed.inputs.map((input, i) => [input.name, inputs[i]!.shape]));
+    const known = new Map<string, Tensor>();
+    closed.inputs.forEach((input, i) => inputs[i]!.value && known.set(input.name, inputs[i]!.value!));
+    const { values } = new ShapeInference(shapes, known).infer(closed);
+    return closed.outputs.map((o) => values.get(o)!);
+  },
+  run(graph, inputs, node) {
+    const closed = closedSubgraph(graph, inputs, node);
+    const values = evaluateGraph(closed, new Map(closed.inputs.map((input, i) => [input.name, inputs[i]!])));
+    return closed.outputs.map((o) => values.get(o)!);
+  },
+};
 
 /**
  * The model inputs an unknown value is computed from, through the nodes whose outputs are not
