@@ -2,7 +2,9 @@
 // so a cast between them is a copy (the runtime range-checks int64 on upload).
 //   mode 0: copy the word; 1: f32 -> i32, rounding toward zero (WGSL clamps out-of-range values);
 //   mode 2: i32 -> f32; 3: f32 -> the nearest f16 value, kept as f32 (Cast to FLOAT16);
-//   mode 4: i32 -> f32 -> the nearest f16 value.
+//   mode 4: i32 -> f32 -> the nearest f16 value; 5: f32 -> BOOL (i32 0/1: 1 unless +-0, so NaN is
+//   1; tested on the bits, since WGSL may compile float comparisons as if there were no NaN);
+//   6: i32 -> BOOL (word != 0).
 
 struct Params {
   total: u32,
@@ -46,6 +48,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     case 2u: { y[i] = bitcast<u32>(f32(bitcast<i32>(word))); }
     case 3u: { y[i] = bitcast<u32>(roundToHalf(bitcast<f32>(word))); }
     case 4u: { y[i] = bitcast<u32>(roundToHalf(f32(bitcast<i32>(word)))); }
+    case 5u: { y[i] = select(0u, 1u, (word & 0x7fffffffu) != 0u); }
+    case 6u: { y[i] = select(0u, 1u, word != 0u); }
     default: { y[i] = word; }
   }
 }

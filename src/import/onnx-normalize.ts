@@ -19,6 +19,9 @@
  * - Dropout before 12: the ratio attribute is dropped (inference). Dropout's mask output and
  *   BatchNormalization's training outputs are dropped when nothing reads them, else refused.
  * - BatchNormalization before 9: spatial=1 dropped (spatial=0 refused).
+ * - RoiAlign before 16 had no coordinate_transformation_mode and behaved as 'output_half_pixel'
+ *   (torchvision's aligned=False, which its Mask R-CNN uses): that attribute is set, since 16's
+ *   default is 'half_pixel'.
  * - Cast to BOOL of a value that already is one (a comparison's or logical op's output, as torch
  *   emits before If and Loop conditions) -> Identity: segwgpu holds BOOL as int32 0/1 already.
  */
@@ -279,6 +282,11 @@ function batchNormalization(node: ImportNode, ctx: NormalizeContext): ImportNode
   return [node];
 }
 
+function roiAlign(node: ImportNode, ctx: NormalizeContext): ImportNode[] {
+  if (ctx.opset < 16) node.set.coordinate_transformation_mode = 'output_half_pixel';
+  return [node];
+}
+
 const RULES: Readonly<Record<string, (node: ImportNode, ctx: NormalizeContext) => ImportNode[]>> = {
   Softmax: coercedTo2d,
   LogSoftmax: coercedTo2d,
@@ -304,6 +312,7 @@ const RULES: Readonly<Record<string, (node: ImportNode, ctx: NormalizeContext) =
   Dropout: dropout,
   BatchNormalization: batchNormalization,
   Cast: castToBool,
+  RoiAlign: roiAlign,
 };
 
 /** Op types that rules rewrite into other op types. */

@@ -1,6 +1,8 @@
 /**
  * ReduceMean, ReduceMax, ReduceMin and ReduceSum over a set of axes, float32, at ONNX opset-17
- * semantics with opset 18's form accepted too:
+ * semantics with opset 18's form accepted too (ReduceMax/ReduceMin also take int32 and int64 on the
+ * CPU reference: exports reduce shape values, as torchvision's Mask R-CNN does with the image
+ * sizes; the GPU kernel is float32 only and refuses them):
  * - axes: an attribute (ReduceMean/Max/Min-13) or a constant int64 input (ReduceSum-13, and all
  *   of them from opset 18). Negative axes count from the end; repeats are refused.
  * - keepdims (default 1) keeps reduced axes as size 1.
@@ -15,11 +17,11 @@
  * precision accumulators). GPU: shaders/reduce.wgsl, one invocation per output element walking
  * its group of reduced elements.
  */
-import { AttributeError, InputError } from '../core/errors.js';
-import { sizeOf, stridesOf, type Shape, type Tensor } from '../core/tensor.js';
+import { AttributeError, InputError, UnsupportedError, describeNode } from '../core/errors.js';
+import { sizeOf, stridesOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
 import { wgslKernel } from '../gpu/kernel.js';
 import { checkKnownAttributes, intAttr, intsAttr } from './attributes.js';
-import { constantInput, integerVector } from './kit.js';
+import { allocate, constantInput, integerVector, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, ValueInfo } from './types.js';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
 
@@ -43,6 +45,7 @@ interface ReduceGeometry {
   readonly keptShape: number[];
   readonly outShape: number[];
   readonly reducedCount: number;
+  readonly dtype: DType;
 }
 
 type Known = ValueInfo | Tensor;
@@ -57,7 +60,10 @@ function reduceGeometry(kind: ReduceKind, node: OpNode, attrs: ReduceAttrs, inpu
   if (inputs.length > 2) throw new InputError(node, `#${inputs.length - 1}`, `is not an input of ${kind} (it takes data and axes)`);
   const x = inputs[0];
   if (!x) throw new InputError(node, 'data', 'is missing');
-  if (x.dtype !== 'float32') throw new InputError(node, 'data', `has dtype ${x.dtype}; only float32 is supported`);
+  const integer = kind === 'ReduceMax' || kind === 'ReduceMin';
+  if (x.dtype !== 'float32' && !(integer && (x.dtype === 'int32' || x.dtype === 'int64'))) {
+    throw new InputError(node, 'data', `has dtype ${x.dtype}; only float32 is supported${integer ? ' (and int32, int64)' : ''}`);
+  }
   const rank = x.shape.length;
   if (rank > MAX_REDUCE_RANK) throw new InputError(node, 'data', `has rank ${rank}; at most ${MAX_REDUCE_RANK} is supported`);
   let raw = attrs.axes;
@@ -81,7 +87,7 @@ function reduceGeometry(kind: ReduceKind, node: OpNode, attrs: ReduceAttrs, inpu
   if (reducedCount === 0 && kind !== 'ReduceSum' && sizeOf(keptShape) > 0) {
     throw new InputError(node, 'data', `of shape [${x.shape.join('x')}] is empty along the reduced axes; ${kind} of no elements is undefined`);
   }
-  return { axes: reduced, noop, keptShape, outShape, reducedCount };
+  return { axes: reduced, noop, keptShape, outShape, reducedCount, dtype: x.dtype };
 }
 
 function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
@@ -93,9 +99,10 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
     },
     infer(attrs, inputs, node) {
       const geometry = reduceGeometry(kind, node, attrs, inputs);
-      return { outputs: [{ dtype: 'float32', shape: geometry.outShape }], resolved: geometry };
+      return { outputs: [{ dtype: geometry.dtype, shape: geometry.outShape }], resolved: geometry };
     },
     cpu(g, inputs) {
+      if (g.dtype !== 'float32') return [integerMaxMin(kind, g, inputs[0] as Tensor)];
       const x = inputs[0] as Tensor<'float32'>;
       if (g.noop) return [{ dtype: 'float32', shape: [...x.shape], data: x.data.slice() }];
       const outCount = sizeOf(g.keptShape);
@@ -104,11 +111,7 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
       const inStrides = stridesOf(x.shape);
       const keptStrides = stridesOf(g.keptShape);
       for (let i = 0; i < x.data.length; i++) {
-        // The output slot: the element's coordinates with every reduced coordinate dropped to 0.
-        let slot = 0;
-        for (let d = 0; d < x.shape.length; d++) {
-          if (!g.axes.includes(d)) slot += (Math.floor(i / inStrides[d]) % x.shape[d]) * keptStrides[d];
-        }
+        const slot = outputSlot(i, x.shape, inStrides, keptStrides, g.axes);
         const v = x.data[i];
         if (kind === 'ReduceMax') acc[slot] = Math.max(acc[slot], v);
         else if (kind === 'ReduceMin') acc[slot] = Math.min(acc[slot], v);
@@ -117,8 +120,11 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
       const out = Float32Array.from(acc, (v) => (kind === 'ReduceMean' ? v / g.reducedCount : v));
       return [{ dtype: 'float32', shape: g.outShape, data: out }];
     },
-    gpu(g, inputs, outputs) {
+    gpu(g, inputs, outputs, _traits, node) {
       const x = inputs[0] as ValueInfo;
+      if (x.dtype !== 'float32') {
+        throw new UnsupportedError(`${describeNode(node)}: ${kind} of ${x.dtype} has no GPU kernel (shaders/reduce.wgsl is float32 only); its input is computed at run time, so it cannot be folded into the plan either`);
+      }
       const total = sizeOf(outputs[0].shape);
       if (total === 0) return { steps: [] };
       const shape: Shape = x.shape;
@@ -144,6 +150,32 @@ function reduceOp(kind: ReduceKind): OpDefinition<ReduceAttrs, ReduceGeometry> {
       };
     },
   };
+}
+
+/** The output slot of each input element: its coordinates with every reduced one dropped to 0. */
+function outputSlot(i: number, shape: Shape, inStrides: readonly number[], keptStrides: readonly number[], axes: readonly number[]): number {
+  let slot = 0;
+  for (let d = 0; d < shape.length; d++) {
+    if (!axes.includes(d)) slot += (Math.floor(i / inStrides[d]) % shape[d]) * keptStrides[d];
+  }
+  return slot;
+}
+
+/** ReduceMax / ReduceMin of int32 or int64 values, exactly (int64 as bigint). */
+function integerMaxMin(kind: ReduceKind, g: ReduceGeometry, x: Tensor): Tensor {
+  const src = x.data as Elements;
+  if (g.noop) return { dtype: x.dtype, shape: [...x.shape], data: (x.data as Int32Array).slice() } as Tensor;
+  const out = allocate(g.dtype, sizeOf(g.keptShape)) as Elements;
+  const seen = new Uint8Array(out.length);
+  const inStrides = stridesOf(x.shape);
+  const keptStrides = stridesOf(g.keptShape);
+  for (let i = 0; i < src.length; i++) {
+    const slot = outputSlot(i, x.shape, inStrides, keptStrides, g.axes);
+    const v = src[i]!;
+    if (!seen[slot] || (kind === 'ReduceMax' ? v > out[slot]! : v < out[slot]!)) out[slot] = v;
+    seen[slot] = 1;
+  }
+  return { dtype: g.dtype, shape: g.outShape, data: out } as unknown as Tensor;
 }
 
 export const ops: AnyOpDefinition[] = (['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum'] as const).map(reduceOp);

@@ -126,6 +126,25 @@ const handWorked: OpCase[] = [
     expected: [int64Tensor([2], [-2147483648, 2147483647])],
   },
   {
+    // numpy's astype(bool): NaN is true, -0 false, a subnormal true.
+    name: 'Cast float32 -> BOOL: int32 1 where x != 0, NaN included',
+    call: { opType: 'Cast', attributes: { to: 9 }, inputs: [tensor([8], [0, -0, 1.5, -2, NaN, Infinity, -Infinity, 1e-40])] },
+    tolerance: exact,
+    expected: [int32Tensor([8], [0, 0, 1, 1, 1, 1, 1, 1])],
+  },
+  {
+    name: 'Cast int64 -> BOOL',
+    call: { opType: 'Cast', attributes: { to: 9 }, inputs: [int64Tensor([4], [0, -1, 7, 2147483647])] },
+    tolerance: exact,
+    expected: [int32Tensor([4], [0, 1, 1, 1])],
+  },
+  {
+    name: 'Cast int32 -> BOOL',
+    call: { opType: 'Cast', attributes: { to: 9 }, inputs: [int32Tensor([3], [-2147483648, 0, 1])] },
+    tolerance: exact,
+    expected: [int32Tensor([3], [1, 0, 1])],
+  },
+  {
     // Halves near 1 are 2^-10 apart, near 2048 2 apart; 2^-24 is the smallest subnormal.
     name: 'Cast float32 -> FLOAT16: the nearest half, ties to even, subnormals, the largest half',
     call: {
