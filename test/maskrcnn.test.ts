@@ -7,12 +7,15 @@
  * detection's mask within IoU 0.99 of torch's.
  * Takes about 2.5 s on a 2-core machine (the graph folds to fixed shapes once the image is known).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/import/onnx.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
 import { readNpy } from '../src/io/npy.js';
 import type { Tensor } from '../src/core/tensor.js';
+import { layoutGraph } from '../src/plan/plan.js';
+import { segwgpu } from './util/run.js';
 
 const dir = 'test/fixtures/maskrcnn';
 const npy = (name: string): Tensor => readNpy(new Uint8Array(readFileSync(`${dir}/maskrcnn_small.${name}.npy`)));
@@ -56,6 +59,23 @@ describe('Mask R-CNN (torchvision) on the CPU reference', () => {
     for (let d = 0; d < n; d++) {
       const iou = maskIou(ours.subarray(d * plane, (d + 1) * plane), theirs.subarray(d * plane, (d + 1) * plane));
       expect(iou, `detection ${d}: mask IoU`).toBeGreaterThanOrEqual(0.99);
+    }
+  }, 120_000);
+
+  it('runs through segwgpu run --backend cpu; a GPU plan is refused saying why and what runs it', async () => {
+    const graph = importOnnx(new Uint8Array(readFileSync(`${dir}/maskrcnn_small.onnx`)));
+    expect(() => layoutGraph(graph, { inputValues: { [graph.inputs[0].name]: npy('input') } })).toThrow(
+      /node '\/rpn\/NonZero' \(NonZero\): .*depends on the values of model input 'image' \(36864 values\), more than the 4096 a plan takes as constants\. .*run on the CPU reference for now \(segwgpu run --backend cpu\)/,
+    );
+    const outDir = `${tmpdir()}/segwgpu-maskrcnn-${process.pid}`;
+    try {
+      const r = await segwgpu(['run', `${dir}/maskrcnn_small.onnx`, '--input', `${dir}/maskrcnn_small.input.npy`, '--output-dir', outDir, '--backend', 'cpu']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/wrote .*labels\.npy {2}int64 \[5\]/);
+      const written = readNpy(new Uint8Array(readFileSync(`${outDir}/boxes.npy`)));
+      expect(maxAbsDiff(floats(written), floats(npy('boxes')))).toBeLessThanOrEqual(0.05);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
     }
   }, 120_000);
 });

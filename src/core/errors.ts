@@ -49,6 +49,8 @@ export class ValueNeededError extends InputError {
     readonly why: string,
     readonly info?: object,
     readonly modelInputs: readonly string[] = [],
+    /** Why the value is needed, without the advice `why` may end with. */
+    readonly reason: string = why,
   ) {
     super(node, input, why);
   }

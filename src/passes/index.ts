@@ -67,6 +67,21 @@ export function optimizeForInputs(
     } catch (e) {
       if (!(e instanceof ValueNeededError) || e.modelInputs.length === 0) throw e;
       const usable = e.modelInputs.filter((name) => candidates[name] !== undefined && sizeOf(candidates[name]!.shape) <= MAX_PLANNED_INPUT_ELEMENTS);
+      const tooLarge = e.modelInputs.filter((name) => candidates[name] !== undefined && !usable.includes(name));
+      if (tooLarge.length > 0) {
+        // The values were given, but a plan made for one image's values is no plan: say so.
+        const sizes = tooLarge.map((name) => `'${name}' (${sizeOf(candidates[name]!.shape)} values)`).join(', ');
+        // Still a ValueNeededError: the CPU executor then runs the graph node by node.
+        throw new ValueNeededError(
+          e.node,
+          e.input,
+          `${e.reason}; that depends on the values of model input ${sizes}, more than the ${MAX_PLANNED_INPUT_ELEMENTS} a plan takes as constants. ` +
+            'Shapes that follow from an image (NonZero, NonMaxSuppression, TopK over detections) run on the CPU reference for now (segwgpu run --backend cpu); GPU plans split at such nodes are not done yet',
+          undefined,
+          tooLarge,
+          e.reason,
+        );
+      }
       // Each round makes at least one more input a plan constant, so this ends.
       if (usable.length < e.modelInputs.length) throw e;
       for (const name of usable) planned.set(name, candidates[name]!);

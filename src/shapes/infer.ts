@@ -116,6 +116,7 @@ export class ShapeInference {
       `${e.why}; it is computed at run time from model input${unknown.length > 1 ? 's' : ''} ${names}: give ${unknown.length > 1 ? 'their' : 'its'} values when planning (PlanOptions.inputValues; segwgpu run and validate pass the input files') and the plan is made for them`,
       undefined,
       unknown,
+      e.reason,
     );
   }
 
