@@ -54,7 +54,7 @@ describe('segwgpu usage errors', () => {
   it('an unknown option exits 2, names it and lists the options, with one segwgpu: prefix', async () => {
     const r = await segwgpu(['run', 'unet', '--outptu-dir', 'x']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^segwgpu: run: Unknown option '--outptu-dir' \(options: --input, --output-dir, --backend, --winograd, --help; see segwgpu run --help\)\n$/);
+    expect(r.stderr).toMatch(/^segwgpu: run: Unknown option '--outptu-dir' \(options: --input, --output-dir, --backend, --winograd, --tile, --tile-border, --tile-approximate, --memory-budget, --help; see segwgpu run --help\)\n$/);
     expect(r.stderr.match(/segwgpu:/g)!.length).toBe(1);
   });
 

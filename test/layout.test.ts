@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Bottom first. `.` is src/index.ts, the package entry: everything but node/ and cli/ is below it. */
-const FLOORS = ['core', 'ir', 'gpu', 'ops', 'io', 'import', 'shapes', 'passes', 'export', 'builders', 'plan', 'exec', 'analysis', 'validate', 'segment', 'api', '.', 'node', 'cli'];
+const FLOORS = ['core', 'ir', 'gpu', 'ops', 'io', 'import', 'shapes', 'passes', 'export', 'builders', 'plan', 'exec', 'analysis', 'validate', 'tiling', 'segment', 'api', '.', 'node', 'cli'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

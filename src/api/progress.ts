@@ -1,6 +1,7 @@
 /**
  * What a Segmenter reports while it gets ready: the model file's download, its import, the
- * compilation of each plan's GPU pipelines and the plan's first run. Downloads report bytes as
+ * compilation of each plan's GPU pipelines and the plan's first run; and, for an image run in
+ * overlap tiles, each tile as it is done. Downloads report bytes as
  * they arrive; compilation reports each pipeline as the driver finishes it (k of n), so a
  * progress bar over the long phase (seconds on a software adapter) is a real one.
  */
@@ -21,7 +22,13 @@ export type SegmenterProgress =
    */
   | { readonly phase: 'compile'; readonly width: number; readonly height: number; readonly compiled: number; readonly total: number }
   /** A plan's first run (constant uploads, first dispatch of every pipeline) begins. */
-  | { readonly phase: 'first-run'; readonly width: number; readonly height: number };
+  | { readonly phase: 'first-run'; readonly width: number; readonly height: number }
+  /**
+   * Overlap-tile inference of an image too large for one plan (SegmenterOptions.tile): tile
+   * `index` of `total` of the width x height image is done (index from 1). The tiles' plans
+   * report their own 'compile' and 'first-run' at the tile's size.
+   */
+  | { readonly phase: 'tile'; readonly width: number; readonly height: number; readonly index: number; readonly total: number };
 
 export type ProgressCallback = (progress: SegmenterProgress) => void;
 

@@ -9,10 +9,18 @@
  * The Segmenter owns the whole sequence, for every caller (the CLI, the demo, tests): model ->
  * wrapped graph for the image size (pre- and post-processing as graph ops, src/segment/wrap.ts)
  * -> a session on the backend (a WebGPU plan, or the CPU reference) -> masks with labels. One
- * session per image size, cached; a session in use is never destroyed under its run.
+ * session per image size, cached; a session in use is never destroyed under its run. An image too
+ * large for one plan, for a model that runs at the image's size, goes in overlap tiles
+ * (SegmenterOptions.tile, src/tiling/): one session per tile shape, the tiles' masks stitched.
  */
 import { SegwgpuError } from '../core/errors.js';
 import type { NodeTiming } from '../exec/gpu.js';
+import { createGpuBuffer } from '../gpu/buffers.js';
+import type { GpuContext } from '../gpu/context.js';
+import type { Graph } from '../ir/graph.js';
+import { layoutGraph, type GraphLayout } from '../plan/plan.js';
+import { stitchWindow, tilesOfShape, type Tile } from '../tiling/overlap-tile.js';
+import { checkTileOptions, decideTiling, estimateLimitsOf, layoutFits, memoryLimitsOf, type Fit, type TilingDecision } from '../tiling/run-tiled.js';
 import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
 import { alignedRowWords } from '../segment/pack.js';
 import { checkBackendOptions, chooseBackend, type BackendOptions, type BackendRequest } from './backend-choice.js';
@@ -20,7 +28,7 @@ import { DEFAULT_MODEL } from './builtin-models.js';
 import { resolveModel, type ModelSettings } from './models.js';
 import type { ProgressCallback } from './progress.js';
 import type { ModelSource, SegmentationModel } from './segmentation-model.js';
-import { isRawPixels, sizeOfImage, type BackendName, type ImageSource, type SessionBackend, type SizedSession } from './session.js';
+import { isRawPixels, pixelsOf, sizeOfImage, type BackendName, type ImageSource, type RunOutput, type SessionBackend, type SizedSession } from './session.js';
 
 export type { ImageSource, RawImage, BackendName } from './session.js';
 export type { BackendRequest } from './backend-choice.js';
@@ -58,6 +66,18 @@ export interface SegmenterOptions extends ModelSettings, BackendOptions {
    */
   readonly outputCategoryMask?: boolean;
   readonly outputConfidenceMasks?: boolean;
+  /**
+   * Overlap-tile inference (src/tiling/overlap-tile.ts) for a model whose input size is symbolic
+   * (it runs at the image's size) and whose class scores have its input's size: 'auto' (the
+   * default) tiles an image whose plan would not fit the adapter's limits or `memoryBudget`, on
+   * the webgpu backend; `{ height, width }` forces tile cores of that size (rounded up to the
+   * model's alignment) on any backend; false never tiles. Each tile runs the wrapped graph at its
+   * size (pre-processing, model, softmax / argmax: per pixel, so the stitched masks are the
+   * whole image's), tiles overlapping by the model's receptive field.
+   */
+  readonly tile?: { readonly height: number; readonly width: number } | 'auto' | false;
+  /** Bytes of activation arena one plan may take, for tile 'auto' (default: the adapter's limits only). */
+  readonly memoryBudget?: number;
 }
 
 export interface SegmentOptions {
@@ -108,6 +128,10 @@ function positiveInteger(value: unknown): boolean {
 
 export class Segmenter {
   private readonly sessions = new Map<string, SessionEntry>();
+  /** Per image size tiled: how (sizes that fit one plan are not kept). */
+  private readonly tilings = new Map<string, Extract<TilingDecision, { tiled: true }>>();
+  /** Sizes found to fit one plan. */
+  private readonly untiled = new Set<string>();
   private closed = false;
   private closing: Promise<void> | undefined;
   private lastVideoTimestamp = -Infinity;
@@ -132,8 +156,15 @@ export class Segmenter {
     if (options.maxCachedPlans !== undefined && !positiveInteger(options.maxCachedPlans)) throw new SegwgpuError(`Segmenter.create: maxCachedPlans must be a whole number >= 1, got ${String(options.maxCachedPlans)}`);
     const masks = { category: options.outputCategoryMask ?? true, confidence: options.outputConfidenceMasks ?? true };
     if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
+    checkTileOptions({ tile: options.tile, memoryBudget: options.memoryBudget }, 'Segmenter.create');
     const model = await resolveModel(options.model ?? DEFAULT_MODEL, options);
     const labels = Segmenter.labelsOf(model, masks.category);
+    if (typeof options.tile === 'object' && !Segmenter.runsAtImageSize(model.graph)) {
+      const input = model.graph.inputs[0]!;
+      throw new SegwgpuError(
+        `Segmenter.create: tile ${options.tile.height}x${options.tile.width} asked for, but model '${model.builtin ?? model.graph.name}' fixes its input size ([${input.shape.join('x')}]): images are resized to it, so there is nothing to tile; tiling needs a model whose input rows and columns are symbolic`,
+      );
+    }
     const { impl, reason } = await chooseBackend(options);
     return new Segmenter(impl, reason, model, labels, options, masks);
   }
@@ -152,6 +183,12 @@ export class Segmenter {
       throw new SegwgpuError(`Segmenter.create: ${labels.length} labels given, but ${name} has ${classes} classes${model.output === 'probability' ? ' (a probability model: background and the foreground)' : ''}`);
     }
     return labels;
+  }
+
+  /** Whether the model runs at the image's size (rows and columns of its input symbolic): only such a model can be tiled. */
+  private static runsAtImageSize(model: Graph): boolean {
+    const shape = model.inputs[0]?.shape ?? [];
+    return shape.length === 4 && typeof shape[2] !== 'number' && typeof shape[3] !== 'number';
   }
 
   /** Which backend runs the model. */
@@ -190,16 +227,7 @@ export class Segmenter {
       this.sessions.delete(key);
       this.sessions.set(key, entry);
     } else {
-      const wrapped = wrapForSegmentation(this.model.graph, {
-        imageWidth: width,
-        imageHeight: height,
-        rowWords: this.backendImpl.rowWords?.(width) ?? alignedRowWords(width),
-        mean: this.model.mean,
-        std: this.model.std,
-        output: this.model.output,
-        categoryMask: this.masks.category,
-        confidenceMasks: this.masks.confidence,
-      });
+      const wrapped = this.wrapAt(width, height);
       // Cached at once, so concurrent first calls at one size share one plan.
       const session = this.backendImpl.createSession(wrapped, width, height, this.options.onProgress);
       const made: SessionEntry = { session, generation, users: 0, evicted: false, ran: false };
@@ -218,6 +246,106 @@ export class Segmenter {
     }
     entry.users++;
     return entry;
+  }
+
+  /** The model wrapped for images of this size (src/segment/wrap.ts). */
+  private wrapAt(width: number, height: number): Graph {
+    return wrapForSegmentation(this.model.graph, {
+      imageWidth: width,
+      imageHeight: height,
+      rowWords: this.backendImpl.rowWords?.(width) ?? alignedRowWords(width),
+      mean: this.model.mean,
+      std: this.model.std,
+      output: this.model.output,
+      categoryMask: this.masks.category,
+      confidenceMasks: this.masks.confidence,
+    });
+  }
+
+  /**
+   * How to tile images of this size, or undefined to run them whole (see SegmenterOptions.tile):
+   * the geometry from the model (its first output), whether a plan fits from the wrapped graph.
+   */
+  private tilingFor(width: number, height: number): Extract<TilingDecision, { tiled: true }> | undefined {
+    const tile = this.options.tile ?? 'auto';
+    if (tile === false || !Segmenter.runsAtImageSize(this.model.graph)) return undefined;
+    const ctx = this.backendImpl.name === 'webgpu' ? (this.backendImpl as SessionBackend & { readonly ctx?: GpuContext }).ctx : undefined;
+    // 'auto' knows limits only on webgpu (or a memoryBudget anywhere).
+    if (tile === 'auto' && !ctx && this.options.memoryBudget === undefined) return undefined;
+    const key = `${width}x${height}`;
+    if (this.untiled.has(key)) return undefined;
+    const known = this.tilings.get(key);
+    if (known) return known;
+    const source = this.model.graph;
+    const model: Graph = { ...source, outputs: [source.outputs[0]!] };
+    const input = model.inputs[0]!;
+    const limits = estimateLimitsOf(ctx);
+    const memory = ctx ? memoryLimitsOf(ctx, this.options.memoryBudget) : { maxBufferSize: Infinity, maxStorageBufferBindingSize: Infinity, memoryBudget: this.options.memoryBudget };
+    const layouts = new Map<string, GraphLayout>();
+    const layout = (h: number, w: number): GraphLayout => {
+      const k = `${w}x${h}`;
+      let l = layouts.get(k);
+      if (!l) layouts.set(k, (l = layoutGraph(model, { inputShapes: { [input.name]: [1, 3, h, w] } }, limits)));
+      return l;
+    };
+    const fits = (h: number, w: number): Fit => layoutFits(layoutGraph(this.wrapAt(w, h), {}, limits), memory);
+    const name = `model '${this.model.builtin ?? source.name}'`;
+    // Tiles 'auto' chooses aim at half the adapter's maxBufferSize (as runTiled's do) or the budget.
+    const searchBudget = this.options.memoryBudget ?? (ctx ? ctx.device.limits.maxBufferSize / 2 : undefined);
+    const context = `Segmenter: ${width}x${height} image, ${name}`;
+    const decision = decideTiling({ height, width, imageInput: input.name, layout, fits, context, searchBudget }, { tile, memoryBudget: this.options.memoryBudget });
+    if (!decision.tiled || decision.grid.tiles.length === 1) {
+      this.untiled.add(key);
+      return undefined;
+    }
+    const scale = decision.geometry.outputs.get(model.outputs[0]!)!;
+    if (scale.some((s) => s.num !== 1 || s.den !== 1)) {
+      throw new SegwgpuError(
+        `Segmenter: ${width}x${height} image, ${name}: its class scores have ${scale.map((s) => `${s.num}/${s.den}`).join('x')} pixels per input pixel, and the Segmenter tiles only models whose scores have their input's size (the scores' resize to the image is not per pixel otherwise); run the model itself tiled (runTiled, segwgpu run --tile)`,
+      );
+    }
+    this.tilings.set(key, decision);
+    return decision;
+  }
+
+  /**
+   * An image in overlap tiles: each tile's pixels through the session of its size (the wrapped
+   * graph at the tile's size: masks of the tile), the tile's kept masks written into the image's.
+   * Tiles go shape by shape, one session of each, as in runTiled.
+   */
+  private async runTiles(image: ImageSource, width: number, height: number, tiling: Extract<TilingDecision, { tiled: true }>, options: SegmentOptions): Promise<RunOutput> {
+    const { grid } = tiling;
+    const pixels = pixelsOf(image, width, height);
+    const planes = this.model.output === 'probability' ? 1 : this.labels.length;
+    const confidence = this.masks.confidence ? { dtype: 'float32' as const, shape: [planes, height, width], data: new Float32Array(planes * width * height) } : undefined;
+    const category = this.masks.category ? { dtype: 'int32' as const, shape: [height, width], data: new Int32Array(width * height) } : undefined;
+    const timings = new Map<string, NodeTiming>();
+    const same = [{ num: 1, den: 1 }, { num: 1, den: 1 }] as const;
+    let done = 0;
+    for (const shape of grid.shapes) {
+      const entry = this.acquire(shape.width, shape.height);
+      try {
+        const session = await entry.session;
+        this.checkOpen('segment');
+        if (!entry.ran) {
+          entry.ran = true;
+          this.options.onProgress?.({ phase: 'first-run', width: shape.width, height: shape.height });
+        }
+        for (const tile of tilesOfShape(grid, shape)) {
+          const out = await session.run(cropRgba(pixels, width, tile), { profile: options.profile === true, reuseArrays: false, keepOnGpu: false });
+          if (confidence) stitchWindow(confidence, { dtype: 'float32', shape: [planes, shape.height, shape.width], data: out.confidence! }, tile, same, [height, width]);
+          if (category) stitchWindow(category, { dtype: 'int32', shape: [shape.height, shape.width], data: out.category! }, tile, same, [height, width]);
+          for (const t of out.timings ?? []) {
+            const sum = timings.get(t.node);
+            timings.set(t.node, sum ? { ...sum, ms: sum.ms + t.ms } : t);
+          }
+          this.options.onProgress?.({ phase: 'tile', width, height, index: ++done, total: grid.tiles.length });
+        }
+      } finally {
+        this.release(entry);
+      }
+    }
+    return { confidence: confidence?.data, category: category?.data, ...(options.profile === true && { timings: [...timings.values()] }) };
   }
 
   private release(entry: SessionEntry): void {
@@ -246,6 +374,19 @@ export class Segmenter {
     this.checkOpen('prepare');
     if (!positiveInteger(width) || !positiveInteger(height)) throw new SegwgpuError(`Segmenter.prepare: width and height must be whole numbers >= 1, got ${width}x${height}`);
     await this.usableDevice();
+    // A tiled size warms the session of every tile shape; the nodes are the largest tile's.
+    const tiling = this.tilingFor(width, height);
+    if (!tiling) return this.warm(width, height);
+    let first: Awaited<ReturnType<Segmenter['warm']>> | undefined;
+    for (const shape of tiling.grid.shapes) {
+      const warmed = await this.warm(shape.width, shape.height);
+      first ??= warmed;
+    }
+    return first!;
+  }
+
+  /** prepare() for one session's size. */
+  private async warm(width: number, height: number): Promise<{ readonly nodes: readonly { readonly name: string; readonly opType: string }[] }> {
     const entry = this.acquire(width, height);
     const work = entry.session.then(async (session) => {
       // The CPU reference has nothing to warm up; a plan's and an ORT session's first runs do.
@@ -307,6 +448,15 @@ export class Segmenter {
     const keepOnGpu = options.keepOnGpu === true;
     if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError(`segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs ${this.backendImpl.name === 'cpu' ? 'the CPU reference' : "on onnxruntime-web's wasm EP"}`);
     await this.usableDevice();
+    const tiling = this.tilingFor(width, height);
+    if (tiling) {
+      try {
+        const out = await this.runTiles(image, width, height, tiling, options);
+        return this.resultOf(keepOnGpu ? this.uploaded(out) : out, width, height, undefined);
+      } catch (e) {
+        throw this.backendImpl.lostError?.() ?? e;
+      }
+    }
     const entry = this.acquire(width, height);
     try {
       const session = await entry.session;
@@ -316,39 +466,57 @@ export class Segmenter {
         this.options.onProgress?.({ phase: 'first-run', width, height });
       }
       const out = await session.run(image, { profile: options.profile === true, reuseArrays: video, keepOnGpu });
-      const probability = this.model.output === 'probability';
-      const base = { backend: this.backendImpl.name, width, height, labels: this.labels, ...(out.timings && { timings: out.timings }) };
-      if (out.gpu) {
-        const planeLabels = probability ? this.labels.slice(1) : this.labels;
-        return { ...base, gpu: { ...out.gpu, planes: planeLabels.length, planeLabels } };
-      }
-      const plane = width * height;
-      let categoryMask: Uint8Array | undefined;
-      if (out.category) {
-        // Class indices fit a byte (checked at create); set() converts the int32 words.
-        categoryMask = video ? (entry.video ??= {}).categoryMask ??= new Uint8Array(plane) : new Uint8Array(plane);
-        categoryMask.set(out.category);
-      }
-      let confidenceMasks: Float32Array[] | undefined;
-      if (out.confidence) {
-        const confidence = out.confidence;
-        if (probability) {
-          // One probability plane on the GPU; the background is its complement (cheaper to
-          // derive here than to compute and read back a second plane).
-          const background = video ? (entry.video ??= {}).background ??= new Float32Array(plane) : new Float32Array(plane);
-          for (let i = 0; i < plane; i++) background[i] = 1 - confidence[i]!;
-          confidenceMasks = [background, confidence.subarray(0, plane)];
-        } else {
-          confidenceMasks = this.labels.map((_, k) => confidence.subarray(k * plane, (k + 1) * plane));
-        }
-      }
-      return { ...base, ...(categoryMask && { categoryMask }), ...(confidenceMasks && { confidenceMasks }) };
+      return this.resultOf(out, width, height, video ? (entry.video ??= {}) : undefined);
     } catch (e) {
       // A run the device's loss broke (a bare AbortError from mapAsync, say) says so.
       throw this.backendImpl.lostError?.() ?? e;
     } finally {
       this.release(entry);
     }
+  }
+
+  /** A session's raw masks as a result; `video` holds arrays reused frame to frame. */
+  private resultOf(out: RunOutput, width: number, height: number, video: SessionEntry['video']): SegmentationResult {
+    const probability = this.model.output === 'probability';
+    const base = { backend: this.backendImpl.name, width, height, labels: this.labels, ...(out.timings && { timings: out.timings }) };
+    if (out.gpu) {
+      const planeLabels = probability ? this.labels.slice(1) : this.labels;
+      return { ...base, gpu: { ...out.gpu, planes: planeLabels.length, planeLabels } };
+    }
+    const plane = width * height;
+    let categoryMask: Uint8Array | undefined;
+    if (out.category) {
+      // Class indices fit a byte (checked at create); set() converts the int32 words.
+      categoryMask = video ? (video.categoryMask ??= new Uint8Array(plane)) : new Uint8Array(plane);
+      categoryMask.set(out.category);
+    }
+    let confidenceMasks: Float32Array[] | undefined;
+    if (out.confidence) {
+      const confidence = out.confidence;
+      if (probability) {
+        // One probability plane on the GPU; the background is its complement (cheaper to
+        // derive here than to compute and read back a second plane).
+        const background = video ? (video.background ??= new Float32Array(plane)) : new Float32Array(plane);
+        for (let i = 0; i < plane; i++) background[i] = 1 - confidence[i]!;
+        confidenceMasks = [background, confidence.subarray(0, plane)];
+      } else {
+        confidenceMasks = this.labels.map((_, k) => confidence.subarray(k * plane, (k + 1) * plane));
+      }
+    }
+    return { ...base, ...(categoryMask && { categoryMask }), ...(confidenceMasks && { confidenceMasks }) };
+  }
+
+  /** keepOnGpu for a tiled image: its stitched masks in new caller-owned buffers (as the sessions' copyTo makes them). */
+  private uploaded(out: RunOutput): RunOutput {
+    const { device } = (this.backendImpl as SessionBackend & { readonly ctx: GpuContext }).ctx;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const upload = (label: string, data: Float32Array | Int32Array | undefined) => {
+      if (!data) return undefined;
+      const buffer = createGpuBuffer(device, { label, size: data.byteLength, usage });
+      device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      return buffer;
+    };
+    return { gpu: { category: upload('segwgpu category mask', out.category), confidence: upload('segwgpu confidence masks', out.confidence) }, timings: out.timings };
   }
 
   /**
@@ -370,4 +538,16 @@ export class Segmenter {
   private checkOpen(what: string): void {
     if (this.closed) throw new SegwgpuError(`Segmenter.${what}: the segmenter was closed`);
   }
+}
+
+/** A tile's pixels of a width-pixel-wide RGBA image (tiles stay inside the image: zero border). */
+function cropRgba(pixels: Uint8Array | Uint8ClampedArray, width: number, tile: Tile): { data: Uint8Array; width: number; height: number } {
+  const w = tile.cols.end - tile.cols.start;
+  const h = tile.rows.end - tile.rows.start;
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const from = ((tile.rows.start + y) * width + tile.cols.start) * 4;
+    data.set(pixels.subarray(from, from + w * 4), y * w * 4);
+  }
+  return { data, width: w, height: h };
 }

@@ -22,6 +22,7 @@ import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL } from '../api/builtin-models.js';
 import { Segmenter } from '../api/segmenter.js';
 import { BACKEND_REQUESTS } from '../api/backend-choice.js';
 import { runGraphWasm } from '../api/wasm-graph.js';
+import { runTiled, runTiledCpu, type TileOptions, type TileProgress, type TilingDecision } from '../tiling/run-tiled.js';
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
 import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
@@ -76,35 +77,73 @@ export const RUN: CommandSpec = {
     'output-dir': { type: 'string', value: 'DIR', help: 'where the outputs go (required)' },
     backend: { type: 'string', value: 'webgpu|wasm|cpu', help: "the GPU plan (default), the model exported to ONNX on onnxruntime-web's wasm EP, or the CPU reference" },
     winograd: { type: 'string', value: 'auto|off|2|4', help: "3x3 stride-1 convs: Winograd by the adapter's rule (auto, the default), direct only (off), or F(2x2) / F(4x4) forced" },
+    tile: { type: 'string', value: 'HxW|auto|off', help: "overlap-tile inference: auto (the default) tiles an input too large for one plan; HxW forces a tile core of H rows and W columns; off never tiles" },
+    'tile-border': { type: 'string', value: 'zero|mirror', help: "tiles at the image border: the model's own zero padding (the default; the whole-image result), or mirrored context (the U-Net paper's)" },
+    'tile-approximate': { type: 'boolean', help: 'tile a model with global ops (GlobalAveragePool...) anyway: each tile then sees only itself' },
+    'memory-budget': { type: 'string', value: 'BYTES', help: 'the most activation memory one plan may take (K, M, G: KiB, MiB, GiB); with --tile auto, larger inputs are tiled' },
   },
-  notes: `${MODEL_NOTE}\nOutput names outside [A-Za-z0-9._-] become '_'; integer outputs are int64.`,
+  notes: `${MODEL_NOTE}\nOutput names outside [A-Za-z0-9._-] become '_'; integer outputs are int64.\nTiling (webgpu and cpu backends): tiles overlap by the model's receptive field, so a fully convolutional model gives its whole-image output; models with global ops are refused unless --tile-approximate.`,
 };
+
+/** --tile, --tile-border, --tile-approximate and --memory-budget: the tiling options (src/tiling/run-tiled.ts). */
+function tileOptionsOf(args: ParsedCommand, command: string): TileOptions {
+  const raw = stringValue(args, 'tile') ?? 'auto';
+  let tile: TileOptions['tile'];
+  if (raw === 'auto') tile = 'auto';
+  else if (raw === 'off') tile = false;
+  else {
+    const m = /^(\d+)x(\d+)$/.exec(raw);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new SegwgpuError(`${command}: --tile must be HxW (a tile core of H rows and W columns, whole numbers >= 1, e.g. 256x256), auto or off, got '${raw}'`);
+    tile = { height: Number(m[1]), width: Number(m[2]) };
+  }
+  const border = choiceValue(args, 'tile-border', ['zero', 'mirror'], 'zero', command);
+  const budget = stringValue(args, 'memory-budget');
+  let memoryBudget: number | undefined;
+  if (budget !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(budget);
+    memoryBudget = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
+    if (!(memoryBudget >= 1)) throw new SegwgpuError(`${command}: --memory-budget must be a number of bytes, optionally with K, M or G (KiB, MiB, GiB), e.g. 512M; got '${budget}'`);
+    memoryBudget = Math.floor(memoryBudget);
+  }
+  return { tile, border, approximate: booleanValue(args, 'tile-approximate'), ...(memoryBudget !== undefined && { memoryBudget }) };
+}
+
+/** One line on what tiling did (for run's report). */
+function tilingLine(tiling: TilingDecision): string | undefined {
+  return tiling.tiled ? `tiled: ${tiling.reason}; largest tile arena ${tiling.peakBytes} bytes` : undefined;
+}
 
 export async function runModel(args: ParsedCommand): Promise<number> {
   const outDir = stringValue(args, 'output-dir');
   if (!outDir) throw new SegwgpuError('run: --output-dir is required');
   const backend = choiceValue(args, 'backend', ['webgpu', 'wasm', 'cpu'], 'webgpu', 'run');
   const winograd = winogradOf(args, 'run');
+  const tiling = tileOptionsOf(args, 'run');
+  const tilingAsked = tiling.tile !== 'auto' || tiling.border !== 'zero' || tiling.approximate === true || tiling.memoryBudget !== undefined;
+  if (backend === 'wasm' && tilingAsked && tiling.tile !== false) throw new SegwgpuError('run: --tile, --tile-border, --tile-approximate and --memory-budget need --backend webgpu or cpu');
   const graph = await loadModel(args.positionals[0]!);
   const inputs = readInputs(args, graph, 'run');
   let outputs: Record<string, Tensor>;
   const t0 = performance.now();
+  // Tiles as they are stitched in, on a terminal (as segment's progress line).
+  const onTile = process.stderr.isTTY ? (p: TileProgress) => process.stderr.write(`\r\x1b[2Ksegwgpu: tile ${p.index} of ${p.total}${p.index === p.total ? '\r\x1b[2K' : ''}`) : undefined;
   if (backend === 'cpu') {
-    outputs = runGraphCpu(graph, inputs);
+    const run = await runTiledCpu(graph, inputs, { ...tiling, onTile });
+    outputs = run.outputs;
     console.log(`backend: cpu (reference), ${(performance.now() - t0).toFixed(1)} ms`);
+    const line = tilingLine(run.tiling);
+    if (line) console.log(line);
   } else if (backend === 'wasm') {
     const run = await runGraphWasm(graph, inputs);
     outputs = run.outputs;
     console.log(`backend: wasm (${run.engine}), session ${run.sessionMs.toFixed(1)} ms, run ${run.runMs.toFixed(1)} ms`);
   } else {
     const ctx = await nodeGpuContext();
-    const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), inputValues: inputs, winograd });
-    const t1 = performance.now();
-    outputs = (await runPlan(plan, inputs)).outputs;
-    const t2 = performance.now();
     console.log(`adapter: ${ctx.adapterName}`);
-    console.log(`plan ${(t1 - t0).toFixed(1)} ms, first run ${(t2 - t1).toFixed(1)} ms; arena ${plan.peakBytes} bytes (lower bound ${plan.lowerBoundBytes})`);
-    plan.destroy();
+    const run = await runTiled(ctx, graph, inputs, { ...tiling, winograd, onTile });
+    outputs = run.outputs;
+    const line = tilingLine(run.tiling);
+    console.log(line ?? `plan and run ${(performance.now() - t0).toFixed(1)} ms; ${run.tiling.reason}`);
   }
   const entries = Object.entries(outputs);
   const stems = outputFileStems(entries.map(([name]) => name));

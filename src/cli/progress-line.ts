@@ -23,6 +23,8 @@ export function describeProgress(p: SegmenterProgress): string {
       return `compiling GPU kernels for ${p.width}x${p.height}: ${p.compiled} of ${p.total}`;
     case 'first-run':
       return `first run at ${p.width}x${p.height}`;
+    case 'tile':
+      return `tile ${p.index} of ${p.total} of the ${p.width}x${p.height} image`;
   }
 }
 
