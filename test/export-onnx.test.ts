@@ -18,7 +18,6 @@ import { importOnnx } from '../src/import/onnx.js';
 import { decodeModelProto } from '../src/import/onnx-proto.js';
 import { ProtobufReader } from '../src/import/protobuf.js';
 import { importTflite } from '../src/import/tflite.js';
-import { fb } from '../src/import/tflite-reader.js';
 import { importTfjs, readTfjsModelJson, tfjsWeightPaths } from '../src/import/tfjs.js';
 import { readNpy } from '../src/io/npy.js';
 import { runGraphCpu } from '../src/exec/cpu.js';
@@ -33,7 +32,7 @@ import { ProtobufWriter } from '../src/export/protobuf-writer.js';
 import { EXPORT, runExport } from '../src/cli/export-command.js';
 import { parseCommand } from '../src/cli/args.js';
 import { buildTflite, type ModelSpec } from './fixtures/tflite/builder.js';
-import { sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
+import { paddedSoftmaxTfliteModel, sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
 import { compareTensors } from './util/compare.js';
 import { randomTensor, rng } from './util/random.js';
 
@@ -648,49 +647,13 @@ function quantizedGraph(): Graph {
   };
 }
 
-const T = fb.TensorType;
-const B = fb.BuiltinOperator;
-const O = fb.BuiltinOptions;
-const ACT = fb.ActivationFunctionType;
-
 /** The small NHWC model of test/import-tflite.test.ts, with seeded weights. */
 function smallTfliteSpec(): ModelSpec {
   const data = (shape: number[], seed: number) => randomTensor(shape, seed).data as Float32Array;
   return smallTfliteModel({ w1: sixtyFourths(4 * 3 * 2 * 3, 12), b1: data([4], 13), dww: data([1, 3, 3, 8], 14), dwb: data([8], 15), addc: data([8], 16), tw: data([2, 3, 3, 8], 17), tb: data([2], 18) });
 }
 
-/** The second model of test/import-tflite.test.ts. */
+/** The second model of test/import-tflite.test.ts, with its seeded constant. */
 function secondTfliteModel(): ModelSpec {
-  return {
-    tensors: [
-      /* 0 */ { name: 'x', shape: [1, 4, 5, 3] },
-      /* 1 */ { name: 'paddings', shape: [4, 2], type: T.INT32, data: Int32Array.of(0, 0, 1, 2, 0, 0, 0, 1) },
-      /* 2 */ { name: 'padded', shape: [1, 7, 5, 4] },
-      /* 3 */ { name: 'soft', shape: [1, 7, 5, 4] },
-      /* 4 */ { name: 'subc', shape: [4], data: randomTensor([4], 32).data },
-      /* 5 */ { name: 'sub', shape: [1, 7, 5, 4] },
-      /* 6 */ { name: 'size', shape: [2], type: T.INT32, data: Int32Array.of(14, 3) },
-      /* 7 */ { name: 'nearest', shape: [1, 14, 3, 4] },
-      /* 8 */ { name: 'leaky', shape: [1, 7, 5, 4] },
-      /* 9 */ { name: 'cat', shape: [1, 14, 5, 4] },
-      /* 10 */ { name: 'axes', shape: [1], type: T.INT32, data: Int32Array.of(-1) },
-      /* 11 */ { name: 'mean', shape: [1, 14, 5] },
-      /* 12 */ { name: 'two', shape: [1], data: Float32Array.of(2) },
-      /* 13 */ { name: 'div', shape: [1, 14, 3, 4] },
-      /* 14 */ { name: 'relu6', shape: [1, 14, 3, 4] },
-    ],
-    ops: [
-      { code: B.PAD, inputs: [0, 1], outputs: [2] },
-      { code: B.SOFTMAX, inputs: [2], outputs: [3], options: { type: O.SoftmaxOptions, build: (b) => fb.SoftmaxOptions.createSoftmaxOptions(b, 2) } },
-      { code: B.SUB, inputs: [3, 4], outputs: [5], options: { type: O.SubOptions, build: (b) => fb.SubOptions.createSubOptions(b, ACT.RELU_N1_TO_1) } },
-      { code: B.RESIZE_NEAREST_NEIGHBOR, inputs: [5, 6], outputs: [7], options: { type: O.ResizeNearestNeighborOptions, build: (b) => fb.ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, false) } },
-      { code: B.LEAKY_RELU, inputs: [5], outputs: [8], options: { type: O.LeakyReluOptions, build: (b) => fb.LeakyReluOptions.createLeakyReluOptions(b, 0.1) } },
-      { code: B.CONCATENATION, inputs: [8, 5], outputs: [9], options: { type: O.ConcatenationOptions, build: (b) => fb.ConcatenationOptions.createConcatenationOptions(b, 1, ACT.NONE) } },
-      { code: B.MEAN, inputs: [9, 10], outputs: [11], options: { type: O.ReducerOptions, build: (b) => fb.ReducerOptions.createReducerOptions(b, false) } },
-      { code: B.DIV, inputs: [7, 12], outputs: [13], options: { type: O.DivOptions, build: (b) => fb.DivOptions.createDivOptions(b, ACT.NONE) } },
-      { code: B.RELU6, inputs: [13], outputs: [14] },
-    ],
-    inputs: [0],
-    outputs: [11, 14],
-  };
+  return paddedSoftmaxTfliteModel(randomTensor([4], 32).data as Float32Array);
 }

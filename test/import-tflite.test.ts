@@ -21,7 +21,7 @@ import { compareTensors } from './util/compare.js';
 import { testGpu } from './util/gpu.js';
 import { randomTensor } from './util/random.js';
 import { buildTflite, type ModelSpec } from './fixtures/tflite/builder.js';
-import { sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
+import { paddedSoftmaxTfliteModel, sixtyFourths, smallTfliteModel } from './fixtures/tflite/small-model.js';
 
 const modelPath = (file: string) => fileURLToPath(new URL(`../node_modules/@mediapipe/selfie_segmentation/${file}`, import.meta.url));
 const SELFIE = [
@@ -429,38 +429,7 @@ describe('TFLite import: a small model against NHWC references', () => {
   it('maps PAD, SOFTMAX (beta), SUB and DIV with fused/standalone clips, nearest resize, CONCATENATION on H and MEAN over C like the references', () => {
     const input = randomTensor([1, 3, 4, 5], 31, -2, 2); // NCHW of NHWC [1, 4, 5, 3]
     const subc = randomTensor([4], 32).data;
-    const bytes = buildTflite({
-      tensors: [
-        /* 0 */ { name: 'x', shape: [1, 4, 5, 3] },
-        /* 1 */ { name: 'paddings', shape: [4, 2], type: T.INT32, data: Int32Array.of(0, 0, 1, 2, 0, 0, 0, 1) },
-        /* 2 */ { name: 'padded', shape: [1, 7, 5, 4] },
-        /* 3 */ { name: 'soft', shape: [1, 7, 5, 4] },
-        /* 4 */ { name: 'subc', shape: [4], data: subc },
-        /* 5 */ { name: 'sub', shape: [1, 7, 5, 4] },
-        /* 6 */ { name: 'size', shape: [2], type: T.INT32, data: Int32Array.of(14, 3) },
-        /* 7 */ { name: 'nearest', shape: [1, 14, 3, 4] },
-        /* 8 */ { name: 'leaky', shape: [1, 7, 5, 4] },
-        /* 9 */ { name: 'cat', shape: [1, 14, 5, 4] },
-        /* 10 */ { name: 'axes', shape: [1], type: T.INT32, data: Int32Array.of(-1) },
-        /* 11 */ { name: 'mean', shape: [1, 14, 5] },
-        /* 12 */ { name: 'two', shape: [1], data: Float32Array.of(2) },
-        /* 13 */ { name: 'div', shape: [1, 14, 3, 4] },
-        /* 14 */ { name: 'relu6', shape: [1, 14, 3, 4] },
-      ],
-      ops: [
-        { code: B.PAD, inputs: [0, 1], outputs: [2] },
-        { code: B.SOFTMAX, inputs: [2], outputs: [3], options: { type: O.SoftmaxOptions, build: (b) => fb.SoftmaxOptions.createSoftmaxOptions(b, 2) } },
-        { code: B.SUB, inputs: [3, 4], outputs: [5], options: { type: O.SubOptions, build: (b) => fb.SubOptions.createSubOptions(b, ACT.RELU_N1_TO_1) } },
-        { code: B.RESIZE_NEAREST_NEIGHBOR, inputs: [5, 6], outputs: [7], options: { type: O.ResizeNearestNeighborOptions, build: (b) => fb.ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, false) } },
-        { code: B.LEAKY_RELU, inputs: [5], outputs: [8], options: { type: O.LeakyReluOptions, build: (b) => fb.LeakyReluOptions.createLeakyReluOptions(b, 0.1) } },
-        { code: B.CONCATENATION, inputs: [8, 5], outputs: [9], options: { type: O.ConcatenationOptions, build: (b) => fb.ConcatenationOptions.createConcatenationOptions(b, 1, ACT.NONE) } },
-        { code: B.MEAN, inputs: [9, 10], outputs: [11], options: { type: O.ReducerOptions, build: (b) => fb.ReducerOptions.createReducerOptions(b, false) } },
-        { code: B.DIV, inputs: [7, 12], outputs: [13], options: { type: O.DivOptions, build: (b) => fb.DivOptions.createDivOptions(b, ACT.NONE) } },
-        { code: B.RELU6, inputs: [13], outputs: [14] },
-      ],
-      inputs: [0],
-      outputs: [11, 14],
-    });
+    const bytes = buildTflite(paddedSoftmaxTfliteModel(subc as Float32Array));
     const graph = importTflite(bytes);
     expect(graph.outputs).toEqual(['mean', 'relu6']);
     expect(graph.nodes.find((n) => n.name === 'soft')!.attributes).toEqual({ axis: 1 });
