@@ -129,6 +129,15 @@ export function choiceValue<T extends string>(args: ParsedCommand, name: string,
   return raw as T;
 }
 
+/** --mean / --std: three numbers like 0.485,0.456,0.406; undefined when absent. */
+export function tripleValue(args: ParsedCommand, name: string, command: string): [number, number, number] | undefined {
+  const raw = stringValue(args, name);
+  if (raw === undefined) return undefined;
+  const v = raw.split(',').map(Number);
+  if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`${command}: --${name} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
+  return v as [number, number, number];
+}
+
 /** 1x3x256x256 -> [1, 3, 256, 256] */
 export function parseShape(text: string, what: string): number[] {
   const dims = text.split(/[x,]/).map((d) => Number(d));

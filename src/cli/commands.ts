@@ -26,7 +26,7 @@ import { runTiled, runTiledCpu, type TileOptions, type TileProgress, type Tiling
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
 import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
-import { booleanValue, choiceValue, namedValues, numberValue, parseShape, stringValue, stringValues, type CommandSpec, type ParsedCommand } from './args.js';
+import { booleanValue, choiceValue, namedValues, numberValue, parseShape, stringValue, stringValues, tripleValue, type CommandSpec, type ParsedCommand } from './args.js';
 import { progressLine } from './progress-line.js';
 
 const MODEL_ARGUMENT = `<model>`;
@@ -361,20 +361,13 @@ export async function runSegment(args: ParsedCommand): Promise<number> {
   if (effect !== 'mask' && effect !== 'blur' && !effect.startsWith('replace=')) {
     throw new SegwgpuError(`segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
   }
-  const triple = (name: string): [number, number, number] | undefined => {
-    const raw = stringValue(args, name);
-    if (raw === undefined) return undefined;
-    const v = raw.split(',').map(Number);
-    if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`segment: --${name} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
-    return v as [number, number, number];
-  };
   const outputKind = stringValue(args, 'output-kind') === undefined ? undefined : choiceValue(args, 'output-kind', ['logits', 'probability'], 'logits', 'segment');
   // Read every input before any GPU work, so a bad file fails fast and writes nothing.
   const image = readImageFile(args.positionals[0]!);
   const replacement = effect.startsWith('replace=') ? readImageFile(effect.slice('replace='.length)) : undefined;
   const modelName = stringValue(args, 'model') ?? DEFAULT_MODEL;
-  const mean = triple('mean');
-  const std = triple('std');
+  const mean = tripleValue(args, 'mean', 'segment');
+  const std = tripleValue(args, 'std', 'segment');
   const progress = progressLine();
   let firstRunAt = 0;
   const t0 = performance.now();

@@ -13,7 +13,7 @@ import { resolveModel, type ModelSettings } from '../api/models.js';
 import { wrapForSegmentation } from '../segment/wrap.js';
 import { writeFilesAtomically } from '../node/files.js';
 import { isBuiltinModelName, loadModel } from '../node/model-file.js';
-import { choiceValue, namedValues, parseShape, stringValue, type CommandSpec, type ParsedCommand } from './args.js';
+import { choiceValue, namedValues, parseShape, stringValue, tripleValue, type CommandSpec, type ParsedCommand } from './args.js';
 
 export const EXPORT: CommandSpec = {
   name: 'export',
@@ -46,22 +46,14 @@ function imageSizeOf(text: string): { width: number; height: number } {
   return { width, height };
 }
 
-function tripleOf(args: ParsedCommand, name: string): [number, number, number] | undefined {
-  const raw = stringValue(args, name);
-  if (raw === undefined) return undefined;
-  const v = raw.split(',').map(Number);
-  if (v.length !== 3 || v.some((x) => !Number.isFinite(x))) throw new SegwgpuError(`export: --${name} takes three numbers like 0.485,0.456,0.406, got '${raw}'`);
-  return v as [number, number, number];
-}
-
 function describeValue(v: ExportedValue): string {
   const dims = v.shape ? `[${v.shape.map((d) => d ?? '?').join('x')}]` : '(shape unknown)';
   return `${v.name}: ${v.type} ${dims}`;
 }
 
 async function exportSegmentation(source: string, size: { width: number; height: number }, args: ParsedCommand): Promise<OnnxExport> {
-  const mean = tripleOf(args, 'mean');
-  const std = tripleOf(args, 'std');
+  const mean = tripleValue(args, 'mean', 'export');
+  const std = tripleValue(args, 'std', 'export');
   const output = stringValue(args, 'output-kind') === undefined ? undefined : choiceValue(args, 'output-kind', ['logits', 'probability'], 'logits', 'export');
   const settings: ModelSettings = { ...(mean && { mean }), ...(std && { std }), ...(output && { output }) };
   if (!isBuiltinModelName(source) && !existsSync(source)) throw new SegwgpuError(`'${source}' is neither a model file nor a built-in model (built-in: ${BUILTIN_MODEL_NAMES.join(', ')})`);
