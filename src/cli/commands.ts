@@ -12,9 +12,10 @@ import { readNpy, writeNpy } from '../io/npy.js';
 import { nodeGpuContext, nodeWgslLanguageFeatures } from '../node/gpu.js';
 import { outputFileStems, readInputFile, writeFilesAtomically } from '../node/files.js';
 import { loadModel } from '../node/model-file.js';
-import { planGraphAsync, layoutGraph, DEFAULT_LAYOUT_LIMITS } from '../plan/plan.js';
+import { planGraphAsync, layoutGraph, DEFAULT_LAYOUT_LIMITS, type GraphPlan } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
+import { needsSegments, SegmentedRunner, type SegmentedReport } from '../exec/segmented.js';
 import { compareOutputs, type OutputComparison } from '../validate/compare.js';
 import { describeModel, integerDotUse, type IntegerDotUse } from '../analysis/model-info.js';
 import { PACKED_DOT_FEATURE } from '../gpu/context.js';
@@ -108,6 +109,21 @@ function tileOptionsOf(args: ParsedCommand, command: string): TileOptions {
   return { tile, border, approximate: booleanValue(args, 'tile-approximate'), ...(memoryBudget !== undefined && { memoryBudget }) };
 }
 
+/** What a segmented run did, in one line: where the nodes ran and what was read back. */
+export function segmentsLine(r: SegmentedReport): string {
+  const total = (tally: Readonly<Record<string, number>>) => Object.values(tally).reduce((a, b) => a + b, 0);
+  const list = (tally: Readonly<Record<string, number>>) =>
+    Object.entries(tally)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ');
+  return (
+    `run in ${r.segments} GPU segments split at host nodes: ${total(r.gpuNodes)} nodes on the GPU, ` +
+    `${total(r.hostNodes)} on the host (${list(r.hostNodes) || 'none'}), ${total(r.foldedNodes)} folded from known values; ` +
+    `${r.readbacks} values read back (${r.readbackBytes} bytes)`
+  );
+}
+
 /** One line on what tiling did (for run's report). */
 function tilingLine(tiling: TilingDecision): string | undefined {
   return tiling.tiled ? `tiled: ${tiling.reason}; largest tile arena ${tiling.peakBytes} bytes` : undefined;
@@ -143,7 +159,8 @@ export async function runModel(args: ParsedCommand): Promise<number> {
     const run = await runTiled(ctx, graph, inputs, { ...tiling, winograd, onTile });
     outputs = run.outputs;
     const line = tilingLine(run.tiling);
-    console.log(line ?? `plan and run ${(performance.now() - t0).toFixed(1)} ms; ${run.tiling.reason}`);
+    if (run.segments) console.log(`plan and run ${(performance.now() - t0).toFixed(1)} ms; ${segmentsLine(run.segments)}`);
+    else console.log(line ?? `plan and run ${(performance.now() - t0).toFixed(1)} ms; ${run.tiling.reason}`);
   }
   const entries = Object.entries(outputs);
   const stems = outputFileStems(entries.map(([name]) => name));
@@ -200,11 +217,29 @@ export async function runValidate(args: ParsedCommand): Promise<number> {
   const ctx = await nodeGpuContext();
   console.log(`adapter: ${ctx.adapterName}`);
   console.log(`tolerance: max abs error <= ${tolerance.atol} + ${tolerance.rtol} x magnitude`);
-  const plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep, inputValues: inputs, winograd });
-  const wanted = perNode ? plan.nodes.flatMap((n) => n.node.outputs.filter((o) => o !== '' && plan.readable.has(o))) : plan.graph.outputs;
-  const gpu = (await runPlan(plan, inputs, { outputs: [...new Set([...wanted, ...plan.graph.outputs])] })).outputs;
+  let plan: GraphPlan | undefined;
+  let gpu: Record<string, Tensor>;
+  try {
+    plan = await planGraphAsync(ctx, graph, { inputShapes: shapesOfInputs(inputs), keepValues: keep, inputValues: inputs, winograd });
+  } catch (e) {
+    if (!needsSegments(e)) throw e;
+    if (perNode) throw new SegwgpuError(`validate: --per-node compares the nodes of one GPU plan; this model runs in GPU segments split at host nodes (${(e as Error).message}). Validate it without --per-node`);
+  }
+  if (plan) {
+    const planned = plan;
+    const wanted = perNode ? planned.nodes.flatMap((n) => n.node.outputs.filter((o) => o !== '' && planned.readable.has(o))) : planned.graph.outputs;
+    gpu = (await runPlan(planned, inputs, { outputs: [...new Set([...wanted, ...planned.graph.outputs])] })).outputs;
+  } else {
+    const segmented = new SegmentedRunner(ctx, graph, { winograd });
+    try {
+      gpu = await segmented.run(inputs);
+      console.log(segmentsLine(segmented.lastReport!));
+    } finally {
+      segmented.destroy();
+    }
+  }
   let ok = true;
-  if (perNode) {
+  if (perNode && plan) {
     let reported = false;
     for (const n of plan.nodes) {
       for (const o of n.node.outputs) {
@@ -231,7 +266,7 @@ export async function runValidate(args: ParsedCommand): Promise<number> {
       }
     }
   }
-  plan.destroy();
+  plan?.destroy();
   console.log(ok ? 'validate: all outputs within tolerance' : 'validate: FAILED (outputs out of tolerance above)');
   return ok ? 0 : 1;
 }

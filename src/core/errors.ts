@@ -75,4 +75,12 @@ export class UnsupportedError extends SegwgpuError {
   override name = 'UnsupportedError';
 }
 
+/**
+ * A node that runs on the host only (If, Loop, the detection ops without GPU kernels): one GPU
+ * plan cannot hold it, the segmented executor (src/exec/segmented.ts) runs it between GPU segments.
+ */
+export class HostOnlyError extends UnsupportedError {
+  override name = 'HostOnlyError';
+}
+
 export { show as showValue };

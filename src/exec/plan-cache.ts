@@ -5,7 +5,7 @@
  * recently used plan is destroyed past `maxPlans`, once no run is using it.
  */
 import { SegwgpuError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import type { Shape, Tensor } from '../core/tensor.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Graph } from '../ir/graph.js';
 import { planGraphAsync, type GraphPlan, type PlanOptions } from '../plan/plan.js';
@@ -22,7 +22,13 @@ interface Entry {
   evicted: boolean;
 }
 
-const shapeKey = (inputs: Readonly<Record<string, Tensor>>) =>
+/** What a plan needs to know of an input that is already on the GPU (RunOptions.gpuInputs). */
+export interface GpuInputInfo {
+  readonly dtype: Tensor['dtype'];
+  readonly shape: Shape;
+}
+
+const shapeKey = (inputs: Readonly<Record<string, GpuInputInfo>>) =>
   Object.keys(inputs)
     .sort()
     .map((name) => `${name}:${inputs[name]!.dtype}[${inputs[name]!.shape.join('x')}]`)
@@ -49,9 +55,12 @@ export class PlanCache {
     this.maxPlans = max;
   }
 
-  /** Runs the model on these inputs with the plan made for them (made now if need be). */
-  async run(inputs: Readonly<Record<string, Tensor>>, runOptions: RunOptions = {}): Promise<RunResult> {
-    const entry = await this.entryFor(inputs);
+  /**
+   * Runs the model on these inputs with the plan made for them (made now if need be). `onGpu`:
+   * the dtypes and shapes of the inputs runOptions.gpuInputs copies in (absent from `inputs`).
+   */
+  async run(inputs: Readonly<Record<string, Tensor>>, runOptions: RunOptions = {}, onGpu: Readonly<Record<string, GpuInputInfo>> = {}): Promise<RunResult> {
+    const entry = await this.entryFor(inputs, onGpu);
     entry.users++;
     try {
       return await runPlan(await entry.plan, inputs, runOptions);
@@ -61,12 +70,12 @@ export class PlanCache {
     }
   }
 
-  private async entryFor(inputs: Readonly<Record<string, Tensor>>): Promise<Entry> {
-    const shapes = shapeKey(inputs);
+  private async entryFor(inputs: Readonly<Record<string, Tensor>>, onGpu: Readonly<Record<string, GpuInputInfo>>): Promise<Entry> {
+    const shapes = shapeKey({ ...inputs, ...onGpu });
     let names = this.valueInputs.get(shapes);
     if (names === undefined) {
       // The first plan at these shapes says which inputs fix shapes by their values.
-      const entry = this.make(inputs);
+      const entry = this.make(inputs, onGpu);
       const plan = await entry.plan;
       names = [...plan.plannedValues.keys()].sort();
       this.valueInputs.set(shapes, names);
@@ -81,14 +90,14 @@ export class PlanCache {
       this.entries.set(key, known);
       return known;
     }
-    const entry = this.make(inputs);
+    const entry = this.make(inputs, onGpu);
     this.remember(key, entry);
     return entry;
   }
 
-  private make(inputs: Readonly<Record<string, Tensor>>): Entry {
+  private make(inputs: Readonly<Record<string, Tensor>>, onGpu: Readonly<Record<string, GpuInputInfo>>): Entry {
     this.plansMade++;
-    const inputShapes = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, t.shape]));
+    const inputShapes = Object.fromEntries(Object.entries({ ...inputs, ...onGpu }).map(([name, t]) => [name, t.shape]));
     const { maxPlans: _, ...planOptions } = this.options;
     return { plan: planGraphAsync(this.ctx, this.graph, { ...planOptions, inputShapes, inputValues: inputs }), users: 0, evicted: false };
   }

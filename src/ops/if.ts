@@ -11,7 +11,7 @@
  * Control flow runs on the host: the CPU executor evaluates the chosen branch through the
  * SubgraphRunner it passes; the GPU planner refuses the node (hostOnly).
  */
-import { AttributeError, InputError, SegwgpuError, UnsupportedError, ValueNeededError, describeNode } from '../core/errors.js';
+import { AttributeError, HostOnlyError, InputError, SegwgpuError, ValueNeededError, describeNode } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { capturesOf, isGraphAttribute, type Graph } from '../ir/graph.js';
 import { checkKnownAttributes } from './attributes.js';
@@ -42,11 +42,14 @@ export function requireRunner(node: OpNode, runner: SubgraphRunner | undefined):
   return runner;
 }
 
-/** gpu() of the control-flow ops: they run on the host, so the GPU plan refuses them. */
+/**
+ * gpu() of the control-flow ops: they run on the host, so one GPU plan refuses them; the
+ * segmented executor runs them there, their bodies in GPU segments.
+ */
 export function hostOnly(_attrs: unknown, _inputs: unknown, _outputs: unknown, _traits: unknown, node: OpNode): GpuLowering {
-  throw new UnsupportedError(
-    `${describeNode(node)}: If/Loop run on the host: segwgpu does not plan control flow on the GPU yet; ` +
-      'run the model with the CPU backend, or give the values that decide it when planning (PlanOptions.inputValues) so constant folding removes it',
+  throw new HostOnlyError(
+    `${describeNode(node)}: If/Loop run on the host, so one GPU plan cannot hold the model: run it segmented (SegmentedRunner; segwgpu run does), ` +
+      'or give the values that decide it when planning (PlanOptions.inputValues) so constant folding removes it',
   );
 }
 
@@ -61,12 +64,12 @@ export const sameValueInfo = (a: ValueInfo, b: ValueInfo): boolean =>
 
 const describeInfo = (v: ValueInfo): string => `${v.dtype} [${v.shape.join('x')}]`;
 
-interface IfAttrs {
+export interface IfAttrs {
   readonly thenBranch: Graph;
   readonly elseBranch: Graph;
 }
 
-function branchInputs<T>(node: OpNode, branch: Graph, inputs: readonly (T | undefined)[]): T[] {
+export function branchInputs<T>(node: OpNode, branch: Graph, inputs: readonly (T | undefined)[]): T[] {
   return captureIndices(node, branch, 1).map((i, k) => {
     const v = inputs[i];
     if (v === undefined) throw new InputError(node, `${i} ('${branch.captures![k]}')`, 'is missing (a value the branch reads)');

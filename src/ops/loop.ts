@@ -21,7 +21,7 @@ import { captureIndices, graphAttr, hostOnly, onnxInputCount, requireRunner, sam
 import { allocate, knownValue, type Elements } from './kit.js';
 import type { AnyOpDefinition, OpDefinition, OpNode, SubgraphRunner, ValueInfo } from './types.js';
 
-interface LoopAttrs {
+export interface LoopAttrs {
   readonly body: Graph;
 }
 
@@ -34,7 +34,7 @@ interface LoopShape {
   readonly captures: readonly number[];
 }
 
-function loopShape(node: OpNode, body: Graph, given: number): LoopShape {
+export function loopShape(node: OpNode, body: Graph, given: number): LoopShape {
   const onnxInputs = onnxInputCount(node, given);
   if (onnxInputs < 2) throw new InputError(node, 'M, cond', `are missing: Loop takes M and cond (either may be '') before its loop-carried values`);
   const carried = onnxInputs - 2;
@@ -48,11 +48,11 @@ function loopShape(node: OpNode, body: Graph, given: number): LoopShape {
   return { carried, scans, captures: captureIndices(node, body, onnxInputs) };
 }
 
-const scalar = (dtype: 'int64' | 'int32', v: number): Tensor =>
+export const scalar = (dtype: 'int64' | 'int32', v: number): Tensor =>
   dtype === 'int64' ? { dtype, shape: [], data: BigInt64Array.of(BigInt(v)) } : { dtype, shape: [], data: Int32Array.of(v) };
 
 /** Each scan output's per-iteration values stacked along a new axis 0. */
-function stack(node: OpNode, k: number, parts: readonly Tensor[], empty: ValueInfo): Tensor {
+export function stack(node: OpNode, k: number, parts: readonly Tensor[], empty: ValueInfo): Tensor {
   const first = parts[0] ?? { dtype: empty.dtype, shape: empty.shape };
   const size = sizeOf(first.shape);
   const out = allocate(first.dtype, size * parts.length) as unknown as Elements & { set(a: ArrayLike<number | bigint>, at: number): void };

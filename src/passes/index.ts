@@ -76,7 +76,7 @@ export function optimizeForInputs(
           e.node,
           e.input,
           `${e.reason}; that depends on the values of model input ${sizes}, more than the ${MAX_PLANNED_INPUT_ELEMENTS} a plan takes as constants. ` +
-            'Shapes that follow from an image (NonZero, NonMaxSuppression, TopK over detections) run on the CPU reference for now (segwgpu run --backend cpu); GPU plans split at such nodes are not done yet',
+            'Shapes that follow from an image (NonZero, NonMaxSuppression, TopK over detections) need the model run segmented: GPU segments split where the host reads such values (SegmentedRunner; segwgpu run does so)',
           undefined,
           tooLarge,
           e.reason,

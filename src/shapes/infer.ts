@@ -34,7 +34,7 @@ export interface InferredGraph {
   readonly nodes: ReadonlyMap<GraphNode, NodeInference>;
 }
 
-interface CachedInference extends NodeInference {
+export interface CachedInference extends NodeInference {
   /** What the node's named outputs were set to (folded values included). */
   readonly named: readonly (ValueInfo | undefined)[];
 }
@@ -132,7 +132,12 @@ export class ShapeInference {
     return outs;
   }
 
-  private inferNode(node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): CachedInference {
+  /**
+   * One node inferred from these input infos (values where known), uncached: what infer resolved,
+   * and `named`, its named outputs' infos with every value it computed (folded). The segmented
+   * executor (src/exec/segmented.ts) infers node by node with it.
+   */
+  inferNode(node: GraphNode, inputs: readonly (ValueInfo | undefined)[]): CachedInference {
     const def = getOp(node);
     if (!this.parsed.has(node)) this.parsed.set(node, def.parse(node));
     const attributes = this.parsed.get(node);
@@ -194,7 +199,7 @@ export function evaluateGraph(
  * A subgraph as a graph of its own: its captures become inputs after its formal ones, and every
  * input takes the dtype and shape of the value bound to it (a body's declared types may be loose).
  */
-function closedSubgraph(graph: Graph, inputs: readonly { dtype: ValueInfo['dtype']; shape: Shape }[], node: OpNode): Graph {
+export function closedSubgraph(graph: Graph, inputs: readonly { dtype: ValueInfo['dtype']; shape: Shape }[], node: OpNode): Graph {
   const names = [...graph.inputs.map((i) => i.name), ...(graph.captures ?? [])];
   if (inputs.length !== names.length) {
     throw new SegwgpuError(`${describeNode(node)}: subgraph '${graph.name}' takes ${names.length} values (${graph.inputs.length} inputs and ${names.length - graph.inputs.length} captured outer values), ${inputs.length} were bound`);

@@ -31,9 +31,10 @@ import { sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import type { GpuContext } from '../gpu/context.js';
 import { GpuOperationError } from '../gpu/error-scopes.js';
-import { DEFAULT_LAYOUT_LIMITS, layoutGraph, planGraphAsync, type GraphLayout, type LayoutLimits, type PlanOptions } from '../plan/plan.js';
+import { DEFAULT_LAYOUT_LIMITS, layoutGraph, planGraphAsync, type GraphLayout, type GraphPlan, type LayoutLimits, type PlanOptions } from '../plan/plan.js';
 import { runPlan } from '../exec/gpu.js';
 import { runGraphCpu } from '../exec/cpu.js';
+import { needsSegments, SegmentedRunner, type SegmentedReport } from '../exec/segmented.js';
 import { checkTileLayout, checkTileable, roundUp, tileGeometryOf, type ModelTileGeometry } from './model-geometry.js';
 import { cropWindow, keptOutputRange, stitchWindow, tileGrid, tilesOfShape, type AxisWindow, type Tile, type TileBorder, type TileGrid } from './overlap-tile.js';
 
@@ -249,6 +250,8 @@ export interface TiledRunOptions extends TileOptions {
 export interface TiledRunResult {
   readonly outputs: Record<string, Tensor>;
   readonly tiling: TilingDecision;
+  /** Where the graph ran, when one plan could not hold it and it ran in GPU segments. */
+  readonly segments?: SegmentedReport;
 }
 
 /** How windows of one shape are run: a plan, or the CPU reference. */
@@ -295,6 +298,15 @@ async function runTiledOn(backend: Backend, graph: Graph, inputs: Readonly<Recor
     return l;
   };
   const auto = (options.tile ?? 'auto') === 'auto';
+  if (auto) {
+    try {
+      layout(H, W);
+    } catch (e) {
+      // No one plan holds a detection model: it runs whole, segmented (nothing to tile).
+      if (!needsSegments(e)) throw e;
+      return { outputs: await backend.runWhole(graph, inputs), tiling: { tiled: false, reason: 'run in GPU segments split at host nodes (shapes follow from values computed at run time)' } };
+    }
+  }
   let budget = options.memoryBudget;
   // 'auto' whose plan the driver cannot allocate after all (out of memory within the limits)
   // tries again in tiles of at most half that arena, a few times.
@@ -359,14 +371,28 @@ async function runTiles(
  * Runs a graph on the GPU, tiled where its input is too large for one plan (or as `tile` says):
  * the outputs of the whole input, and what was decided.
  */
-export function runTiled(ctx: GpuContext, graph: Graph, inputs: Readonly<Record<string, Tensor>>, options: TiledRunOptions = {}): Promise<TiledRunResult> {
-  return runTiledOn(
+export async function runTiled(ctx: GpuContext, graph: Graph, inputs: Readonly<Record<string, Tensor>>, options: TiledRunOptions = {}): Promise<TiledRunResult> {
+  let segments: SegmentedReport | undefined;
+  const result = await runTiledOn(
     {
       limits: estimateLimitsOf(ctx),
       memory: memoryLimitsOf(ctx, options.memoryBudget),
       async runWhole(g, all) {
         const inputShapes = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, t.shape]));
-        const plan = await planGraphAsync(ctx, g, { inputShapes, inputValues: all, winograd: options.winograd });
+        let plan: GraphPlan;
+        try {
+          plan = await planGraphAsync(ctx, g, { inputShapes, inputValues: all, winograd: options.winograd });
+        } catch (e) {
+          if (!needsSegments(e)) throw e;
+          // Detection models: GPU segments with the host in between (src/exec/segmented.ts).
+          const segmented = new SegmentedRunner(ctx, g, { winograd: options.winograd });
+          try {
+            return await segmented.run(all);
+          } finally {
+            segments = segmented.lastReport;
+            segmented.destroy();
+          }
+        }
         try {
           return (await runPlan(plan, all)).outputs;
         } finally {
@@ -383,6 +409,7 @@ export function runTiled(ctx: GpuContext, graph: Graph, inputs: Readonly<Record<
     options,
     'runTiled',
   );
+  return segments ? { ...result, segments } : result;
 }
 
 /**
