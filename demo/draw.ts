@@ -5,6 +5,7 @@
  */
 import { blendByConfidence, blurRgba } from '../src/segment/effects.js';
 import { classColor } from '../src/segment/images.js';
+import { instanceMapOf, type Instance } from '../src/segment/instances.js';
 import { canvas, draw } from './dom.js';
 
 export type ViewMode = 'overlay' | 'mask' | 'photo' | 'blur' | 'replace';
@@ -108,6 +109,35 @@ function backgroundEffect(frame: Frame, effect: 'blur' | 'replace'): ImageData {
   const picture = new ImageData(new Uint8ClampedArray(blendByConfidence(photo, background, confidence)), width, height);
   frame.effects = { ...frame.effects, [effect]: picture };
   return picture;
+}
+
+/**
+ * A detection model's instances as the mask layer: each instance in its own colour (palette
+ * colour k + 1, the CLI's), its box outlined and labelled with class and score.
+ */
+export function instancesImage(instances: readonly Instance[], width: number, height: number): OffscreenCanvas {
+  const map = instanceMapOf(instances, width, height);
+  const pixels = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < map.length; p++) {
+    if (map[p] === 0) continue;
+    const [r, g, b] = classColor(map[p]!);
+    pixels.set([r, g, b, 255], 4 * p);
+  }
+  const layer = new OffscreenCanvas(width, height);
+  const context = layer.getContext('2d')!;
+  context.putImageData(new ImageData(pixels, width, height), 0, 0);
+  const unit = Math.max(1, Math.round(Math.max(width, height) / 400));
+  context.lineWidth = 2 * unit;
+  context.font = `600 ${11 * unit}px ui-sans-serif, system-ui, sans-serif`;
+  instances.forEach((instance, k) => {
+    const [r, g, b] = classColor(k + 1);
+    const [x1, y1, x2, y2] = instance.box;
+    context.strokeStyle = `rgb(${r},${g},${b})`;
+    context.strokeRect(x1, y1, x2 - x1, y2 - y1);
+    context.fillStyle = `rgb(${r},${g},${b})`;
+    context.fillText(`${instance.labelName} ${instance.score.toFixed(2)}`, x1 + 2 * unit, Math.max(11 * unit, y1 - 3 * unit));
+  });
+  return layer;
 }
 
 export function showFrame(frame: Frame): void {

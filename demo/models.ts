@@ -21,12 +21,32 @@ function builtin(id: string, label: string, pretrained: boolean): DemoModel {
   return { id, label, detail: entry ? entry.describe : 'not in this build', source: entry ? () => id : undefined, pretrained };
 }
 
+/**
+ * Instance segmentation: the test suite's torchvision Mask R-CNN (seeded random weights, 3.6 MB,
+ * test/fixtures/maskrcnn/), served with the page; its boxes and masks show the pipeline (GPU
+ * segments split at NonZero, TopK, NMS and control flow on the host), not real objects.
+ */
+const MASK_RCNN_URL = new URL('../test/fixtures/maskrcnn/maskrcnn_small.onnx', import.meta.url);
+
+async function fetchModel(url: URL): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url.pathname}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 export const DEMO_MODELS: readonly DemoModel[] = [
   builtin('selfie', 'Selfie (MediaPipe)', true),
   builtin('selfie-landscape', 'Selfie landscape (MediaPipe)', true),
   builtin('segnet', 'SegNet · random weights', false),
   builtin('fcn8s', 'FCN-8s · random weights', false),
   builtin('unet', 'U-Net · random weights', false),
+  {
+    id: 'maskrcnn',
+    label: 'Mask R-CNN · random weights (instances)',
+    detail: "torchvision's Mask R-CNN (resnet18 stages, 32-channel FPN) at 128x96, seeded random weights: instances with boxes, labels, scores and masks",
+    source: () => fetchModel(MASK_RCNN_URL),
+    pretrained: false,
+  },
 ];
 
 /** The library's default (the pretrained selfie segmenter): about 1.5 s a photo on SwiftShader. */

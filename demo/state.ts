@@ -21,7 +21,15 @@ export interface DemoState {
   /** The RGBA pixels segmented (after any downscale). */
   pixels?: Uint8ClampedArray;
   /** The still photo's result; `foreground` is the alpha the blur/replace views cut out with. */
-  result?: { width: number; height: number; labels: string[]; categoryMask: Uint8Array; foreground: Uint8ClampedArray };
+  result?: {
+    width: number;
+    height: number;
+    labels: string[];
+    categoryMask: Uint8Array;
+    foreground: Uint8ClampedArray;
+    /** A detection model's instances (masks left out): box, label, score. */
+    instances?: { box: readonly number[]; label: number; labelName: string; score: number }[];
+  };
   /** prepare() until its first run (plan, kernels compiled), its first run, then segment() of the photo; 0 when the plan was cached. */
   timing?: { planMs: number; firstRunMs: number; segmentMs: number };
   /** Each progress phase the Segmenters reported, in order, repeats dropped (download, import, compile, first-run, ...). */

@@ -3,9 +3,9 @@
  * run), segment, then a profiled segment of the same photo for per-layer GPU timings, then, if
  * asked, the check against the CPU reference.
  */
-import type { Segmenter } from '../src/api/segmenter.js';
+import type { Instance, Segmenter } from '../src/api/segmenter.js';
 import { $, params, sizeSelect, validateSwitch } from './dom.js';
-import { backgroundIndexOf, foregroundAlpha, maskImage, repaint, showFrame, shownFrame, type Frame } from './draw.js';
+import { backgroundIndexOf, foregroundAlpha, instancesImage, maskImage, repaint, showFrame, shownFrame, type Frame } from './draw.js';
 import type { DemoModel } from './models.js';
 import {
   clearValidationPanel,
@@ -101,15 +101,20 @@ export async function segmentStill(my = nextJob()): Promise<void> {
       if (!isCurrent(my)) return;
       const category = result.categoryMask!;
       const labels = [...result.labels];
-      const foreground = foregroundAlpha(result.confidenceMasks!, labels, width * height);
-      lastResult = { category, confidence: result.confidenceMasks!, labels, width, height, model, seg };
-      demo.result = { width, height, labels, categoryMask: category, foreground };
+      const instances = result.instances;
+      // A detection model's foreground: every instance's mask, the most confident per pixel.
+      const foreground = instances ? instancesAlpha(instances, width * height) : foregroundAlpha(result.confidenceMasks!, labels, width * height);
+      // Validation compares confidence masks: a detection model has none (its check is test/instances.test.ts).
+      lastResult = instances ? undefined : { category, confidence: result.confidenceMasks!, labels, width, height, model, seg };
+      demo.result = { width, height, labels, categoryMask: category, foreground, ...(instances && { instances: instances.map(({ box, label, labelName, score }) => ({ box, label, labelName, score })) }) };
       demo.timing = { planMs: prepared.stages?.planMs ?? 0, firstRunMs: prepared.stages?.firstRunMs ?? 0, segmentMs };
       demo.runs++;
-      still = { source: target.bitmap, width, height, mask: maskImage(category, backgroundIndexOf(labels), width, height), foreground };
+      still = { source: target.bitmap, width, height, mask: instances ? instancesImage(instances, width, height) : maskImage(category, backgroundIndexOf(labels), width, height), foreground };
       showFrame(still);
       showStats({ width, height, stages: prepared.stages, segmentMs, layers: prepared.layers });
-      showClasses(category, labels, model);
+      // A detection model names no classes up front: those its instances have, by label.
+      const classLabels = instances ? Array.from({ length: Math.max(0, ...instances.map((i) => i.label)) + 1 }, (_, k) => labels[k] ?? (k === 0 ? 'background' : `class ${k}`)) : labels;
+      showClasses(category, classLabels, model);
       $('caption').textContent = `${target.name} · ${width}×${height}${target.width !== target.originalWidth ? ` (from ${target.originalWidth}×${target.originalHeight})` : ''} · ${model.label}`;
       setStatus('done', '');
       if (validateSwitch.checked) void runValidation(my);
@@ -196,4 +201,11 @@ export async function runValidation(my = currentJob()): Promise<void> {
     stopClock();
     if (isCurrent(my)) demo.validating = false;
   }
+}
+
+/** The union of the instances' masks as alpha bytes (the background effects' foreground). */
+function instancesAlpha(instances: readonly Instance[], plane: number): Uint8ClampedArray {
+  const alpha = new Uint8ClampedArray(plane);
+  for (const instance of instances) instance.mask?.forEach((v, p) => (alpha[p] = Math.max(alpha[p]!, 255 * v)));
+  return alpha;
 }

@@ -20,6 +20,9 @@ Files (for <name> = maskrcnn_small, and maskrcnn_resnet50 under test/fixtures/la
     <name>.<output>.npy         PyTorch's outputs in eval mode on that image
     <name>.json                 manifest: names, shapes, opset, versions, settings, and the op-type
                                 histogram of the graph, counting nodes inside If/Loop bodies too
+    maskrcnn_small.photo.png    a photo (assets/astronaut.png, resized to the model's 128x96), and
+    maskrcnn_small.photo.<output>.npy  PyTorch's outputs on it (pixels / 255, as segwgpu's Segmenter
+                                feeds a detection model): the oracle of the Segmenter's instances
     detection_ops.json          single-op cases (TopK, NonMaxSuppression, ScatterElements, NonZero)
                                 with torch's / numpy's results, for test/detection-ops.test.ts
 
@@ -157,6 +160,27 @@ def make(name, out_dir):
     print('  detections:', {k: outputs[k]['shape'] for k in outputs})
 
 
+def photo(name, out_dir):
+    """The photo fixture: the committed model (checked to be the one the files hold) on a real photo."""
+    from PIL import Image
+    torch.set_num_threads(1)
+    model = build(name)
+    with torch.no_grad():
+        (again,) = model([image(2)])
+    kept = np.load(os.path.join(out_dir, f'{name}.boxes.npy'))
+    assert again['boxes'].shape == kept.shape and np.allclose(again['boxes'].numpy(), kept, atol=1e-4), 'the model built is not the committed one'
+    h, w = IMAGE_HW
+    picture = Image.open(os.path.join(ROOT, 'assets', 'astronaut.png')).convert('RGB').resize((w, h), Image.BILINEAR)
+    picture.save(os.path.join(out_dir, f'{name}.photo.png'))
+    pixels = np.asarray(Image.open(os.path.join(out_dir, f'{name}.photo.png')).convert('RGB'))
+    img = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float() / 255
+    with torch.no_grad():
+        (result,) = model([img])
+    for key in ['boxes', 'labels', 'scores', 'masks']:
+        np.save(os.path.join(out_dir, f'{name}.photo.{key}.npy'), result[key].numpy())
+    print(f'{name}.photo: {len(result["scores"])} detections, scores {result["scores"].tolist()}')
+
+
 def op_cases(path):
     """Single-op cases for test/detection-ops.test.ts, their expected values from torch / numpy."""
     g = torch.Generator().manual_seed(5)
@@ -215,10 +239,15 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--resnet50', action='store_true')
     ap.add_argument('--ops-only', action='store_true', help='only the single-op cases (detection_ops.json)')
+    ap.add_argument('--photo-only', action='store_true', help='only the photo fixture (maskrcnn_small.photo.*), from the committed model')
     args = ap.parse_args()
+    if args.photo_only:
+        photo('maskrcnn_small', os.path.join(ROOT, 'test', 'fixtures', 'maskrcnn'))
+        sys.exit(0)
     op_cases(os.path.join(ROOT, 'test', 'fixtures', 'maskrcnn', 'detection_ops.json'))
     if args.ops_only:
         sys.exit(0)
     make('maskrcnn_small', os.path.join(ROOT, 'test', 'fixtures', 'maskrcnn'))
+    photo('maskrcnn_small', os.path.join(ROOT, 'test', 'fixtures', 'maskrcnn'))
     if args.resnet50:
         make('maskrcnn_resnet50', os.path.join(ROOT, 'test', 'fixtures', 'large'))

@@ -3,7 +3,7 @@
  * 'segwgpu/node'.
  */
 export { Segmenter } from './api/segmenter.js';
-export type { BackendName, BackendRequest, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult } from './api/segmenter.js';
+export type { BackendName, BackendRequest, ImageSource, RawImage, SegmenterOptions, SegmentOptions, SegmentationResult, Instance } from './api/segmenter.js';
 export { resolveModel, importModelBytes, loadTfjsModel } from './api/models.js';
 export type { ModelSettings, LoadTfjsModelOptions } from './api/models.js';
 export { fetchWithProgress, fetchAllWithProgress } from './api/progress.js';

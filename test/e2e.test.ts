@@ -125,6 +125,9 @@ async function readReport(p: Page): Promise<PageReport> {
   });
 }
 
+/** The built demo's address. */
+let pageUrl = '';
+
 beforeAll(async () => {
   let t = performance.now();
   buildDir = mkdtempSync(join(tmpdir(), 'segwgpu-demo-'));
@@ -137,6 +140,7 @@ beforeAll(async () => {
   });
   timings.build = performance.now() - t;
   const served = await serveStatic(resolve(buildDir));
+  pageUrl = served.url;
   server = served.server;
   chromium = await launchChromium();
   page = await chromium.browser.newPage();
@@ -413,4 +417,40 @@ describe('demo page, end to end', () => {
     // The stream re-encodes the photo (colour conversion to video), so a little disagreement is fine.
     expect(agree / still.length).toBeGreaterThan(0.95);
   }, 200_000);
+});
+
+describe('the demo with a detection model (Mask R-CNN: instances)', () => {
+  it("shows the instances the Node Segmenter finds in the same pixels: boxes, labels, scores", async () => {
+    const tab = await chromium!.browser.newPage();
+    try {
+      await tab.goto(`${pageUrl}?sample=${SAMPLE}&model=maskrcnn&backend=webgpu&profile=0`);
+      await tab.waitForFunction(
+        () => {
+          const d = (window as DemoWindow).__demo;
+          return d?.state === 'error' || (d?.state === 'done' && d.result !== undefined);
+        },
+        { timeout: 180_000, polling: 250 },
+      );
+      const shown = await tab.evaluate(() => {
+        const d = (window as DemoWindow).__demo! as DemoWindowState & { result?: { instances?: { box: number[]; label: number; score: number }[] } };
+        return { error: d.error, width: d.result?.width ?? 0, height: d.result?.height ?? 0, instances: d.result?.instances, pixels: d.pixels ? Array.from(d.pixels) : [] };
+      });
+      expect(shown.error, shown.error).toBeUndefined();
+      expect(shown.instances?.length).toBe(5);
+      const seg = await Segmenter.create({ model: 'test/fixtures/maskrcnn/maskrcnn_small.onnx', device: (await testGpu()).device });
+      try {
+        const node = await seg.segment({ data: new Uint8ClampedArray(shown.pixels), width: shown.width, height: shown.height });
+        node.instances!.forEach((want, d) => {
+          const got = shown.instances![d]!;
+          got.box.forEach((v, k) => expect(Math.abs(v - want.box[k]!), `instance ${d} box[${k}]`).toBeLessThanOrEqual(0.05));
+          expect(got.label).toBe(want.label);
+          expect(Math.abs(got.score - want.score)).toBeLessThanOrEqual(1e-3);
+        });
+      } finally {
+        await seg.close();
+      }
+    } finally {
+      await tab.close();
+    }
+  }, 240_000);
 });

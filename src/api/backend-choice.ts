@@ -59,8 +59,22 @@ async function wasmBackend(options: BackendOptions): Promise<SessionBackend> {
   return new WasmBackend(ort);
 }
 
-export async function chooseBackend(options: BackendOptions): Promise<ChosenBackend> {
+/**
+ * The backend for these options. `wasmCannot`: why the wasm backend cannot run this model (a
+ * detection model, whose control flow the ONNX export does not write yet): 'wasm' is refused
+ * saying so, and 'auto' takes WebGPU on any adapter, else the CPU reference.
+ */
+export async function chooseBackend(options: BackendOptions, wasmCannot?: string): Promise<ChosenBackend> {
   const backend = checkBackendOptions(options);
+  if (wasmCannot && backend === 'wasm') throw new SegwgpuError(`Segmenter.create: backend 'wasm' cannot run ${wasmCannot}; use 'webgpu' (or 'auto', or 'cpu')`);
+  if (wasmCannot && backend === 'auto' && !options.device) {
+    try {
+      const ctx = await defaultGpuContext();
+      return { impl: await gpuBackend(ctx, true), reason: `auto: WebGPU on ${ctx.traits.cpuLike ? 'a software' : 'a hardware'} adapter (${ctx.adapterName}); the wasm backend cannot run ${wasmCannot}` };
+    } catch (e) {
+      return { impl: new CpuBackend(), reason: `auto: the CPU reference, because there is no WebGPU here (${firstLine(e)}) and the wasm backend cannot run ${wasmCannot}` };
+    }
+  }
   switch (backend) {
     case 'cpu':
       return { impl: new CpuBackend(), reason: "backend 'cpu' asked for (the CPU reference)" };

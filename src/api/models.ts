@@ -17,12 +17,13 @@ import { BUILTIN_MODELS, BUILTIN_MODEL_NAMES, recognizeBuiltinModel } from './bu
 import { importNodeBuiltin, isNode } from '../core/environment.js';
 import { fetchAllWithProgress, type ProgressCallback } from './progress.js';
 import { DEFAULT_MODEL_SETTINGS, type ModelSource, type SegmentationModel } from './segmentation-model.js';
+import { detectionOutputsOf } from '../segment/instances.js';
 
 /** What a caller may say about a model that is not built in (and, to override, about one that is). */
 export interface ModelSettings {
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
-  readonly output?: 'logits' | 'probability';
+  readonly output?: SegmentationModel['output'];
   readonly labels?: readonly string[];
 }
 
@@ -161,12 +162,22 @@ export async function resolveModel(source: ModelSource, settings: ModelSettings 
     [bytes] = (await readAll([url], file, onProgress, 'model')) as [Uint8Array];
     const tfjs = isTfjsModelJson(bytes);
     name = modelNameOf(url, tfjs);
-    if (tfjs) return withSettings({ graph: await importTfjsAt(url, file, bytes, name, { onProgress, layout: 'nchw' }), ...DEFAULT_MODEL_SETTINGS }, settings);
+    if (tfjs) return withSettings(settingsFor(await importTfjsAt(url, file, bytes, name, { onProgress, layout: 'nchw' })), settings);
   } else {
     bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     onProgress?.({ phase: 'download', loadedBytes: bytes.length, totalBytes: bytes.length });
   }
   const builtin = await recognizeBuiltinModel(bytes);
   if (builtin) return withSettings(await BUILTIN_MODELS[builtin]!.load(onProgress, bytes), settings);
-  return withSettings({ graph: importModelBytes(bytes, name, onProgress), ...DEFAULT_MODEL_SETTINGS }, settings);
+  return withSettings(settingsFor(importModelBytes(bytes, name, onProgress)), settings);
+}
+
+/**
+ * A model file's defaults: a detection model (torchvision's Mask R-CNN: boxes, labels, scores,
+ * masks; src/segment/instances.ts) gives instances and takes pixels / 255 as they are (it
+ * normalises inside); any other gets DEFAULT_MODEL_SETTINGS.
+ */
+function settingsFor(graph: Graph): SegmentationModel {
+  if (detectionOutputsOf(graph)) return { graph, mean: [0, 0, 0], std: [1, 1, 1], output: 'instances' };
+  return { graph, ...DEFAULT_MODEL_SETTINGS };
 }

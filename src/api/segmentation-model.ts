@@ -6,11 +6,16 @@ export interface SegmentationModel {
   /** Per-channel mean/std applied to pixels scaled to [0, 1]: (pixel / 255 - mean) / std. */
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
-  /** Class scores (softmax over classes for confidences) or one foreground probability. */
-  readonly output: 'logits' | 'probability';
+  /**
+   * Class scores (softmax over classes for confidences), one foreground probability, or
+   * instances: a detection model's boxes, labels, scores and masks (torchvision's Mask R-CNN;
+   * src/segment/instances.ts), taken for a model file whose outputs are those.
+   */
+  readonly output: 'logits' | 'probability' | 'instances';
   /**
    * One name per class, in the order of the confidence masks (for a one-channel probability
-   * model: background, then the foreground). Default: 'class 0', 'class 1', ...
+   * model: background, then the foreground; for instances, by label index). Default: 'class 0',
+   * 'class 1', ...
    */
   readonly labels?: readonly string[];
   /** The built-in model this is, when it is one (by name or recognised by its bytes). */

@@ -14,6 +14,7 @@
  * (SegmenterOptions.tile, src/tiling/): one session per tile shape, the tiles' masks stitched.
  */
 import { SegwgpuError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
 import type { NodeTiming } from '../exec/gpu.js';
 import { createGpuBuffer } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -22,6 +23,9 @@ import { layoutGraph, type GraphLayout } from '../plan/plan.js';
 import { stitchWindow, tilesOfShape, type Tile } from '../tiling/overlap-tile.js';
 import { checkTileOptions, decideTiling, estimateLimitsOf, layoutFits, memoryLimitsOf, type Fit, type TilingDecision } from '../tiling/run-tiled.js';
 import { scoreChannelsOf, wrapForSegmentation } from '../segment/wrap.js';
+import { categoryMaskOf, detectionInputSize, detectionInputTensor, detectionOutputsOf, instancesOf, resizeRgba, type Instance } from '../segment/instances.js';
+import { runGraphCpu } from '../exec/cpu.js';
+import { SegmentedRunner } from '../exec/segmented.js';
 import { alignedRowWords } from '../segment/pack.js';
 import { checkBackendOptions, chooseBackend, type BackendOptions, type BackendRequest } from './backend-choice.js';
 import { DEFAULT_MODEL } from './builtin-models.js';
@@ -31,6 +35,7 @@ import type { ModelSource, SegmentationModel } from './segmentation-model.js';
 import { isRawPixels, pixelsOf, sizeOfImage, type BackendName, type ImageSource, type RunOutput, type SessionBackend, type SizedSession } from './session.js';
 
 export type { ImageSource, RawImage, BackendName } from './session.js';
+export type { Instance } from '../segment/instances.js';
 export type { BackendRequest } from './backend-choice.js';
 
 export interface SegmenterOptions extends ModelSettings, BackendOptions {
@@ -104,6 +109,13 @@ export interface SegmentationResult {
    * (all labels; for a one-channel probability model only its foreground).
    */
   readonly gpu?: { readonly category?: GPUBuffer; readonly confidence?: GPUBuffer; readonly planes: number; readonly planeLabels: readonly string[] };
+  /**
+   * A detection model's results (SegmentationModel output 'instances', torchvision's Mask
+   * R-CNN), best score first: each object's box, label, score and mask in the image's pixels.
+   * The categoryMask then holds, per pixel, the label of the best-scoring instance covering it
+   * (mask >= 0.5; 0 where none does); there are no confidenceMasks.
+   */
+  readonly instances?: Instance[];
   /** With profile: per-node times of this run. */
   readonly timings?: NodeTiming[];
   /** segmentForVideo: the frame's timestamp. */
@@ -138,6 +150,10 @@ export class Segmenter {
   private videoQueue: Promise<unknown> = Promise.resolve();
   /** Runs under way, which close() lets finish before it frees their sessions and the device. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** A detection model's runner on webgpu (GPU segments split at host nodes), per device generation. */
+  private detector: { readonly runner: SegmentedRunner; readonly generation: number } | undefined;
+  /** Image sizes a detection model has run at (for the first-run progress event). */
+  private readonly detectedSizes = new Set<string>();
 
   private constructor(
     private readonly backendImpl: SessionBackend,
@@ -158,14 +174,23 @@ export class Segmenter {
     if (!masks.category && !masks.confidence) throw new SegwgpuError('Segmenter.create: outputCategoryMask and outputConfidenceMasks are both false; ask for at least one mask');
     checkTileOptions({ tile: options.tile, memoryBudget: options.memoryBudget }, 'Segmenter.create');
     const model = await resolveModel(options.model ?? DEFAULT_MODEL, options);
-    const labels = Segmenter.labelsOf(model, masks.category);
+    const name = `model '${model.builtin ?? model.graph.name}'`;
+    const instances = model.output === 'instances';
+    if (instances) {
+      if (!detectionOutputsOf(model.graph)) {
+        throw new SegwgpuError(`Segmenter.create: output 'instances' needs a detection model (outputs boxes, labels, scores and masks, as torchvision's Mask R-CNN); ${name} outputs ${model.graph.outputs.map((o) => `'${o}'`).join(', ')}`);
+      }
+      detectionInputSize(model.graph);
+      if (options.tile !== undefined && options.tile !== false && options.tile !== 'auto') throw new SegwgpuError(`Segmenter.create: tile asked for, but ${name} is a detection model: its detections are not per pixel, so it is not tiled`);
+    }
+    const labels = instances ? (model.labels ?? []) : Segmenter.labelsOf(model, masks.category);
     if (typeof options.tile === 'object' && !Segmenter.runsAtImageSize(model.graph)) {
       const input = model.graph.inputs[0]!;
       throw new SegwgpuError(
         `Segmenter.create: tile ${options.tile.height}x${options.tile.width} asked for, but model '${model.builtin ?? model.graph.name}' fixes its input size ([${input.shape.join('x')}]): images are resized to it, so there is nothing to tile; tiling needs a model whose input rows and columns are symbolic`,
       );
     }
-    const { impl, reason } = await chooseBackend(options);
+    const { impl, reason } = await chooseBackend(options, instances ? `${name}, a detection model (the ONNX export does not write its If/Loop control flow yet)` : undefined);
     return new Segmenter(impl, reason, model, labels, options, masks);
   }
 
@@ -374,6 +399,11 @@ export class Segmenter {
     this.checkOpen('prepare');
     if (!positiveInteger(width) || !positiveInteger(height)) throw new SegwgpuError(`Segmenter.prepare: width and height must be whole numbers >= 1, got ${width}x${height}`);
     await this.usableDevice();
+    if (this.model.output === 'instances') {
+      // Every segment's plan is made on a blank image (other images may meet other box counts).
+      if (this.backendImpl.name !== 'cpu') await this.track(this.detect({ data: new Uint8Array(width * height * 4), width, height }, width, height));
+      return { nodes: this.model.graph.nodes.map((n) => ({ name: n.name, opType: n.opType })) };
+    }
     // A tiled size warms the session of every tile shape; the nodes are the largest tile's.
     const tiling = this.tilingFor(width, height);
     if (!tiling) return this.warm(width, height);
@@ -447,7 +477,15 @@ export class Segmenter {
   private async run(image: ImageSource, { width, height }: { width: number; height: number }, options: SegmentOptions, video: boolean): Promise<SegmentationResult> {
     const keepOnGpu = options.keepOnGpu === true;
     if (keepOnGpu && this.backendImpl.name !== 'webgpu') throw new SegwgpuError(`segment: keepOnGpu needs the 'webgpu' backend; this Segmenter runs ${this.backendImpl.name === 'cpu' ? 'the CPU reference' : "on onnxruntime-web's wasm EP"}`);
+    if (keepOnGpu && this.model.output === 'instances') throw new SegwgpuError('segment: keepOnGpu keeps mask planes on the GPU; a detection model gives instances, which are read back');
     await this.usableDevice();
+    if (this.model.output === 'instances') {
+      try {
+        return await this.detect(image, width, height);
+      } catch (e) {
+        throw this.backendImpl.lostError?.() ?? e;
+      }
+    }
     const tiling = this.tilingFor(width, height);
     if (tiling) {
       try {
@@ -473,6 +511,40 @@ export class Segmenter {
     } finally {
       this.release(entry);
     }
+  }
+
+  /**
+   * A detection model on the image: its pixels / 255 as the model's input (resized to a fixed
+   * input size, boxes and masks mapped back), run in GPU segments on webgpu (the host between
+   * them for NonZero, TopK, NMS, If and Loop) or on the CPU reference, as instances.
+   */
+  private async detect(image: ImageSource, width: number, height: number): Promise<SegmentationResult> {
+    const graph = this.model.graph;
+    const roles = detectionOutputsOf(graph)!;
+    const modelSize = detectionInputSize(graph) ?? { width, height };
+    let pixels: ArrayLike<number> = pixelsOf(image, width, height);
+    if (modelSize.width !== width || modelSize.height !== height) pixels = resizeRgba(pixels, width, height, modelSize.width, modelSize.height);
+    const inputs = { [graph.inputs[0]!.name]: detectionInputTensor(graph, pixels, modelSize.width, modelSize.height, this.model.mean, this.model.std) };
+    const key = `${width}x${height}`;
+    if (!this.detectedSizes.has(key)) {
+      this.detectedSizes.add(key);
+      this.options.onProgress?.({ phase: 'first-run', width, height });
+    }
+    let outputs: Record<string, Tensor>;
+    if (this.backendImpl.name === 'webgpu') {
+      const generation = this.backendImpl.generation ?? 0;
+      if (!this.detector || this.detector.generation !== generation) {
+        this.detector?.runner.destroy();
+        const { ctx } = this.backendImpl as SessionBackend & { readonly ctx: GpuContext };
+        this.detector = { runner: new SegmentedRunner(ctx, graph), generation };
+      }
+      outputs = await this.detector.runner.run(inputs);
+    } else {
+      outputs = runGraphCpu(graph, inputs);
+    }
+    const instances = instancesOf(outputs, roles, { width, height }, modelSize, this.labels);
+    const categoryMask = this.masks.category ? categoryMaskOf(instances, width, height) : undefined;
+    return { backend: this.backendImpl.name, width, height, labels: this.labels, instances, ...(categoryMask && { categoryMask }) };
   }
 
   /** A session's raw masks as a result; `video` holds arrays reused frame to frame. */
@@ -530,6 +602,8 @@ export class Segmenter {
     this.sessions.clear();
     this.closing = Promise.allSettled([...this.inFlight]).then(async () => {
       await Promise.allSettled(entries.map((e) => e.session.then((s) => s.destroy())));
+      this.detector?.runner.destroy();
+      this.detector = undefined;
       this.backendImpl.close();
     });
     return this.closing;

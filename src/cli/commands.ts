@@ -25,8 +25,9 @@ import { BACKEND_REQUESTS } from '../api/backend-choice.js';
 import { runGraphWasm } from '../api/wasm-graph.js';
 import { runTiled, runTiledCpu, type TileOptions, type TileProgress, type TilingDecision } from '../tiling/run-tiled.js';
 import { blendByConfidence, blurRgba, confidenceToGray, coverRgba } from '../segment/effects.js';
-import { readImageFile, encodeGrayPng, encodeRgbaPng } from '../node/image.js';
+import { readImageFile, encodeGrayPng, encodeRgbaPng, type RgbaImage } from '../node/image.js';
 import { colorizeCategories, overlayCategories } from '../segment/images.js';
+import { drawInstances, instanceMapOf, type Instance } from '../segment/instances.js';
 import { booleanValue, choiceValue, namedValues, numberValue, parseShape, stringValue, stringValues, tripleValue, type CommandSpec, type ParsedCommand } from './args.js';
 import { progressLine } from './progress-line.js';
 
@@ -171,6 +172,34 @@ export async function runModel(args: ParsedCommand): Promise<number> {
     const named = basename(f.path, '.npy') === f.name ? '' : ` (output '${f.name}')`;
     console.log(`wrote ${f.path}${named}  ${f.t.dtype === 'float32' ? 'float32' : 'int64'} [${f.t.shape.join('x')}]`);
   }
+  return 0;
+}
+
+/** segment's output for a detection model: the instances drawn (or as the foreground of blur/replace), their map and a JSON list. */
+function writeInstances(all: readonly Instance[], image: RgbaImage, replacement: RgbaImage | undefined, effect: string, out: string, minScore: number): number {
+  const { width, height } = image;
+  const instances = all.filter((i) => i.score >= minScore);
+  let picture: Uint8ClampedArray;
+  if (effect === 'mask') {
+    picture = drawInstances(image.data, instances, width, height);
+  } else {
+    // Every instance kept is foreground: the most confident mask per pixel.
+    const foreground = new Float32Array(width * height);
+    for (const i of instances) i.mask?.forEach((v, p) => (foreground[p] = Math.max(foreground[p]!, v)));
+    const background = replacement ? coverRgba(replacement.data, replacement.width, replacement.height, width, height) : blurRgba(image.data, width, height, Math.max(4, Math.round(Math.min(width, height) / 60)));
+    picture = blendByConfidence(image.data, background, foreground);
+  }
+  const maskPath = out.replace(/\.png$/i, '.mask.png');
+  const jsonPath = out.replace(/\.png$/i, '.instances.json');
+  const listed = instances.map((i) => ({ box: i.box, label: i.label, labelName: i.labelName, score: i.score }));
+  writeFilesAtomically([
+    { path: out, bytes: encodeRgbaPng({ width, height, data: picture }) },
+    { path: maskPath, bytes: encodeRgbaPng({ width, height, data: colorizeCategories(instanceMapOf(instances, width, height), width, height) }) },
+    { path: jsonPath, bytes: new TextEncoder().encode(`${JSON.stringify({ width, height, minScore, instances: listed }, null, 2)}\n`) },
+  ]);
+  console.log(`instances: ${instances.length} scoring >= ${minScore} (of ${all.length} detections)`);
+  for (const i of instances) console.log(`  ${i.labelName} (label ${i.label}) score ${i.score.toFixed(4)} box [${i.box.map((v) => v.toFixed(1)).join(', ')}]`);
+  console.log(`wrote ${out} (${effect === 'mask' ? 'instances drawn' : effect.startsWith('replace') ? 'background replaced' : 'background blurred'}), ${maskPath} (one colour per instance) and ${jsonPath}, ${width}x${height}`);
   return 0;
 }
 
@@ -382,9 +411,13 @@ export const SEGMENT: CommandSpec = {
     backend: { type: 'string', value: 'auto|webgpu|wasm|cpu', help: "segwgpu's WebGPU kernels (default); onnxruntime-web's wasm EP (npm install onnxruntime-web); auto: WebGPU on a hardware adapter, else wasm; or the CPU reference" },
     mean: { type: 'string', value: 'R,G,B', help: "a model file's normalisation mean, on pixels scaled to [0, 1] (default ImageNet's)" },
     std: { type: 'string', value: 'R,G,B', help: "a model file's normalisation std (default ImageNet's)" },
-    'output-kind': { type: 'string', value: 'logits|probability', help: "what a model file outputs (default logits)" },
+    'output-kind': { type: 'string', value: 'logits|probability|instances', help: "what a model file outputs (default logits; instances for a detection model, told by its outputs)" },
+    'min-score': { type: 'string', value: 'S', help: 'a detection model: the instances drawn and listed, those scoring >= S (default 0.5)' },
   },
-  notes: 'A model file that is a built-in model (MediaPipe\'s .tflite) is recognised by its bytes and gets its settings.\nJPEG EXIF orientation is honoured. Progress shows on a terminal only.',
+  notes:
+    'A model file that is a built-in model (MediaPipe\'s .tflite) is recognised by its bytes and gets its settings.\n' +
+    "A detection model (outputs boxes, labels, scores, masks: torchvision's Mask R-CNN) draws each instance in its own colour with its box, writes <out>.mask.png (the instances, one colour each) and <out>.instances.json (boxes, labels, scores).\n" +
+    'JPEG EXIF orientation is honoured. Progress shows on a terminal only.',
 };
 
 export async function runSegment(args: ParsedCommand): Promise<number> {
@@ -396,7 +429,8 @@ export async function runSegment(args: ParsedCommand): Promise<number> {
   if (effect !== 'mask' && effect !== 'blur' && !effect.startsWith('replace=')) {
     throw new SegwgpuError(`segment: --effect must be mask, blur or replace=<image>, got '${effect}'`);
   }
-  const outputKind = stringValue(args, 'output-kind') === undefined ? undefined : choiceValue(args, 'output-kind', ['logits', 'probability'], 'logits', 'segment');
+  const outputKind = stringValue(args, 'output-kind') === undefined ? undefined : choiceValue(args, 'output-kind', ['logits', 'probability', 'instances'], 'logits', 'segment');
+  const minScore = numberValue(args, 'min-score', 0.5, 'segment');
   // Read every input before any GPU work, so a bad file fails fast and writes nothing.
   const image = readImageFile(args.positionals[0]!);
   const replacement = effect.startsWith('replace=') ? readImageFile(effect.slice('replace='.length)) : undefined;
@@ -430,6 +464,7 @@ export async function runSegment(args: ParsedCommand): Promise<number> {
   console.log(seg.backend === 'cpu' ? 'backend: cpu (reference)' : seg.backend === 'wasm' ? `backend: wasm (${seg.adapterName})` : `adapter: ${seg.adapterName}`);
   if (backend === 'auto') console.log(`backend chosen by ${seg.backendReason}`);
   console.log(`model: ${seg.model.builtin ?? seg.model.graph.name}; load and plan ${(firstRunAt - t0).toFixed(0)} ms, run ${(t1 - firstRunAt).toFixed(0)} ms (image ${width}x${height})`);
+  if (result.instances) return writeInstances(result.instances, image, replacement, effect, out, minScore);
   const category = result.categoryMask!;
   const probability = seg.model.output === 'probability';
   // A probability model's foreground is its own mask; for class scores, every class but class 0.

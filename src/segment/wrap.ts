@@ -23,8 +23,11 @@ export interface SegmentationWrapOptions {
   /** Per-channel mean and std applied to pixel values scaled to [0, 1]. */
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
-  /** What the model outputs: class logits (default) or a single foreground probability. */
-  readonly output?: 'logits' | 'probability';
+  /**
+   * What the model outputs: class logits (default) or a single foreground probability.
+   * 'instances' (a detection model's boxes and masks) has no score map to wrap: refused.
+   */
+  readonly output?: 'logits' | 'probability' | 'instances';
   /** Which masks the graph outputs (both by default); at least one. Leaving one out drops its ops. */
   readonly categoryMask?: boolean;
   readonly confidenceMasks?: boolean;
@@ -77,6 +80,9 @@ export function scoreChannelsOf(model: Graph): number {
 }
 
 export function wrapForSegmentation(model: Graph, options: SegmentationWrapOptions): Graph {
+  if (options.output === 'instances') {
+    throw new SegwgpuError(`segment: model ${model.name} is a detection model (boxes, labels, scores, masks): it has no class-score map to wrap into masks; the Segmenter runs it for instances`);
+  }
   const input = imageInputOf(model);
   const reserved = [...model.inputs.map((i) => i.name), ...model.initializers.keys(), ...model.nodes.flatMap((n) => n.outputs)].find((name) => name.startsWith(WRAPPER_PREFIX));
   if (reserved !== undefined) throw new SegwgpuError(`segment: model ${model.name} has a value named '${reserved}'; names starting with '${WRAPPER_PREFIX}' are segwgpu's own (rename it)`);
