@@ -168,3 +168,51 @@ describe('detections: NonZero, Gather and TopK between GPU segments', () => {
     }
   });
 });
+
+describe('an empty batch through the network (a mask head when nothing was detected)', () => {
+  // The detections' 2x2 patches from a table (Gather of rows), as a batch [n, 1, 2, 2], through a
+  // 1x1 Conv and a Relu: with no detection, n = 0 and every value is empty, as in torch.
+  const patches: Graph = {
+    name: 'patches',
+    opset: 17,
+    inputs: [
+      { name: 'scores', dtype: 'float32', shape: [6000] },
+      { name: 'table', dtype: 'float32', shape: [6000, 4] },
+    ],
+    outputs: ['out'],
+    initializers: new Map<string, Tensor>([
+      ['half', tensor([], [0.5])],
+      ['axis0', int64Tensor([1], [0])],
+      ['batch', int64Tensor([4], [-1, 1, 2, 2])],
+      ['w', tensor([3, 1, 1, 1], [1, -2, 0.5])],
+      ['b', tensor([3], [0.1, 0.2, -0.3])],
+    ]),
+    nodes: [
+      graphNode('above', 'Greater', ['scores', 'half'], ['mask']),
+      graphNode('find', 'NonZero', ['mask'], ['where']),
+      graphNode('flat', 'Squeeze', ['where', 'axis0'], ['at']),
+      graphNode('rows', 'Gather', ['table', 'at'], ['picked'], { axis: 0 }),
+      graphNode('as_batch', 'Reshape', ['picked', 'batch'], ['x']),
+      graphNode('conv', 'Conv', ['x', 'w', 'b'], ['y'], { kernel_shape: [1, 1] }),
+      graphNode('relu', 'Relu', ['y'], ['out']),
+    ],
+  };
+
+  it('equals the CPU reference with detections and with none', async () => {
+    const runner = new SegmentedRunner(await testGpu(), patches);
+    try {
+      for (const scores of [randomTensor([6000], 11), tensor([6000], new Float32Array(6000).fill(0))]) {
+        const inputs = { scores, table: randomTensor([6000, 4], 12) };
+        const want = runGraphCpu(patches, inputs);
+        const got = await runner.run(inputs);
+        expectMatches(got.out, want.out!, 'out');
+        expect(got.out!.shape.slice(1)).toEqual([3, 2, 2]);
+        // With detections the Conv runs on the GPU; with none there is nothing to run.
+        expect(runner.lastReport!.gpuNodes.Conv).toBe(got.out!.shape[0]! > 0 ? 1 : undefined);
+      }
+      expect(runner.lastReport!.gpuNodes.Conv).toBeUndefined();
+    } finally {
+      runner.destroy();
+    }
+  });
+});

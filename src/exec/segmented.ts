@@ -43,7 +43,10 @@ export const HOST_VALUE_ELEMENTS = MAX_PLANNED_INPUT_ELEMENTS;
 
 export interface SegmentedOptions extends PassOptions {
   readonly winograd?: PlanOptions['winograd'];
-  /** Plans kept per segment (one per distinct input shapes; default 8). */
+  /**
+   * Plans kept per segment, one per distinct input shapes: default 8, and 32 in Loop bodies,
+   * which meet a shape per iteration (Mask R-CNN pastes each detection's mask at its box's size).
+   */
   readonly maxPlansPerSegment?: number;
 }
 
@@ -344,7 +347,8 @@ export class SegmentedRunner {
     if (!cache) {
       const segment: Graph = { name: `${graph.name} segment at '${nodes[0]!.name}'`, opset: graph.opset, inputs: segmentInputs, outputs: segmentOutputs, initializers, nodes };
       const { winograd, fuse, maxPlansPerSegment } = this.options;
-      cache = new PlanCache(this.ctx, segment, { winograd, fuse, maxPlans: maxPlansPerSegment });
+      const inBody = scope !== this.graph;
+      cache = new PlanCache(this.ctx, segment, { winograd, fuse, maxPlans: maxPlansPerSegment ?? (inBody ? 32 : 8) });
       perGraph.set(key, cache);
       this.allCaches.push(cache);
     }

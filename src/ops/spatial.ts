@@ -111,14 +111,16 @@ export function ceilModeAttr(node: OpNode): boolean {
 
 /**
  * Checks an NCHW-style input: rank 2 + spatial rank, of the dtype the op computes in (float32, or
- * int32 for the integer convolutions, whose quantized tensors travel as int32).
+ * int32 for the integer convolutions, whose quantized tensors travel as int32); N may be 0.
  */
 export function checkSpatialInput(node: OpNode, name: string, shape: readonly number[], dtype: string, spatialRank = 2, expectedDtype: 'float32' | 'int32' = 'float32'): void {
   if (dtype !== expectedDtype) throw new InputError(node, name, `has dtype ${dtype}; only ${expectedDtype} is supported`);
   if (shape.length !== 2 + spatialRank) {
     throw new InputError(node, name, `has shape [${shape.join('x')}]; expected rank ${2 + spatialRank} (N, C, ${spatialRank === 2 ? 'H, W' : 'spatial...'})`);
   }
-  if (shape.some((d) => d < 1)) throw new InputError(node, name, `has shape [${shape.join('x')}] with an empty dimension`);
+  // An empty batch is a batch (torch runs convs and pools on zero RoIs: a detection model's mask
+  // head when nothing was detected); empty channels or pixels are not.
+  if (shape[0]! < 0 || shape.slice(1).some((d) => d < 1)) throw new InputError(node, name, `has shape [${shape.join('x')}] with an empty channel or spatial dimension`);
 }
 
 // ---------------------------------------------------------------------------------------------
