@@ -9,7 +9,7 @@
  * On webgpu it runs in GPU segments split at host nodes (src/exec/segmented.ts), with the same
  * tolerances against torch.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/import/onnx.js';
@@ -151,4 +151,30 @@ describe('Mask R-CNN (torchvision) on webgpu, in GPU segments split at host node
       rmSync(outDir, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+// torchvision's own maskrcnn_resnet50_fpn (random weights, 176 MB): made on demand by
+// `scripts/make_maskrcnn_fixtures.py --resnet50` into the git-ignored test/fixtures/large/.
+const large = 'test/fixtures/large/maskrcnn_resnet50';
+describe.skipIf(!existsSync(`${large}.onnx`))('torchvision maskrcnn_resnet50_fpn on webgpu (made on demand)', () => {
+  it("gives torch's boxes, labels, scores and masks", async () => {
+    const read = (name: string): Tensor => readNpy(new Uint8Array(readFileSync(`${large}.${name}.npy`)));
+    const graph = importOnnx(new Uint8Array(readFileSync(`${large}.onnx`)));
+    const runner = new SegmentedRunner(await testGpu(), graph);
+    try {
+      const out = await runner.run({ [graph.inputs[0].name]: read('input') });
+      expect(out.boxes.shape).toEqual(read('boxes').shape);
+      expect(maxAbsDiff(floats(out.boxes), floats(read('boxes')))).toBeLessThanOrEqual(0.05);
+      expect(floats(out.labels)).toEqual(floats(read('labels')));
+      expect(maxAbsDiff(floats(out.scores), floats(read('scores')))).toBeLessThanOrEqual(1e-3);
+      const [n, , h, w] = read('masks').shape;
+      for (let d = 0; d < n; d++) {
+        const plane = h * w;
+        const iou = maskIou((out.masks.data as Float32Array).subarray(d * plane, (d + 1) * plane), (read('masks').data as Float32Array).subarray(d * plane, (d + 1) * plane));
+        expect(iou, `detection ${d}: mask IoU`).toBeGreaterThanOrEqual(0.99);
+      }
+    } finally {
+      runner.destroy();
+    }
+  }, 300_000);
 });
