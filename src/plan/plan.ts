@@ -20,6 +20,7 @@ import { withGpuErrors } from '../gpu/error-scopes.js';
 import { reflectKernel } from '../gpu/kernel.js';
 import { resolveInputShapes, type InferredGraph } from '../shapes/infer.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory.js';
+import { sharedKernelTraits } from './kernel-sharing.js';
 
 export interface PlanOptions extends PassOptions {
   /** Concrete shapes for inputs with symbolic dimensions (or to check fixed ones). */
@@ -168,11 +169,13 @@ export function layoutGraph(source: Graph, options: PlanOptions = {}, limits: La
   for (const node of order) for (const o of node.outputs) if (o !== '') producedBy.set(o, node);
   const aliases = new Map<string, { base: string; byteOffset: number }>();
   const traits: AdapterTraits = options.winograd === undefined || options.winograd === 'auto' ? limits.traits : { ...limits.traits, winograd: options.winograd };
+  // Convs that can run on kernels the plan compiles anyway, rather than on a variant of their own.
+  const nodeTraits = sharedKernelTraits(order, inferred.nodes, traits);
   const lowerings = order.map((node, step) => {
     const def = getOp(node);
     // All of the op's outputs, also those the node leaves unnamed (MaxPool's Indices): kernels write them.
     const { resolved, inputs, outputs } = inferred.nodes.get(node)!;
-    const lowering = separateRepeatedInputs(node, def.gpu(resolved, inputs, outputs, traits, node), inputs);
+    const lowering = separateRepeatedInputs(node, def.gpu(resolved, inputs, outputs, nodeTraits.get(node) ?? traits, node), inputs);
     const offsets = def.inPlaceOffsets?.(resolved, inputs, outputs);
     const inPlace = offsets ? node.inputs.map((n, i) => canWriteInPlace(node, step, n, i, offsets[i])) : [];
     if (!inPlace.some((x) => x)) return { node, lowering, outputs };
