@@ -51,6 +51,14 @@ describe('builders', () => {
     expect(await gpuMatchesCpu(g, [1, 3, 24, 16])).toEqual([1, 3, 24, 16]);
   });
 
+  it('U-Net: a config without its numbers (a plain-JS caller) is refused, naming the field', () => {
+    const bad = (config: Record<string, unknown>) => () => buildUNet(config as never);
+    expect(bad({ classes: 2, height: 32, width: 32 })).toThrow('U-Net: depth must be a whole number >= 1, got undefined');
+    expect(bad({ depth: 3, classes: 2, height: 32, width: 32 })).toThrow('U-Net: baseWidth must be a whole number >= 1, got undefined');
+    expect(bad({ depth: 3, baseWidth: 4.5, classes: 2, height: 32, width: 32 })).toThrow('U-Net: baseWidth must be a whole number >= 1, got 4.5');
+    expect(bad({ depth: 3, baseWidth: 4, classes: 2, height: 32, width: 32, inputChannels: 0 })).toThrow('U-Net: inputChannels must be a whole number >= 1, got 0');
+  });
+
   it("U-Net: the paper's unpadded form crops the skips", async () => {
     const g = buildUNet({ depth: 2, baseWidth: 4, classes: 2, height: 28, width: 28, padding: 'valid' });
     expect(count(g, 'Slice')).toBe(1);

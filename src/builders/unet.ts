@@ -40,6 +40,14 @@ export interface UNetConfig {
 }
 
 export function buildUNet(config: UNetConfig): Graph {
+  // Checked here for callers without TypeScript: a missing depth would build a graph of nothing.
+  for (const key of ['depth', 'baseWidth', 'classes', 'height', 'width'] as const) {
+    const v = config[key];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new SegwgpuError(`U-Net: ${key} must be a whole number >= 1, got ${String(v)}`);
+  }
+  if (config.inputChannels !== undefined && !(Number.isInteger(config.inputChannels) && config.inputChannels >= 1)) {
+    throw new SegwgpuError(`U-Net: inputChannels must be a whole number >= 1, got ${String(config.inputChannels)}`);
+  }
   const { depth, baseWidth, classes } = config;
   const padding = config.padding ?? 'same';
   const pad = padding === 'same' ? 1 : 0;
