@@ -29,7 +29,7 @@ const usesDirect = (names: readonly string[]) => names.some((n) => n.startsWith(
 
 describe('kernel sharing', () => {
   // 8 -> 16 -> 32 -> 64 channels: the shallow convs are below Winograd's 32 channels, the deep ones not.
-  const unet = buildUNet({ depth: 4, baseWidth: 8, classes: 2, height: 64, width: 64 });
+  const unet = buildUNet({ depth: 4, baseWidth: 8, classes: 3, height: 64, width: 64 });
 
   it('a U-Net compiles no direct 3x3 variant: its shallow convs take the deep ones\' Winograd kernels', () => {
     const shared = kernelsOf(unet, cpuLike);
@@ -37,6 +37,19 @@ describe('kernel sharing', () => {
     // Other adapters keep the per-conv rule: the shallow convs stay direct there.
     const ruleOnly = kernelsOf(unet, DEFAULT_LAYOUT_LIMITS);
     expect(ruleOnly.convs.some(usesDirect)).toBe(true);
+  });
+
+  it("the classifier's 1x1 conv (3 channels) takes the 8x8 tile the Winograd GEMMs compile, not a 8x4 of its own", () => {
+    const { convs } = kernelsOf(unet, cpuLike);
+    const classifier = convs.at(-1)!;
+    expect(classifier).toContain('conv1x1[tm=8,tn=8,vec4,act=Clip]');
+    expect(convs.slice(0, -1).some((names) => names.includes('conv1x1[tm=8,tn=8,vec4,act=Clip]'))).toBe(true);
+    // Where no other conv compiles a 1x1 tile, the classifier keeps its own (sharing never adds a
+    // kernel); and 2 channels would pay 4x their work in an 8-channel tile (the limit is 3x).
+    const heavy = kernelsOf(buildUNet({ depth: 2, baseWidth: 4, classes: 3, height: 32, width: 32 }), cpuLike).convs.at(-1)!;
+    expect(heavy.some((n) => n.startsWith('conv1x1[tm=8,tn=4'))).toBe(true);
+    const twoClasses = kernelsOf(buildUNet({ depth: 4, baseWidth: 8, classes: 2, height: 64, width: 64 }), cpuLike).convs.at(-1)!;
+    expect(twoClasses.some((n) => n.startsWith('conv1x1[tm=8,tn=4'))).toBe(true);
   });
 
   it('keeps direct convs where no Winograd kernel is planned, and where the rule is forced', () => {

@@ -55,6 +55,12 @@ export interface AdapterTraits {
   /** True for CPU-like adapters (SwiftShader): register-blocked, unrolled kernels win there. */
   readonly cpuLike: boolean;
   /**
+   * Not the adapter's but the plan's, for one node (src/plan/kernel-sharing.ts): the conv
+   * kernels' register tile (tm pixels x 4 tn4 channels) instead of pickConvTiling's, so a small
+   * conv runs on a variant the plan compiles anyway.
+   */
+  readonly convTiling?: { readonly tm: number; readonly tn4: number };
+  /**
    * Winograd convolution for 3x3 stride-1 convs (src/ops/conv-winograd.ts): undefined for the
    * automatic rule, 'off' for direct convolution only, 2 or 4 to force F(2x2) or F(4x4) wherever
    * the shape allows (tests, benchmarks, the CLI's --winograd).

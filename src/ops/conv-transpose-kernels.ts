@@ -34,27 +34,29 @@ export interface ConvTransposeVariant {
 export function convTransposeWgsl(v: ConvTransposeVariant): string {
   const P = Array.from({ length: v.pixels }, (_, j) => j);
   const Q = Array.from({ length: v.loads }, (_, q) => q);
-  const E = Array.from({ length: v.lanes }, (_, e) => e);
   const vt = v.lanes === 4 ? 'vec4f' : 'f32';
   const activation = v.activation ?? 'None';
   const per = <T>(xs: T[], f: (x: T) => string, indent: string) => xs.map((x) => indent + f(x)).join('\n');
   const tile = P.flatMap((j) => Q.map((q) => [j, q] as const));
   const plus = (n: number, what = '') => (n === 0 ? '' : ` + ${n}${what}`);
-  // Epilogue: per output channel of the tile (skipping the zero padding of the last block), per pixel.
-  const stores = Q.flatMap((q) =>
-    E.map((e) => {
-      const m = q * v.lanes + e;
-      const sum = (j: number) => `acc${j}_${q}${v.lanes === 4 ? `[${e}]` : ''}${v.bias ? ' + biasValue' : ''}`;
-      const value = (j: number) => (activation === 'None' ? sum(j) : `applyActivation(${sum(j)}, ACT, p.actAlpha, p.actBeta)`);
-      return [
-        `if (mInGroup${plus(m, 'u')} < p.groupOutChannels) {`,
-        v.bias ? `  let biasValue = bias[m0${plus(m, 'u')}];` : undefined,
-        `  let row = outBase${plus(m, 'u * outPlane')};`,
-        ...P.map((j) => `  ${j === 0 ? '' : `if (ox${j} < outW) { `}y[row + ox${j}] = ${value(j)};${j === 0 ? '' : ' }'}`),
-        '}',
-      ].filter((l) => l !== undefined).join('\n  ');
-    }),
-  );
+  // Epilogue: per output channel of the tile (skipping the zero padding of the last block), per
+  // pixel, as a loop over the tile's values: lanes x loads x pixels unrolled guarded stores took
+  // SwiftShader's JIT 170 ms for the U-Net's p4-v4x2 variant, the loop 91 (warm time the same).
+  const loopStores = [
+    `let values = array<${vt}, ${P.length * Q.length}>(${tile.map(([j, q]) => `acc${j}_${q}`).join(', ')});`,
+    `for (var m = 0u; m < ${v.lanes * v.loads}u; m++) {`,
+    '  if (mInGroup + m >= p.groupOutChannels) { break; }',
+    v.bias ? '  let biasValue = bias[m0 + m];' : undefined,
+    '  let row = outBase + m * outPlane;',
+    `  for (var j = 0u; j < ${v.pixels}u; j++) {`,
+    `    let ox = phase + (tile * ${v.pixels}u + j) * strideX;`,
+    '    if (ox >= outW) { break; }',
+    `    let s = values[j * ${v.loads}u + m / ${v.lanes}u]${v.lanes === 4 ? `[m % 4u]` : ''}${v.bias ? ' + biasValue' : ''};`,
+    `    y[row + ox] = ${activation === 'None' ? 's' : 'applyActivation(s, ACT, p.actAlpha, p.actBeta)'};`,
+    '  }',
+    '}',
+  ].filter((l): l is string => l !== undefined);
+  const stores = loopStores;
   return `// ConvTranspose (ONNX opset 17), gather formulation over repacked weights.
 // Tile: ${v.pixels} pixel(s) of one row and phase x ${v.lanes * v.loads} output channel(s) (${v.loads} ${vt} load(s)), ${v.bias ? 'with' : 'no'} bias.
 // Invocation = (n, channel block, oy, x phase, tile), tile fastest.

@@ -173,6 +173,7 @@ export function convPath(geo: ConvGeometry): ConvPath {
  * workgroup-memory tiled kernel would serve them better; there is none yet).
  */
 export function pickConvTiling(traits: AdapterTraits, geo: ConvGeometry): ConvTiling {
+  if (traits.convTiling) return traits.convTiling;
   if (!traits.cpuLike) return { tm: 4, tn4: 1 };
   const path = convPath(geo);
   const rowPixels = path === '1x1' ? geo.outH * geo.outW : geo.outW;

@@ -13,6 +13,9 @@
  * Measured on the U-Net 256 (dawn.node, SwiftShader): first run 3.56 s -> 3.03 s, warm 1.79 s ->
  * 1.68 s.
  *
+ * Then a conv alone in using its kernel variant (the classifier's few-channel 1x1 conv and its 8x4
+ * tile) takes a tile another conv compiles, where that costs little (shareSmallConvTiles).
+ *
  * Only where the rule is automatic (PlanOptions.winograd 'auto') and the adapter is CPU-like (a
  * real GPU compiles in milliseconds; its rule stands as measured there).
  */
@@ -48,5 +51,64 @@ export function sharedKernelTraits(order: readonly GraphNode[], nodes: ReadonlyM
     const shared = alternatives.every((l) => !isDirect(l) && sources(l).every((s) => inPlan.has(s)));
     if (shared) for (const n of users) overrides.set(n, winograd);
   }
+  shareSmallConvTiles(convs, nodes, traits, overrides, lower);
   return overrides;
+}
+
+/** Register tiles a small conv may take instead of its own (the CPU-like tiles of pickConvTiling). */
+const TILES = [
+  { tm: 8, tn4: 2 },
+  { tm: 8, tn4: 1 },
+  { tm: 4, tn4: 2 },
+  { tm: 4, tn4: 1 },
+] as const;
+
+/**
+ * A conv that alone in the plan uses its kernel variant (the classifier's 16 -> 3 1x1 conv, whose
+ * 8x4 tile no other conv has: 123 ms of SwiftShader's JIT) takes another conv's tile instead, when
+ * that costs little: at most 3x its own multiply-adds (padded channels), and under 1% of the
+ * plan's conv work.
+ */
+function shareSmallConvTiles(
+  convs: readonly GraphNode[],
+  nodes: ReadonlyMap<GraphNode, NodeInference>,
+  traits: AdapterTraits,
+  overrides: Map<GraphNode, AdapterTraits>,
+  lower: (node: GraphNode, t: AdapterTraits) => GpuLowering,
+): void {
+  const traitsOf = (n: GraphNode) => overrides.get(n) ?? traits;
+  const lowered = new Map(convs.map((n) => [n, lower(n, traitsOf(n))]));
+  const macsOf = (n: GraphNode) => {
+    const { resolved, inputs, outputs } = nodes.get(n)!;
+    return getOp(n).macs?.(resolved, inputs, outputs) ?? 0;
+  };
+  const total = convs.reduce((sum, n) => sum + macsOf(n), 0);
+  for (const node of convs) {
+    const own = lowered.get(node)!.steps.map((s) => s.kernel.source);
+    const others = new Set(convs.filter((n) => n !== node).flatMap((n) => lowered.get(n)!.steps.map((s) => s.kernel.source)));
+    if (own.every((s) => others.has(s))) continue;
+    const { outputs } = nodes.get(node)!;
+    const channels = outputs[0]!.shape[1] ?? 1;
+    const macs = macsOf(node);
+    for (const tile of TILES) {
+      const padded = Math.ceil(channels / (4 * tile.tn4)) * 4 * tile.tn4;
+      const extra = (macs * padded) / channels - macs;
+      if (padded > 3 * channels || extra > 0.01 * total) continue;
+      const t = { ...traitsOf(node), convTiling: tile };
+      let alternative: GpuLowering;
+      try {
+        alternative = lower(node, t);
+      } catch {
+        continue;
+      }
+      // Fewer kernels of its own, and none that it did not compile already.
+      const alone = (sources: readonly string[]) => new Set(sources.filter((s) => !others.has(s)));
+      const altAlone = alone(alternative.steps.map((s) => s.kernel.source));
+      if ([...altAlone].every((s) => own.includes(s)) && altAlone.size < alone(own).size) {
+        overrides.set(node, t);
+        lowered.set(node, alternative);
+        break;
+      }
+    }
+  }
 }
