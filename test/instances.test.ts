@@ -16,24 +16,13 @@ import { readImageFile } from '../src/node/image.js';
 import { categoryMaskOf, detectionOutputsOf, resizeRgba } from '../src/segment/instances.js';
 import { testGpu } from './util/gpu.js';
 import { segwgpu } from './util/run.js';
+import { maskIou } from './util/masks.js';
 
 const dir = 'test/fixtures/maskrcnn';
 const model = `${dir}/maskrcnn_small.onnx`;
 const torch = (name: string): Tensor => readNpy(new Uint8Array(readFileSync(`${dir}/maskrcnn_small.photo.${name}.npy`)));
 const numbers = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
 const photo = (): RawImage => readImageFile(`${dir}/maskrcnn_small.photo.png`);
-
-function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]! >= 0.5;
-    const y = b[i]! >= 0.5;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : inter / union;
-}
 
 /** torch's bilinear interpolation (align_corners=False) by a whole factor, written out: source x = (x + 0.5) / f - 0.5, clamped at the edges. */
 function upsampleBilinear(plane: Float32Array, w: number, h: number, f: number): Float32Array {
@@ -69,7 +58,7 @@ function expectTorchInstances(instances: readonly Instance[] | undefined, scale 
     // torch's mask at the image's size: F.interpolate(mode='bilinear', align_corners=False).
     const plane = (masks.data as Float32Array).subarray(d * w * h, (d + 1) * w * h);
     const theirs = scale === 1 ? plane : upsampleBilinear(plane, w, h, scale);
-    expect(iou(instance.mask!, theirs), `detection ${d} mask IoU`).toBeGreaterThanOrEqual(0.99);
+    expect(maskIou(instance.mask!, theirs), `detection ${d} mask IoU`).toBeGreaterThanOrEqual(0.99);
   });
 }
 

@@ -18,6 +18,7 @@ import { readNpy } from '../src/io/npy.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { layoutGraph } from '../src/plan/plan.js';
 import { segwgpu } from './util/run.js';
+import { maskIou } from './util/masks.js';
 import { testGpu } from './util/gpu.js';
 import { needsSegments, SegmentedRunner } from '../src/exec/segmented.js';
 
@@ -27,19 +28,6 @@ const floats = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | 
 
 function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-}
-
-/** Intersection over union of the two masks' pixels >= 0.5 (1 when both are empty). */
-function maskIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]! >= 0.5;
-    const y = b[i]! >= 0.5;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : inter / union;
 }
 
 /** Expects torch's detections: boxes within 0.05 px, labels equal, scores within 1e-3, mask IoU >= 0.99 each. */

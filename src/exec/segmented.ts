@@ -22,11 +22,12 @@
  */
 import { HostOnlyError, SegwgpuError, UnsupportedError, ValueNeededError, describeNode } from '../core/errors.js';
 import { sizeOf, type DType, type Shape, type Tensor } from '../core/tensor.js';
-import { createStorageBuffer, fromGpuWords, readBuffers } from '../gpu/buffers.js';
+import { createStorageBuffer, fitsGpuWords, fromGpuWords, readBuffers } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { topologicalOrder, type Graph, type GraphInput, type GraphNode } from '../ir/graph.js';
 import { branchInputs, truthOf, type IfAttrs } from '../ops/if.js';
 import { loopShape, scalar, stack, type LoopAttrs } from '../ops/loop.js';
+import { allocate } from '../ops/kit.js';
 import { getOp } from '../ops/registry.js';
 import type { ValueInfo } from '../ops/types.js';
 import { MAX_PLANNED_INPUT_ELEMENTS, type PassOptions } from '../passes/index.js';
@@ -192,9 +193,11 @@ export class SegmentedRunner {
     let pending = liveNodes(graph);
     const needValue = new Set<string>();
     const outputs = new Set(graph.outputs);
+    // One inference for the graph's rounds: each node's attributes are parsed once.
+    const inference = new ShapeInference(new Map());
     const bound = new Set(env.values());
     while (pending.length > 0) {
-      const round = this.partition(graph, pending, env, needValue);
+      const round = this.partition(graph, inference, pending, env, needValue);
       const done = new Set<GraphNode>([...round.gpuNodes, ...round.hostNodes, ...round.foldedNodes]);
       const next = pending.filter((n) => !done.has(n));
       for (const [name, t] of round.folded) env.set(name, { dtype: t.dtype, shape: t.shape, host: t });
@@ -212,11 +215,12 @@ export class SegmentedRunner {
         throw new SegwgpuError(`internal: ${describeNode(stuck)} cannot be inferred, run on the GPU nor on the host with what is known${waits ? ` (waiting on ${waits})` : ''}: segmented execution made no progress`);
       }
       pending = next;
-      // Free what nothing left reads (never a slot bound from outside, nor an output).
+      // Free what nothing left reads (never a slot bound from outside, nor an output; one slot
+      // may stand under several names).
       const read = new Set(pending.flatMap((n) => n.inputs));
+      const wanted = new Set([...env].filter(([name]) => read.has(name) || outputs.has(name)).map(([, slot]) => slot));
       for (const [name, slot] of env) {
-        if (read.has(name) || outputs.has(name) || bound.has(slot) || !slot.gpu || !made.has(slot)) continue;
-        if ([...env].some(([other, s]) => s === slot && (read.has(other) || outputs.has(other)))) continue;
+        if (wanted.has(slot) || bound.has(slot) || !slot.gpu || !made.has(slot)) continue;
         slot.gpu.destroy();
         slot.gpu = undefined;
         if (!slot.host) env.delete(name);
@@ -230,9 +234,8 @@ export class SegmentedRunner {
   }
 
   /** Infers the pending nodes from what is known and sorts them into this round's kinds. */
-  private partition(graph: Graph, pending: readonly GraphNode[], env: ReadonlyMap<string, Slot>, needValue: ReadonlySet<string>): Round {
+  private partition(graph: Graph, inference: ShapeInference, pending: readonly GraphNode[], env: ReadonlyMap<string, Slot>, needValue: ReadonlySet<string>): Round {
     const round: Round = { gpuNodes: [], hostNodes: [], folded: new Map(), foldedNodes: [], needed: new Set(), valueNeeded: new Set(), inferred: new Map() };
-    const inference = new ShapeInference(new Map());
     const values = new Map<string, ValueInfo>();
     for (const [name, t] of graph.initializers) values.set(name, { dtype: t.dtype, shape: t.shape, value: t });
     for (const [name, slot] of env) {
@@ -490,19 +493,11 @@ function hostReadInputs(node: GraphNode): string[] {
   return node.inputs.slice(0, control).filter((n) => n !== '');
 }
 
-/** Whether every value of the tensor fits the GPU's 32-bit words (toGpuWords). */
-function fitsGpuWords(t: Tensor): boolean {
-  if (t.dtype !== 'int64') return true;
-  return (t.data as BigInt64Array).every((v) => v <= 2147483647n && v >= -2147483648n);
-}
-
 const hostSlot = (t: Tensor): Slot => ({ dtype: t.dtype, shape: t.shape, host: t });
 
 /** The empty tensor of an info with no elements (nothing to compute); else undefined. */
 function emptyOf(info: ValueInfo): Tensor | undefined {
-  if (sizeOf(info.shape) !== 0) return undefined;
-  const data = info.dtype === 'float32' ? new Float32Array(0) : info.dtype === 'int32' ? new Int32Array(0) : new BigInt64Array(0);
-  return { dtype: info.dtype, shape: [...info.shape], data } as Tensor;
+  return sizeOf(info.shape) === 0 ? ({ dtype: info.dtype, shape: [...info.shape], data: allocate(info.dtype, 0) } as Tensor) : undefined;
 }
 
 /** An integer model input given as the other integer type. */

@@ -20,6 +20,13 @@ export function checkBindingSize(ctx: GpuContext, what: string, shape: Shape): v
   }
 }
 
+const fitsInt32 = (v: bigint): boolean => v <= 2147483647n && v >= -2147483648n;
+
+/** Whether every value of the tensor has a GPU word (toGpuWords would not refuse it). */
+export function fitsGpuWords(t: Tensor): boolean {
+  return t.dtype !== 'int64' || (t.data as BigInt64Array).every(fitsInt32);
+}
+
 /** The 4-byte GPU form of a tensor: f32 stays, integers become i32 (range-checked). */
 export function toGpuWords(t: Tensor): Float32Array | Int32Array {
   if (t.dtype === 'float32') return t.data as Float32Array;
@@ -28,7 +35,7 @@ export function toGpuWords(t: Tensor): Float32Array | Int32Array {
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
-    if (v > 2147483647n || v < -2147483648n) throw new SegwgpuError(`int64 value ${v} at flat index ${i} does not fit the GPU's 32-bit integers`);
+    if (!fitsInt32(v)) throw new SegwgpuError(`int64 value ${v} at flat index ${i} does not fit the GPU's 32-bit integers`);
     out[i] = Number(v);
   }
   return out;

@@ -18,3 +18,16 @@ export function compareMasks(a: Float32Array, b: Float32Array): { meanAbsDiff: n
   }
   return { meanAbsDiff: sum / a.length, iou: union === 0 ? 1 : inter / union, maxAbsDiff: max };
 }
+
+/** IoU of {a >= 0.5} and {b >= 0.5}, torchvision's mask threshold (1 when both are empty). */
+export function maskIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]! >= 0.5;
+    const y = b[i]! >= 0.5;
+    if (x && y) inter++;
+    if (x || y) union++;
+  }
+  return union === 0 ? 1 : inter / union;
+}
